@@ -1,0 +1,161 @@
+import type {
+  CanonicalError,
+  Channel,
+  ChannelSlug,
+  ConsentChanged,
+  MediaKind,
+  Message,
+  MessageInitShape,
+  MessageStatus,
+  OutboundApproved,
+  CanonicalErrorSchema,
+  ConsentChangedSchema,
+  MessageSchema,
+  MessageStatusSchema,
+} from '@omni/contracts';
+
+/**
+ * The contract every channel implements. Implementations are pure: no network, no Kafka, no Nest,
+ * no clock reads (time is passed in). The gateway service hosts an adapter; the normalizer uses
+ * its parser. See docs/channels/adding-a-channel.md.
+ */
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  readonly slug: ChannelSlug;
+  readonly capabilities: ChannelCapabilities;
+  /** Webhook paths this channel serves, e.g. ['/webhooks/messenger']. */
+  readonly webhookPaths: readonly string[];
+
+  /**
+   * Answer a provider's verification challenge (Meta hub.challenge, X CRC). Returns undefined
+   * when the request is not a handshake for this channel (the gateway then answers 404/405).
+   */
+  handshake?(request: WebhookRequest): WebhookReply | undefined;
+
+  /** Check the request's signature over the raw body, in constant time. */
+  verify(request: WebhookRequest): VerificationResult;
+
+  /**
+   * Cheap structural look at a verified body, done before the record is written: throws
+   * MalformedPayloadError for a body that is not this provider's shape (the gateway answers
+   * 400), otherwise says which business account and thread the record belongs to (its key).
+   */
+  inspect(request: WebhookRequest): WebhookEnvelope;
+
+  /** What the gateway answers the provider once the record is durable (Twilio wants TwiML). */
+  acknowledge?(request: WebhookRequest): WebhookReply;
+
+  /**
+   * Turn one raw webhook into canonical events. Never drops anything: unknown kinds become
+   * messages with `unsupported` content. One body may hold many events (Meta batches).
+   */
+  parse(raw: RawWebhook): ChannelEvent[];
+
+  /**
+   * Turn an approved outbound into the provider request(s) to make, in order: long text is split
+   * at the channel's limit, rich content the channel lacks is degraded into something usable.
+   * Credentials are not added here: the gateway's `authorize` step does that.
+   */
+  format(approved: OutboundApproved): ProviderRequest[];
+
+  /** Read the provider's answer to one request: the provider message id, or a canonical error. */
+  interpret(request: ProviderRequest, response: ProviderResponse, now: Date): SendOutcome;
+}
+
+export interface ChannelCapabilities {
+  /** Maximum characters of one text message; longer text is split. */
+  textLimit: number;
+  /** Maximum quick-reply options (0 = none: they degrade to a numbered list). */
+  quickReplyLimit: number;
+  quickReplyTitleLimit: number;
+  /** Maximum buttons on one message (0 = none). */
+  buttonLimit: number;
+  /** Maximum carousel cards (0 = no carousel). */
+  carouselLimit: number;
+  mediaKinds: readonly MediaKind[];
+  templates: boolean;
+  receipts: { delivery: boolean; read: boolean };
+  typingIndicator: boolean;
+  markSeen: boolean;
+  echoes: boolean;
+  /** The channel's reply window rule. */
+  window: { kind: 'none' | 'customer-service'; hours: number; outside: 'tag' | 'template' | 'none' };
+}
+
+/** An HTTP request as the gateway received it; header names lower-case. */
+export interface WebhookRequest {
+  method: 'GET' | 'POST';
+  /** Path without query string, e.g. '/webhooks/messenger'. */
+  path: string;
+  /** The full public URL the provider called (scheme, host, port, path, query): Twilio signs it. */
+  url: string;
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface WebhookReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type VerificationResult =
+  | { ok: true }
+  | { ok: false; status: 400 | 401 | 403; reason: string };
+
+export interface WebhookEnvelope {
+  /** Business-side account (page id, WABA id, X user id, Twilio number). */
+  accountId: string;
+  /** Provider thread id used in the raw record key (customer id, or the first one when batched). */
+  threadKey: string;
+}
+
+/** A raw record as the normalizer reads it back from omni.inbound.raw.v1. */
+export interface RawWebhook {
+  body: Buffer;
+  contentType: string;
+  webhookPath: string;
+  receivedAt: Date;
+  headers: Record<string, string>;
+}
+
+export type MessageInit = MessageInitShape<typeof MessageSchema>;
+export type MessageStatusInit = MessageInitShape<typeof MessageStatusSchema>;
+export type ConsentChangedInit = MessageInitShape<typeof ConsentChangedSchema>;
+export type CanonicalErrorInit = MessageInitShape<typeof CanonicalErrorSchema>;
+
+/**
+ * What a webhook body says, channel-neutral. Omni ids (id, conversation id, contact id) are left
+ * empty: the normalizer fills them.
+ */
+export type ChannelEvent =
+  | { type: 'message'; dedupeKey: string; message: MessageInit }
+  | { type: 'status'; dedupeKey: string; status: MessageStatusInit }
+  | { type: 'consent'; dedupeKey: string; consent: ConsentChangedInit };
+
+export interface ProviderRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path relative to the channel's API base URL, e.g. '/v21.0/me/messages'. */
+  path: string;
+  query?: Record<string, string>;
+  /** JSON body (Meta, X) … */
+  json?: unknown;
+  /** … or form fields in order, repeated names allowed (Twilio). */
+  form?: Array<[string, string]>;
+  /** What this request is for, for logs and metrics: 'text', 'text 2/3', 'sender_action'… */
+  purpose: string;
+}
+
+export interface ProviderResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON when the body was JSON, else the text. */
+  body: unknown;
+}
+
+export type SendOutcome =
+  | { ok: true; providerMessageId?: string; segments?: number }
+  | { ok: false; error: CanonicalErrorInit };
+
+export type { CanonicalError, ConsentChanged, Message, MessageStatus };

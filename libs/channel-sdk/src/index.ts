@@ -1,0 +1,5 @@
+export * from './adapter';
+export * from './errors';
+export * from './crypto';
+export * from './text';
+export * from './json';

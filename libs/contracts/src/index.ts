@@ -1,0 +1,14 @@
+export * from './gen/omni/v1/common_pb';
+export * from './gen/omni/v1/raw_pb';
+export * from './gen/omni/v1/message_pb';
+export * from './gen/omni/v1/conversation_pb';
+export * from './gen/omni/v1/outbound_pb';
+export * from './gen/omni/v1/agent_pb';
+export * from './gen/omni/v1/window_pb';
+export * from './gen/omni/v1/consent_pb';
+export * from './gen/omni/v1/contact_pb';
+export * from './topics';
+export * from './channels';
+export * from './time';
+export { create, toBinary, fromBinary, clone, equals, toJson } from '@bufbuild/protobuf';
+export type { MessageShape, MessageInitShape, DescMessage } from '@bufbuild/protobuf';
