@@ -19,9 +19,7 @@ import type {
  * no clock reads (time is passed in). The gateway service hosts an adapter; the normalizer uses
  * its parser. See docs/channels/adding-a-channel.md.
  */
-export interface ChannelAdapter {
-  readonly channel: Channel;
-  readonly slug: ChannelSlug;
+export interface ChannelAdapter extends ChannelParser {
   readonly capabilities: ChannelCapabilities;
   /** Webhook paths this channel serves, e.g. ['/webhooks/messenger']. */
   readonly webhookPaths: readonly string[];
@@ -46,20 +44,44 @@ export interface ChannelAdapter {
   acknowledge?(request: WebhookRequest): WebhookReply;
 
   /**
-   * Turn one raw webhook into canonical events. Never drops anything: unknown kinds become
-   * messages with `unsupported` content. One body may hold many events (Meta batches).
-   */
-  parse(raw: RawWebhook): ChannelEvent[];
-
-  /**
    * Turn an approved outbound into the provider request(s) to make, in order: long text is split
    * at the channel's limit, rich content the channel lacks is degraded into something usable.
    * Credentials are not added here: the gateway's `authorize` step does that.
    */
   format(approved: OutboundApproved): ProviderRequest[];
 
+  /**
+   * Add credentials and encode the body: the exact HTTP request to make against the channel's API
+   * base URL (access_token query, bearer, OAuth 1.0a, Basic…). `nonce` and `now` are passed in so
+   * signing stays deterministic under test.
+   */
+  toHttp(request: ProviderRequest, context: { now: Date; nonce: string }): HttpRequestSpec;
+
   /** Read the provider's answer to one request: the provider message id, or a canonical error. */
   interpret(request: ProviderRequest, response: ProviderResponse, now: Date): SendOutcome;
+}
+
+/**
+ * The part of a channel that needs no secrets: the normalizer uses it to read raw records. Each
+ * channel lib exports one as a constant (e.g. `messengerParser`) besides its adapter factory.
+ */
+export interface ChannelParser {
+  readonly channel: Channel;
+  readonly slug: ChannelSlug;
+  /**
+   * Turn one raw webhook into canonical events. Never drops anything: unknown kinds become
+   * messages with `unsupported` content. One body may hold many events (Meta batches).
+   * Throws MalformedPayloadError for a body that is not the provider's shape.
+   */
+  parse(raw: RawWebhook): ChannelEvent[];
+}
+
+export interface HttpRequestSpec {
+  method: ProviderRequest['method'];
+  /** Path plus encoded query string, relative to the API base URL. */
+  pathAndQuery: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 export interface ChannelCapabilities {
