@@ -1,0 +1,96 @@
+import { Kafka, logLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
+import type { Logger } from '@omni/observability';
+import { ALL_TOPICS, dlqTopicName, type TopicDefinition } from '@omni/contracts';
+import { physicalTopic, type KafkaSettings } from './settings';
+
+/**
+ * The one Kafka client of a service instance: an idempotent producer (acks=all) shared by
+ * publishers and the outbox relay, an admin client for provisioning and readiness, and the factory
+ * for consumers.
+ */
+export class KafkaConnection {
+  readonly kafka: Kafka;
+  private producerInstance?: Producer;
+  private producerReady?: Promise<Producer>;
+  private adminInstance?: Admin;
+
+  constructor(
+    readonly settings: KafkaSettings,
+    private readonly logger: Logger,
+  ) {
+    this.kafka = new Kafka({
+      clientId: `omni-${settings.service}`,
+      brokers: settings.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => this.logKafka(entry),
+      retry: { initialRetryTime: 200, retries: 8 },
+    });
+  }
+
+  producer(): Promise<Producer> {
+    if (!this.producerReady) {
+      // Idempotent producer: the broker dedupes retried batches, so a retry after a lost ack
+      // never writes a record twice. kafkajs requires acks=-1 (all) with it.
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producerReady = producer.connect().then(() => {
+        this.producerInstance = producer;
+        return producer;
+      });
+      this.producerReady.catch(() => (this.producerReady = undefined));
+    }
+    return this.producerReady;
+  }
+
+  async admin(): Promise<Admin> {
+    if (!this.adminInstance) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.adminInstance = admin;
+    }
+    return this.adminInstance;
+  }
+
+  /**
+   * Creates the given topics and their DLQ twins if missing (existing ones are left alone).
+   * Services call it at start-up with the topics they produce or consume.
+   */
+  async ensureTopics(topics: readonly TopicDefinition[] = ALL_TOPICS): Promise<void> {
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.flatMap((t) => [t.name, dlqTopicName(t.name)]).map((name) => physicalTopic(this.settings, name));
+    const missing = wanted.filter((name) => !existing.has(name));
+    if (!missing.length) return;
+    const partitionsOf = (name: string) =>
+      this.settings.partitions ?? topics.find((t) => name.endsWith(t.name) || name.endsWith(dlqTopicName(t.name)))?.partitions ?? 6;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: partitionsOf(topic),
+        replicationFactor: this.settings.replicationFactor ?? -1,
+      })),
+    });
+    this.logger.info({ topics: missing.length }, 'kafka topics provisioned');
+  }
+
+  /** Readiness: the cluster answers a metadata request. */
+  async ping(): Promise<void> {
+    const admin = await this.admin();
+    await admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producerInstance?.disconnect(), this.adminInstance?.disconnect()]);
+    this.producerInstance = undefined;
+    this.producerReady = undefined;
+    this.adminInstance = undefined;
+  }
+
+  private logKafka(entry: LogEntry): void {
+    const { message, ...extra } = entry.log;
+    const fields = { component: 'kafkajs', kafkaNamespace: entry.namespace, error: extra.error };
+    if (entry.level === logLevel.ERROR) this.logger.error(fields, message);
+    else if (entry.level === logLevel.WARN) this.logger.warn(fields, message);
+    else this.logger.debug(fields, message);
+  }
+}

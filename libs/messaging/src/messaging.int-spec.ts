@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Kafka } from 'kafkajs';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
+import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics, type RawInbound } from '@omni/contracts';
+import { createLogger, Metrics, startTelemetry, traceIdOf, tracer } from '@omni/observability';
+import { waitFor } from '@omni/testing';
+import { CE_HEADERS, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type ConsumedEvent, type KafkaSettings } from './index';
+
+const exporter = new InMemorySpanExporter();
+const telemetry = startTelemetry({ serviceName: 'messaging-test', exporter });
+const quietLogger = createLogger({ service: 'messaging-test', level: 'error', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+function settings(service: string): KafkaSettings {
+  return {
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    service,
+    topicPrefix: `${process.env.OMNI_TOPIC_PREFIX ?? ''}msg-${randomUUID().slice(0, 8)}.`,
+    partitions: 2,
+    handlerRetries: 2,
+    handlerRetryBaseMs: 20,
+  };
+}
+
+function raw(id: string, text: string): RawInbound {
+  return create(RawInboundSchema, { id, channel: Channel.MESSENGER, body: Buffer.from(text), threadKey: 'page:user', webhookPath: '/webhooks/messenger' });
+}
+
+describe('messaging on a real Kafka broker', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    await telemetry.shutdown();
+  }, 60_000);
+
+  it('publishes typed records with CloudEvents headers and continues the trace in the consumer', async () => {
+    const s = settings('roundtrip');
+    const connection = new KafkaConnection(s, quietLogger);
+    const metrics = new Metrics('roundtrip', { defaultMetrics: false });
+    const consumer = new EventConsumer(connection, quietLogger, metrics);
+    closers.push(() => consumer.stop(), () => connection.close());
+    const received: Array<ConsumedEvent<RawInbound>> = [];
+    const consumerTraceIds: string[] = [];
+    consumer.subscribe(Topics.inboundRaw, async (event) => {
+      received.push(event);
+      consumerTraceIds.push(tracer().startSpan('probe').spanContext().traceId);
+    });
+    await consumer.start();
+
+    const publisher = new EventPublisher(connection, metrics);
+    const { traceId, envelope } = await tracer().startActiveSpan('webhook', async (span) => {
+      const env = await publisher.publish(Topics.inboundRaw, 'messenger:page:user', raw('r-1', 'hello'));
+      span.end();
+      return { traceId: span.spanContext().traceId, envelope: env };
+    });
+
+    await waitFor(() => received.length === 1, { description: 'record consumed', timeoutMs: 30_000 });
+    const [event] = received;
+    expect(event!.value.id).toBe('r-1');
+    expect(Buffer.from(event!.value.body).toString()).toBe('hello');
+    expect(event!.key).toBe('messenger:page:user');
+    expect(event!.eventId).toBe(envelope.headers[CE_HEADERS.id]);
+    expect(event!.headers).toMatchObject({ ce_specversion: '1.0', ce_type: 'omni.v1.RawInbound', ce_source: 'omni/roundtrip', 'content-type': 'application/protobuf' });
+    expect(traceIdOf(event!.headers.traceparent)).toBe(traceId);
+    expect(consumerTraceIds[0]).toBe(traceId);
+    const spanNames = exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId).map((sp) => sp.name);
+    expect(spanNames).toEqual(expect.arrayContaining([`publish ${physicalTopic(s, Topics.inboundRaw.name)}`, `process ${physicalTopic(s, Topics.inboundRaw.name)}`]));
+    expect((await metrics.render()).body).toMatch(/omni_kafka_consumed_total\{[^}]*topic="omni.inbound.raw.v1"[^}]*\} 1/);
+  }, 60_000);
+
+  it('parks a record whose handler always fails in the DLQ with the error, and keeps consuming', async () => {
+    const s = { ...settings('dlq'), partitions: 1 };
+    const connection = new KafkaConnection(s, quietLogger);
+    const consumer = new EventConsumer(connection, quietLogger);
+    closers.push(() => consumer.stop(), () => connection.close());
+    const handled: string[] = [];
+    let attemptsOnPoison = 0;
+    consumer.subscribe(Topics.inboundRaw, async (event) => {
+      if (event.value.id === 'poison') {
+        attemptsOnPoison++;
+        throw new Error('cannot parse this body');
+      }
+      handled.push(event.value.id);
+    });
+    await consumer.start();
+    const publisher = new EventPublisher(connection);
+    await publisher.publish(Topics.inboundRaw, 'k', raw('poison', 'x'));
+    await publisher.publish(Topics.inboundRaw, 'k', raw('after', 'y'));
+
+    await waitFor(() => handled.includes('after'), { description: 'record after the poison one', timeoutMs: 30_000 });
+    expect(attemptsOnPoison).toBe(3); // first try + 2 retries
+
+    const dlq = await readAll(s, dlqTopicName(Topics.inboundRaw.name), 1);
+    const headers = headersToStrings(dlq[0]!.headers);
+    expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
+    expect(headers).toMatchObject({
+      [DLQ_HEADERS.error]: 'cannot parse this body',
+      [DLQ_HEADERS.errorType]: 'Error',
+      [DLQ_HEADERS.attempts]: '3',
+      [DLQ_HEADERS.originalTopic]: Topics.inboundRaw.name,
+      [DLQ_HEADERS.originalOffset]: '0',
+      [CE_HEADERS.type]: 'omni.v1.RawInbound',
+    });
+  }, 60_000);
+
+  it('sends an undecodable record straight to the DLQ without retrying', async () => {
+    const s = { ...settings('poison'), partitions: 1 };
+    const connection = new KafkaConnection(s, quietLogger);
+    const consumer = new EventConsumer(connection, quietLogger);
+    closers.push(() => consumer.stop(), () => connection.close());
+    let calls = 0;
+    consumer.subscribe(Topics.inboundRaw, async () => void calls++);
+    await consumer.start();
+    const producer = await connection.producer();
+    await producer.send({ topic: physicalTopic(s, Topics.inboundRaw.name), acks: -1, messages: [{ key: 'k', value: Buffer.from([0xff, 0xff, 0xff]) }] });
+    const dlq = await readAll(s, dlqTopicName(Topics.inboundRaw.name), 1);
+    expect(headersToStrings(dlq[0]!.headers)[DLQ_HEADERS.errorType]).toBe('UndecodableRecordError');
+    expect(calls).toBe(0);
+  }, 60_000);
+});
+
+async function readAll(s: KafkaSettings, logical: string, count: number) {
+  const kafka = new Kafka({ brokers: s.brokers, logLevel: 0 });
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const messages: Array<{ value: Buffer | null; headers?: Record<string, unknown> }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: physicalTopic(s, logical), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  try {
+    await waitFor(() => messages.length >= count, { description: `${count} record(s) on ${logical}`, timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

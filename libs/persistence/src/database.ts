@@ -1,0 +1,82 @@
+import { Client } from 'pg';
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { InboxEntry, OutboxEntry } from './entities';
+import { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';
+
+export interface DatabaseSettings {
+  url: string;
+  /** The service's own schema (normalizer, router, window_policy, assignment). */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+  poolSize?: number;
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`invalid SQL identifier "${name}"`);
+  return `"${name}"`;
+}
+
+/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, '')) || 'postgres';
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!found.rowCount) {
+      await client.query(`CREATE DATABASE ${quoteIdent(name)}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created concurrently by another service: fine
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function ensureSchema(url: string, schema: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A TypeORM data source bound to one service schema. The database and schema are created when
+ * missing and the checked-in migrations (the shared inbox/outbox one first) run at start-up;
+ * `synchronize` stays off.
+ */
+export async function openDataSource(settings: DatabaseSettings): Promise<DataSource> {
+  await ensureDatabase(settings.url);
+  await ensureSchema(settings.url, settings.schema);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: settings.url,
+    schema: settings.schema,
+    entities: [InboxEntry, OutboxEntry, ...(settings.entities as unknown[] as never[])],
+    migrations: [CreateInboxOutbox1732300000000, ...settings.migrations],
+    migrationsRun: true,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    poolSize: settings.poolSize ?? 10,
+    extra: { application_name: `omni-${settings.schema}` },
+  });
+  await dataSource.initialize();
+  return dataSource;
+}
+
+/** The schema a data source was opened on. */
+export function schemaOf(dataSource: DataSource): string {
+  return (dataSource.options as { schema?: string }).schema ?? 'public';
+}

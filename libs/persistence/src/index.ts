@@ -1,0 +1,6 @@
+export * from './database';
+export * from './entities';
+export * from './outbox';
+export * from './unit-of-work';
+export * from './nest';
+export { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';

@@ -1,0 +1,70 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventPublisher, KafkaConnection, LOGGER } from '@omni/messaging';
+import { HealthRegistry, Metrics, type Logger } from '@omni/observability';
+import { openDataSource, type DatabaseSettings } from './database';
+import { OutboxRelay } from './outbox';
+import { UnitOfWork } from './unit-of-work';
+
+@Injectable()
+class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.health.register({ name: 'postgres', check: async () => void (await this.dataSource.query('SELECT 1')) });
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/**
+ * PostgreSQL for a Nest service: the DataSource on its own schema (migrations run at start-up),
+ * a UnitOfWork (inbox + outbox in one transaction) and the outbox relay. Needs MessagingModule
+ * and the service kit's global providers.
+ */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(settings: DatabaseSettings & { service: string }): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: DataSource, useFactory: () => openDataSource(settings) },
+        {
+          provide: OutboxRelay,
+          inject: [DataSource, EventPublisher, LOGGER, Metrics],
+          useFactory: (ds: DataSource, publisher: EventPublisher, logger: Logger, metrics: Metrics) => new OutboxRelay(ds, publisher, logger, metrics),
+        },
+        {
+          provide: UnitOfWork,
+          inject: [DataSource, OutboxRelay, KafkaConnection],
+          useFactory: (ds: DataSource, relay: OutboxRelay) => new UnitOfWork(ds, relay, `omni/${settings.service}`, settings.service),
+        },
+        PersistenceLifecycle,
+      ],
+      exports: [DataSource, UnitOfWork, OutboxRelay],
+    };
+  }
+}
+
+export { Inject };

@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createLogger, HealthRegistry, Metrics, NestJsonLogger, type Logger } from '@omni/observability';
+import { MessagingModule, type KafkaSettings } from '@omni/messaging';
+import { PersistenceModule, type DatabaseSettings } from '@omni/persistence';
+import { loadConfig, type BaseServiceConfig } from './config';
+import { httpTelemetry } from './http-telemetry';
+import { ServiceKitModule } from './kit.module';
+import { sendProblem } from './problem';
+import { serviceEntry, type ServiceName } from './catalog';
+
+export interface ServiceDefinition<C extends BaseServiceConfig> {
+  name: ServiceName;
+  description: string;
+  configClass: new () => C;
+  /** The service's own module, built from its validated config. */
+  module: (config: C) => DynamicModule;
+  /** Entities and migrations when the service owns a schema. */
+  database?: (config: C) => Omit<DatabaseSettings, 'url' | 'schema'>;
+}
+
+export interface RunningService<C extends BaseServiceConfig> {
+  app: INestApplication;
+  config: C;
+  logger: Logger;
+  metrics: Metrics;
+  /** Base URL the HTTP server listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Install SIGTERM/SIGINT handlers (main.ts yes; tests running several services no). */
+  handleSignals?: boolean;
+  /** Overrides for config values (tests). */
+  overrides?: Record<string, unknown>;
+}
+
+export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): KafkaSettings {
+  return {
+    brokers: config.KAFKA_BROKERS.split(','),
+    service,
+    topicPrefix: config.OMNI_TOPIC_PREFIX,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+    handlerRetries: config.KAFKA_HANDLER_RETRIES,
+    handlerRetryBaseMs: config.KAFKA_HANDLER_RETRY_BASE_MS,
+  };
+}
+
+/**
+ * Boots one Omni service: validated config, JSON logs, metrics, health, Kafka (and PostgreSQL
+ * when it owns a schema), OpenAPI at /docs, problem+json errors, then listens on PORT.
+ * Telemetry must already be started (see `@omni/service-kit/telemetry` in main.ts).
+ */
+export async function startService<C extends BaseServiceConfig>(definition: ServiceDefinition<C>, options: StartOptions = {}): Promise<RunningService<C>> {
+  const entry = serviceEntry(definition.name);
+  const env = options.env ?? process.env;
+  const config = loadConfig(definition.configClass, { ...env, ...(options.overrides as NodeJS.ProcessEnv) }, { PORT: entry.port } as never);
+  const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
+  const metrics = new Metrics(definition.name);
+  const health = new HealthRegistry();
+
+  const imports: DynamicModule[] = [
+    ServiceKitModule.forRoot({ service: definition.name, logger, metrics, health, config }),
+    MessagingModule.forRoot(kafkaSettingsFrom(definition.name, config)),
+  ];
+  if (definition.database) {
+    if (!entry.schema) throw new Error(`${definition.name} has no schema in the catalog`);
+    imports.push(PersistenceModule.forRoot({ ...definition.database(config), url: config.DATABASE_URL, schema: entry.schema, service: definition.name }));
+  }
+  imports.push(definition.module(config));
+
+  @Module({ imports })
+  class RootModule {}
+
+  const app = await NestFactory.create(RootModule, { logger: new NestJsonLogger(logger), bodyParser: false, abortOnError: false });
+  app.use(httpTelemetry(metrics));
+  // Webhooks get the raw bytes: providers sign them, and they are kept byte-for-byte.
+  app.use('/webhooks', express.raw({ type: () => true, limit: '5mb' }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    const status = err.status && err.status < 500 ? err.status : 400;
+    sendProblem(res, req, { status, title: status === 413 ? 'Payload too large' : 'Malformed request body', detail: err.type === 'entity.parse.failed' ? 'The body is not valid JSON.' : err.message });
+  });
+  if (options.handleSignals) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(`Omni ${definition.name}`).setDescription(definition.description).setVersion('1').build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  await app.listen(config.PORT, env.HOST ?? '0.0.0.0');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  logger.info({ url, port: address.port }, `${definition.name} listening`);
+  return {
+    app,
+    config,
+    logger,
+    metrics,
+    url,
+    close: async () => {
+      await app.close();
+      logger.info('stopped');
+      logger.flush?.();
+    },
+  };
+}

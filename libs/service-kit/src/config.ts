@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
+
+/** A bad or missing environment variable; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: Array<{ variable: string; problem: string }>) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.problem}`).join('; ')}`);
+  }
+}
+
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Variables every service reads. Service-specific configs extend this class and add their own
+ * decorated fields; defaults live in the field initialisers.
+ */
+export class BaseServiceConfig {
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  PORT!: number;
+
+  @Transform(emptyToUndefined)
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'must be a comma-separated list of host:port' })
+  KAFKA_BROKERS = '127.0.0.1:9092';
+
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/omni';
+
+  @Transform(emptyToUndefined)
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Prefix for topics and consumer groups (tests and shared dev brokers). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-zA-Z0-9._-]*$/, { message: 'may only contain letters, digits, ".", "_" and "-"' })
+  OMNI_TOPIC_PREFIX = '';
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  KAFKA_TOPIC_PARTITIONS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(0)
+  KAFKA_HANDLER_RETRIES?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  KAFKA_HANDLER_RETRY_BASE_MS?: number;
+}
+
+/**
+ * Reads and validates configuration from the environment. Unknown variables are ignored; a bad
+ * value throws ConfigError naming the variable, so the service stops with a clear message.
+ */
+export function loadConfig<T extends BaseServiceConfig>(
+  type: new () => T,
+  env: NodeJS.ProcessEnv,
+  defaults: Partial<Record<keyof T, unknown>> = {},
+): T {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const instance = plainToInstance(type, { ...defaults, ...defined }, { exposeDefaultValues: true });
+  const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length) throw new ConfigError(flatten(errors));
+  return instance;
+}
+
+function flatten(errors: ValidationError[]): Array<{ variable: string; problem: string }> {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((problem) => ({ variable: e.property, problem: problem.replace(`${e.property} `, '') })));
+}
