@@ -93,7 +93,7 @@ export class EventConsumer {
     const consumer = this.connection.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      sessionTimeout: settings.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       // Short fetch waits keep shutdown quick (disconnect waits for the fetch in flight).
       maxWaitTimeInMs: 1_000,

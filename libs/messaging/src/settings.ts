@@ -16,6 +16,8 @@ export interface KafkaSettings {
   /** Handler retries before the record goes to the DLQ, and the first backoff delay. */
   handlerRetries?: number;
   handlerRetryBaseMs?: number;
+  /** How long the group waits for a silent member before rebalancing (broker minimum 6 s). */
+  sessionTimeoutMs?: number;
 }
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logical: string): string {
