@@ -6,6 +6,11 @@ const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8')
 
 module.exports = {
   testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/src/**/*.e2e-spec.ts', '<rootDir>/*.spec.ts'],
+  // Running one project's jest config alone still gets the real test environment.
+  globalSetup: path.join(__dirname, 'libs/testing/src/env/global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'libs/testing/src/env/global-teardown.ts'),
+  testTimeout: 60_000,
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false, sourceMaps: 'inline' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {

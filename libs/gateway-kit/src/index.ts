@@ -1,0 +1,3 @@
+export * from './tokens';
+export * from './gateway.module';
+export * from './webhook.controller';

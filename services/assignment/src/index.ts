@@ -1,0 +1,1 @@
+export { assignment } from './assignment';

@@ -1,0 +1,1 @@
+export { gatewayMessenger } from './gateway-messenger';

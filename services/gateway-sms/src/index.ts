@@ -1,0 +1,1 @@
+export { gatewaySms } from './gateway-sms';

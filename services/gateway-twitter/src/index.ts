@@ -1,0 +1,1 @@
+export { gatewayTwitter } from './gateway-twitter';

@@ -1,0 +1,1 @@
+export { gatewayWhatsApp } from './gateway-whatsapp';

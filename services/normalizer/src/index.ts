@@ -1,0 +1,2 @@
+export { normalizer } from './normalizer';
+export { Clock } from './domain/clock';

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MalformedPayloadError } from '@omni/channel-sdk';
+import { channelSlug, create, RawRefSchema, timestampDate, Topics, type RawInbound } from '@omni/contracts';
+import { LOGGER, NonRetryableError, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { Metrics, type Logger } from '@omni/observability';
+import { UnitOfWork } from '@omni/persistence';
+import { InjectConfig } from '@omni/service-kit';
+import { Clock } from './domain/clock';
+import { ingestEvent } from './domain/ingest';
+import { PARSERS } from './domain/parsers';
+import type { NormalizerConfig } from './config';
+
+/**
+ * omni.inbound.raw.v1 → canonical messages, statuses and consent events. One raw record is applied
+ * in one transaction with its inbox entry, so a redelivered record changes nothing; a provider's
+ * retry (a new raw record with the same provider message id) is caught by the message dedupe key.
+ */
+@Injectable()
+export class RawInboundHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    @InjectConfig() private readonly config: NormalizerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Subscribe(Topics.inboundRaw)
+  async onRaw(event: ConsumedEvent<RawInbound>): Promise<void> {
+    const raw = event.value;
+    const parser = PARSERS.get(raw.channel);
+    if (!parser) throw new NonRetryableError(`no parser for channel ${raw.channel}`);
+    let parsed;
+    try {
+      parsed = parser.parse({
+        body: Buffer.from(raw.body),
+        contentType: raw.contentType,
+        webhookPath: raw.webhookPath,
+        receivedAt: raw.receivedAt ? timestampDate(raw.receivedAt) : event.time,
+        headers: raw.headers,
+      });
+    } catch (err) {
+      if (err instanceof MalformedPayloadError) throw new NonRetryableError(`unparseable ${channelSlug(raw.channel)} webhook: ${err.message}`);
+      throw err;
+    }
+    const slug = channelSlug(raw.channel);
+    const outcomes = this.metrics.counter('omni_normalizer_events_total', 'Parsed channel events by outcome', ['channel', 'outcome']);
+    const unsupported = this.metrics.counter('omni_normalizer_unsupported_total', 'Events of kinds Omni keeps as unsupported', ['channel', 'provider_type']);
+    const results: string[] = [];
+    const applied = await this.uow.handle(event, async (manager, outbox) => {
+      const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
+      for (const channelEvent of parsed) {
+        results.push(await ingestEvent({ manager, outbox, raw: ref, receivedAt: this.clock.now(), policy: { reopenWindowMs: this.config.CONVERSATION_REOPEN_WINDOW_MS } }, channelEvent));
+      }
+    });
+    if (applied === 'duplicate') {
+      outcomes.inc({ channel: slug, outcome: 'redelivered' });
+      return;
+    }
+    for (const [index, outcome] of results.entries()) {
+      outcomes.inc({ channel: slug, outcome });
+      const e = parsed[index]!;
+      if (outcome === 'message' && e.type === 'message' && e.message.content?.kind?.case === 'unsupported') {
+        unsupported.inc({ channel: slug, provider_type: (e.message.content.kind.value as { providerType?: string }).providerType ?? 'unknown' });
+      }
+    }
+    this.logger.info({ rawId: raw.id, channel: slug, events: parsed.length, outcomes: results }, 'raw record normalized');
+  }
+}

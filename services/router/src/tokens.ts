@@ -1,0 +1,1 @@
+export const ROUTING_POLICY = Symbol('omni.routing-policy');

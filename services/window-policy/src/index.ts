@@ -1,0 +1,1 @@
+export { windowPolicy } from './window-policy';

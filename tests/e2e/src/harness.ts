@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { assignment } from '@omni/assignment';
+import { gatewayMessenger } from '@omni/gateway-messenger';
+import { gatewaySms } from '@omni/gateway-sms';
+import { gatewayTwitter } from '@omni/gateway-twitter';
+import { gatewayWhatsApp } from '@omni/gateway-whatsapp';
+import { normalizer } from '@omni/normalizer';
+import { router } from '@omni/router';
+import { startService, type RunningService, type ServiceDefinition, type ServiceName } from '@omni/service-kit';
+import { testEnv } from '@omni/testing';
+import { windowPolicy } from '@omni/window-policy';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
+  'gateway-messenger': gatewayMessenger,
+  'gateway-whatsapp': gatewayWhatsApp,
+  'gateway-twitter': gatewayTwitter,
+  'gateway-sms': gatewaySms,
+  normalizer,
+  router,
+  'window-policy': windowPolicy,
+  assignment,
+};
+
+/** Channel secrets the e2e gateways run with (the fake providers and signed webhooks use them too). */
+export const TEST_SECRETS = {
+  META_APP_SECRET: 'e2e-meta-app-secret',
+  META_VERIFY_TOKEN: 'e2e-verify-token',
+  MESSENGER_PAGE_ACCESS_TOKEN: 'e2e-page-token',
+  WHATSAPP_ACCESS_TOKEN: 'e2e-wa-token',
+  TWITTER_CONSUMER_KEY: 'e2e-consumer-key',
+  TWITTER_CONSUMER_SECRET: 'e2e-consumer-secret',
+  TWITTER_ACCESS_TOKEN: 'e2e-access-token',
+  TWITTER_ACCESS_TOKEN_SECRET: 'e2e-access-token-secret',
+  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: 'e2e-twilio-token',
+  TWILIO_PUBLIC_BASE_URL: 'https://omni.example.test',
+};
+
+export interface Omni {
+  prefix: string;
+  services: Partial<Record<ServiceName, RunningService<never>>>;
+  url(name: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Omni services in this process against the run's real Kafka and PostgreSQL, each on a
+ * free port, with a topic prefix of their own so test files don't see each other's records.
+ */
+export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) as ServiceName[], extraEnv: Record<string, string> = {}): Promise<Omni> {
+  const env = testEnv();
+  const prefix = `${env.topicPrefix}${randomUUID().slice(0, 6)}.`;
+  const common = {
+    ...process.env,
+    ...TEST_SECRETS,
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: env.databaseUrl,
+    OMNI_TOPIC_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+    KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_HANDLER_RETRY_BASE_MS: '50',
+    ...extraEnv,
+  };
+  const services: Omni['services'] = {};
+  const started = await Promise.allSettled(names.map(async (name) => [name, await startService(DEFINITIONS[name], { env: common })] as const));
+  for (const result of started) if (result.status === 'fulfilled') services[result.value[0]] = result.value[1] as RunningService<never>;
+  const stop = async () => {
+    await Promise.allSettled(Object.values(services).map((s) => s!.close()));
+  };
+  const failed = started.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return {
+    prefix,
+    services,
+    url: (name) => {
+      const service = services[name];
+      if (!service) throw new Error(`${name} is not running`);
+      return service.url;
+    },
+    stop,
+  };
+}
