@@ -16,6 +16,7 @@ module.exports = {
   moduleNameMapper: {
     '^@omni/channel-sdk/testing$': path.join(__dirname, 'libs/channel-sdk/src/testing/index.ts'),
     '^@omni/channel-(messenger|whatsapp|twitter|sms)$': path.join(__dirname, 'libs/channels/$1/src/index.ts'),
+    '^@omni/(normalizer|router|window-policy|assignment|gateway-(?:messenger|whatsapp|twitter|sms))$': path.join(__dirname, 'services/$1/src/index.ts'),
     '^@omni/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
 };

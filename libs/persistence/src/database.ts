@@ -31,7 +31,8 @@ export async function ensureDatabase(url: string): Promise<void> {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!found.rowCount) {
       await client.query(`CREATE DATABASE ${quoteIdent(name)}`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created concurrently by another service: fine
+        // 42P04 / 23505: created concurrently by another service, which is fine.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {

@@ -112,14 +112,15 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
         .map((s) => s.attributes['omni.service'])
         .filter(Boolean),
     );
-    expect([...services].sort()).toEqual(['assignment', 'normalizer', 'router']);
+    // window-policy consumes the normalized message too (it opens the reply window).
+    expect([...services].sort()).toEqual(['assignment', 'normalizer', 'router', 'window-policy']);
     expect(exporter.getFinishedSpans().some((s) => s.spanContext().traceId === traceId && s.name === 'POST /webhooks/messenger')).toBe(true);
   }, 60_000);
 
   it('refuses bad signatures with 401 and malformed bodies with 400 problem+json, writing nothing to Kafka', async () => {
     const url = `${omni.url('gateway-messenger')}/webhooks/messenger`;
     const body = messengerText('m_e2e_forged', 'forged');
-    const cases = [
+    const cases: Array<{ name: string; headers: Record<string, string>; body: string; status: number }> = [
       { name: 'wrong secret', headers: { 'x-hub-signature-256': sign(body, 'not-the-secret') }, body, status: 401 },
       { name: 'missing header', headers: {}, body, status: 401 },
       { name: 'tampered body', headers: { 'x-hub-signature-256': sign(body) }, body: body.replace('forged', 'FORGED'), status: 401 },
