@@ -1,11 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ChannelAdapter } from '@omni/channel-sdk';
 import { WebhookController } from './webhook.controller';
+import { OutboundDispatcher } from './outbound.dispatcher';
+import { CreateSendLedger1732300000500, SendEntity } from './send-ledger';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 /**
- * Everything a channel gateway hosts, given the channel's adapter: its webhooks now, its
- * outbound dispatcher as channels gain sending. A gateway service is this module plus config.
+ * Everything a channel gateway hosts, given the channel's adapter: its webhooks and its outbound
+ * dispatcher (with the send ledger in the gateway's schema). A gateway service is this module
+ * plus config.
  */
 @Module({})
 export class GatewayModule {
@@ -16,8 +19,12 @@ export class GatewayModule {
       providers: [
         { provide: CHANNEL_ADAPTER, useValue: adapter },
         { provide: GATEWAY_OPTIONS, useValue: options },
+        OutboundDispatcher,
       ],
       exports: [CHANNEL_ADAPTER, GATEWAY_OPTIONS],
     };
   }
 }
+
+/** The gateway's own tables (the send ledger), for its ServiceDefinition.database. */
+export const GATEWAY_DATABASE = { entities: [SendEntity], migrations: [CreateSendLedger1732300000500] };

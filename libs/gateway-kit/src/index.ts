@@ -1,3 +1,6 @@
 export * from './tokens';
 export * from './gateway.module';
 export * from './webhook.controller';
+export * from './outbound.dispatcher';
+export * from './send-ledger';
+export * from './provider-client';

@@ -9,4 +9,9 @@ export interface GatewayOptions {
   publicBaseUrl?: string;
   /** The provider API base URL the gateway sends to (tests point it at a fake provider). */
   apiBaseUrl: string;
+  /** Attempts per provider request before the send is reported failed (default 5). */
+  maxSendAttempts?: number;
+  /** First backoff delay between attempts (default 500 ms, doubling, capped at 30 s). */
+  retryBaseMs?: number;
+  requestTimeoutMs?: number;
 }

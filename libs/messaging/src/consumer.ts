@@ -21,6 +21,8 @@ export interface ConsumedEvent<T> {
   topic: string;
   partition: number;
   offset: string;
+  /** Keeps the group membership alive during a long effect (e.g. waiting out a rate limit). */
+  heartbeat: () => Promise<void>;
 }
 
 export type EventHandler<T> = (event: ConsumedEvent<T>) => Promise<void>;
@@ -183,6 +185,7 @@ export class EventConsumer {
         topic: subscription.topic.name,
         partition,
         offset: message.offset,
+        heartbeat,
       };
     } catch (err) {
       return { ok: false, error: err as Error, attempts: 0 };

@@ -6,7 +6,7 @@ export interface ServiceEntry {
   name: ServiceName;
   port: number;
   kind: 'gateway' | 'core';
-  /** Postgres schema owned by the service (gateways own none). */
+  /** Postgres schema owned by the service (a gateway's holds its send ledger). */
   schema?: string;
   /** Env variables beyond the common ones (PORT, KAFKA_BROKERS, DATABASE_URL, OTEL_*, LOG_LEVEL). */
   env: readonly string[];
@@ -27,24 +27,28 @@ export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL',
 export const SERVICES: readonly ServiceEntry[] = [
   {
     name: 'gateway-twitter',
+    schema: 'gateway_twitter',
     port: 3101,
     kind: 'gateway',
     env: ['TWITTER_CONSUMER_KEY', 'TWITTER_CONSUMER_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_TOKEN_SECRET', 'TWITTER_API_BASE_URL'],
   },
   {
     name: 'gateway-messenger',
+    schema: 'gateway_messenger',
     port: 3102,
     kind: 'gateway',
     env: ['META_APP_SECRET', 'META_VERIFY_TOKEN', 'MESSENGER_PAGE_ACCESS_TOKEN', 'META_GRAPH_API_BASE_URL'],
   },
   {
     name: 'gateway-whatsapp',
+    schema: 'gateway_whatsapp',
     port: 3103,
     kind: 'gateway',
     env: ['META_APP_SECRET', 'META_VERIFY_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'META_GRAPH_API_BASE_URL'],
   },
   {
     name: 'gateway-sms',
+    schema: 'gateway_sms',
     port: 3104,
     kind: 'gateway',
     env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL'],

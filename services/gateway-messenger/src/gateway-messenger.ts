@@ -1,6 +1,6 @@
 import { IsNotEmpty, IsString, IsUrl } from 'class-validator';
 import { createMessengerAdapter } from '@omni/channel-messenger';
-import { GatewayModule } from '@omni/gateway-kit';
+import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
 
 export class MessengerGatewayConfig extends BaseServiceConfig {
@@ -21,4 +21,5 @@ export const gatewayMessenger: ServiceDefinition<MessengerGatewayConfig> = {
       createMessengerAdapter({ appSecret: c.META_APP_SECRET, verifyToken: c.META_VERIFY_TOKEN, pageAccessToken: c.MESSENGER_PAGE_ACCESS_TOKEN }),
       { apiBaseUrl: c.META_GRAPH_API_BASE_URL },
     ),
+  database: () => GATEWAY_DATABASE,
 };

@@ -1,6 +1,6 @@
 import { IsNotEmpty, IsString, IsUrl, Matches } from 'class-validator';
 import { createSmsAdapter } from '@omni/channel-sms';
-import { GatewayModule } from '@omni/gateway-kit';
+import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
 
 export class SmsGatewayConfig extends BaseServiceConfig {
@@ -20,4 +20,5 @@ export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {
       createSmsAdapter({ accountSid: c.TWILIO_ACCOUNT_SID, authToken: c.TWILIO_AUTH_TOKEN, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL }),
       { apiBaseUrl: c.TWILIO_API_BASE_URL, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL },
     ),
+  database: () => GATEWAY_DATABASE,
 };

@@ -1,6 +1,6 @@
 import { IsNotEmpty, IsString, IsUrl } from 'class-validator';
 import { createTwitterAdapter } from '@omni/channel-twitter';
-import { GatewayModule } from '@omni/gateway-kit';
+import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
 
 export class TwitterGatewayConfig extends BaseServiceConfig {
@@ -26,4 +26,5 @@ export const gatewayTwitter: ServiceDefinition<TwitterGatewayConfig> = {
       }),
       { apiBaseUrl: c.TWITTER_API_BASE_URL },
     ),
+  database: () => GATEWAY_DATABASE,
 };

@@ -1,6 +1,6 @@
 import { IsNotEmpty, IsString, IsUrl } from 'class-validator';
 import { createWhatsAppAdapter } from '@omni/channel-whatsapp';
-import { GatewayModule } from '@omni/gateway-kit';
+import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
 
 export class WhatsAppGatewayConfig extends BaseServiceConfig {
@@ -19,4 +19,5 @@ export const gatewayWhatsApp: ServiceDefinition<WhatsAppGatewayConfig> = {
       createWhatsAppAdapter({ appSecret: c.META_APP_SECRET, verifyToken: c.META_VERIFY_TOKEN, accessToken: c.WHATSAPP_ACCESS_TOKEN }),
       { apiBaseUrl: c.META_GRAPH_API_BASE_URL },
     ),
+  database: () => GATEWAY_DATABASE,
 };

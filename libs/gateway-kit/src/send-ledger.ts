@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * One row per approved outbound the gateway has started sending. Providers have no idempotency
+ * keys, so this ledger is what keeps a redelivered approval from sending twice, and lets a send
+ * interrupted between split parts resume at the first unsent part.
+ */
+@Entity({ name: 'sends' })
+export class SendEntity {
+  @PrimaryColumn({ name: 'outbound_id', type: 'text' }) outboundId!: string;
+  @Column({ type: 'text' }) state!: 'sending' | 'sent' | 'failed';
+  /** Provider ids of the parts already accepted, in order. */
+  @Column({ name: 'provider_message_ids', type: 'text', array: true, default: () => "'{}'" }) providerMessageIds!: string[];
+  @Column({ name: 'parts_done', type: 'int', default: 0 }) partsDone!: number;
+  @Column({ type: 'int', default: 0 }) attempts!: number;
+  @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode!: string | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+export class CreateSendLedger1732300000500 implements MigrationInterface {
+  name = 'CreateSendLedger1732300000500';
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = (q.connection.options as { schema: string }).schema;
+    await q.query(`CREATE TABLE "${s}".sends (
+      outbound_id text PRIMARY KEY, state text NOT NULL, provider_message_ids text[] NOT NULL DEFAULT '{}',
+      parts_done int NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, error_code text,
+      updated_at timestamptz NOT NULL DEFAULT now())`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = (q.connection.options as { schema: string }).schema;
+    await q.query(`DROP TABLE IF EXISTS "${s}".sends`);
+  }
+}
