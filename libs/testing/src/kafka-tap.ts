@@ -9,6 +9,8 @@ export interface TappedRecord<T> {
   headers: Record<string, string>;
   partition: number;
   offset: string;
+  /** When the tap read it (ms since epoch): benchmarks measure latency with it. */
+  receivedAt: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export class KafkaTap {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
         const list = this.records.get(logical) ?? [];
-        list.push({ key: message.key?.toString() ?? '', value: fromBinary(definition.schema, message.value ?? new Uint8Array()), headers, partition, offset: message.offset });
+        list.push({ key: message.key?.toString() ?? '', value: fromBinary(definition.schema, message.value ?? new Uint8Array()), headers, partition, offset: message.offset, receivedAt: Date.now() });
         this.records.set(logical, list);
       },
     });

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'deploy', rootDir: __dirname };
