@@ -59,6 +59,13 @@ export interface ChannelAdapter extends ChannelParser {
 
   /** Read the provider's answer to one request: the provider message id, or a canonical error. */
   interpret(request: ProviderRequest, response: ProviderResponse, now: Date): SendOutcome;
+
+  /**
+   * Optional pacing for providers with hard send quotas (X: 15 DMs / 15 min per user, 1,440 / day):
+   * given the epoch-ms times of recent sends from this business account and from the whole app,
+   * how many ms to wait before the next send (0 = now). The gateway defers instead of failing.
+   */
+  sendDelay?(recent: { account: readonly number[]; app: readonly number[] }, now: number): number;
 }
 
 /**

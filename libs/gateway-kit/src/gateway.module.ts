@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { ChannelAdapter } from '@omni/channel-sdk';
 import { WebhookController } from './webhook.controller';
 import { OutboundDispatcher } from './outbound.dispatcher';
-import { CreateSendLedger1732300000500, SendEntity } from './send-ledger';
+import { SendPacer } from './send-pacer';
+import { CreateSendLedger1732300000500, SendEntity, SendLogEntity } from './send-ledger';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 /**
@@ -20,6 +21,7 @@ export class GatewayModule {
         { provide: CHANNEL_ADAPTER, useValue: adapter },
         { provide: GATEWAY_OPTIONS, useValue: options },
         OutboundDispatcher,
+        SendPacer,
       ],
       exports: [CHANNEL_ADAPTER, GATEWAY_OPTIONS],
     };
@@ -27,4 +29,4 @@ export class GatewayModule {
 }
 
 /** The gateway's own tables (the send ledger), for its ServiceDefinition.database. */
-export const GATEWAY_DATABASE = { entities: [SendEntity], migrations: [CreateSendLedger1732300000500] };
+export const GATEWAY_DATABASE = { entities: [SendEntity, SendLogEntity], migrations: [CreateSendLedger1732300000500] };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CanonicalErrorInit, ChannelAdapter, ProviderRequest } from '@omni/channel-sdk';
@@ -18,6 +17,7 @@ import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { callProvider } from './provider-client';
 import { SendEntity } from './send-ledger';
+import { SendPacer, sleepWithHeartbeat } from './send-pacer';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 type PartOutcome = { ok: true; providerMessageId?: string; segments?: number } | { ok: false; error: CanonicalErrorInit; attempts: number };
@@ -38,6 +38,7 @@ export class OutboundDispatcher {
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly metrics: Metrics,
+    private readonly pacer: SendPacer,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -64,9 +65,11 @@ export class OutboundDispatcher {
     let segments = 0;
     let attemptsTotal = entry.attempts;
     for (let index = entry.partsDone; index < parts.length; index++) {
+      await this.pacer.waitForRoom(request.accountId, event.heartbeat);
       const outcome = await this.sendPart(parts[index]!, event);
       attemptsTotal += outcome.ok ? 1 : outcome.attempts;
       if (!outcome.ok) return this.finish(event, { ...entry, attempts: attemptsTotal }, outcome, segments);
+      await this.pacer.record(request.accountId);
       segments += outcome.segments ?? 0;
       entry.providerMessageIds = [...entry.providerMessageIds, ...(outcome.providerMessageId ? [outcome.providerMessageId] : [])];
       entry.partsDone = index + 1;
@@ -93,11 +96,7 @@ export class OutboundDispatcher {
       const backoff = Math.min((this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1), 30_000);
       const wait = Math.max(Number(outcome.error.retryAfterMs ?? 0), backoff);
       this.logger.warn({ channel: this.adapter.slug, purpose: part.purpose, attempt, waitMs: wait, code: ErrorCode[outcome.error.code ?? 0] }, 'provider refused, retrying');
-      // Wait in slices so the consumer group does not think this instance died.
-      for (let waited = 0; waited < wait; waited += 2_000) {
-        await sleep(Math.min(2_000, wait - waited));
-        await event.heartbeat();
-      }
+      await sleepWithHeartbeat(wait, event.heartbeat);
     }
   }
 

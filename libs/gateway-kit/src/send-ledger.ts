@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -18,6 +18,14 @@ export class SendEntity {
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 
+/** Every accepted provider call, for pacing against send quotas (kept 48 h). */
+@Entity({ name: 'send_log' })
+export class SendLogEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'account_id', type: 'text' }) accountId!: string;
+  @Column({ name: 'sent_at', type: 'timestamptz' }) sentAt!: Date;
+}
+
 export class CreateSendLedger1732300000500 implements MigrationInterface {
   name = 'CreateSendLedger1732300000500';
 
@@ -27,10 +35,13 @@ export class CreateSendLedger1732300000500 implements MigrationInterface {
       outbound_id text PRIMARY KEY, state text NOT NULL, provider_message_ids text[] NOT NULL DEFAULT '{}',
       parts_done int NOT NULL DEFAULT 0, attempts int NOT NULL DEFAULT 0, error_code text,
       updated_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(`CREATE TABLE "${s}".send_log (id bigserial PRIMARY KEY, account_id text NOT NULL, sent_at timestamptz NOT NULL)`);
+    await q.query(`CREATE INDEX send_log_recent ON "${s}".send_log (sent_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     const s = (q.connection.options as { schema: string }).schema;
+    await q.query(`DROP TABLE IF EXISTS "${s}".send_log`);
     await q.query(`DROP TABLE IF EXISTS "${s}".sends`);
   }
 }
