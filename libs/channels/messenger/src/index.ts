@@ -1,0 +1,10 @@
+export { createMessengerAdapter, DEFAULT_GRAPH_API_VERSION, MESSENGER_WEBHOOK_PATH, type MessengerAdapterConfig } from './adapter';
+export { messengerParser, parseMessengerWebhook } from './parse';
+export { messengerCapabilities, MESSENGER_LIMITS } from './capabilities';
+export { verifyMessengerSignature, SIGNATURE_HEADER } from './verify';
+export { answerMessengerHandshake } from './handshake';
+export { inspectMessengerWebhook } from './inspect';
+export { formatMessengerOutbound, type MessengerFormatOptions } from './format';
+export { mapMessengerError, type GraphErrorFacts } from './errors';
+export { interpretMessengerResponse, messengerToHttp } from './http';
+export type * from './wire';
