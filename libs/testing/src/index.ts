@@ -1,2 +1,3 @@
 export * from './env';
 export * from './kafka-tap';
+export * as metaGraph from './fakes/meta-graph';
