@@ -1,3 +1,5 @@
 export * from './env';
 export * from './kafka-tap';
 export * as metaGraph from './fakes/meta-graph';
+export * as twitterApi from './fakes/twitter-api';
+export * as twilioApi from './fakes/twilio-api';

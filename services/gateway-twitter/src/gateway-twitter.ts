@@ -23,6 +23,8 @@ export const gatewayTwitter: ServiceDefinition<TwitterGatewayConfig> = {
         consumerSecret: c.TWITTER_CONSUMER_SECRET,
         accessToken: c.TWITTER_ACCESS_TOKEN,
         accessTokenSecret: c.TWITTER_ACCESS_TOKEN_SECRET,
+        // OAuth 1.0a signs the full URL, so the adapter must know the base it is sent to.
+        apiBaseUrl: c.TWITTER_API_BASE_URL,
       }),
       { apiBaseUrl: c.TWITTER_API_BASE_URL },
     ),
