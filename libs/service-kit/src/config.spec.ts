@@ -1,0 +1,48 @@
+import { IsNotEmpty, IsString } from 'class-validator';
+import { BaseServiceConfig, ConfigError, loadConfig } from './config';
+import { SERVICES } from './catalog';
+
+class GatewayLikeConfig extends BaseServiceConfig {
+  @IsString() @IsNotEmpty() META_APP_SECRET!: string;
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and converts types', () => {
+    const config = loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '3102' });
+    expect(config).toMatchObject({ PORT: 3102, KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/omni', LOG_LEVEL: 'info', OMNI_TOPIC_PREFIX: '' });
+  });
+
+  it.each([
+    ['a missing secret', { PORT: '1' }, 'META_APP_SECRET'],
+    ['a port out of range', { META_APP_SECRET: 's', PORT: '70000' }, 'PORT'],
+    ['a port that is not a number', { META_APP_SECRET: 's', PORT: 'http' }, 'PORT'],
+    ['brokers without ports', { META_APP_SECRET: 's', PORT: '1', KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS'],
+    ['a non-postgres database URL', { META_APP_SECRET: 's', PORT: '1', DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    ['an unknown log level', { META_APP_SECRET: 's', PORT: '1', LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %s, naming the variable', (_case, env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(GatewayLikeConfig, env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.variable)).toContain(variable);
+    expect((error as Error).message).toContain(variable);
+  });
+
+  it('treats empty values as unset so defaults still apply', () => {
+    expect(loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_BROKERS: '' }).KAFKA_BROKERS).toBe('127.0.0.1:9092');
+  });
+});
+
+describe('service catalog', () => {
+  it('has the eight services on their design ports with unique schemas', () => {
+    expect(SERVICES.map((s) => [s.name, s.port])).toEqual([
+      ['gateway-twitter', 3101], ['gateway-messenger', 3102], ['gateway-whatsapp', 3103], ['gateway-sms', 3104],
+      ['normalizer', 3201], ['router', 3202], ['window-policy', 3203], ['assignment', 3204],
+    ]);
+    const schemas = SERVICES.map((s) => s.schema);
+    expect(new Set(schemas).size).toBe(schemas.length);
+  });
+});
