@@ -1,21 +1,46 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceDefinition } from '@omni/service-kit';
+import { ContactsController } from './api/contacts.controller';
+import { HistoryController } from './api/history.controller';
 import { NormalizerConfig } from './config';
 import { Clock, SystemClock } from './domain/clock';
-import { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './domain/entities';
+import { NORMALIZER_ENTITIES } from './domain/entities';
 import { NormalizerInitial1732300000100 } from './migrations/1732300000100-normalizer-initial';
+import { NormalizerIdentityHistory1732300000110 } from './migrations/1732300000110-normalizer-identity-history';
+import { OutboundHandler } from './outbound.handler';
 import { RawInboundHandler } from './raw-inbound.handler';
+import { ResolvedHandler } from './resolved.handler';
 
-@Module({ providers: [RawInboundHandler, { provide: Clock, useClass: SystemClock }] })
+@Module({})
 class NormalizerModule {}
 
-export const normalizer: ServiceDefinition<NormalizerConfig> = {
-  name: 'normalizer',
-  description: 'Raw provider webhooks to canonical messages; contacts, identities, conversations and history.',
-  configClass: NormalizerConfig,
-  module: () => ({ module: NormalizerModule }),
-  database: () => ({
-    entities: [ContactEntity, IdentityEntity, ConversationEntity, MessageEntity],
-    migrations: [NormalizerInitial1732300000100],
-  }),
-};
+/** Entities and migrations of schema `normalizer`. */
+export function normalizerDatabase() {
+  return {
+    entities: NORMALIZER_ENTITIES,
+    migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110],
+  };
+}
+
+export interface NormalizerOptions {
+  /** Time source (tests pass a controllable one to probe the reopen window at its boundary). */
+  clock?: Clock;
+}
+
+/** The normalizer service; `createNormalizer({ clock })` is the same service on another clock. */
+export function createNormalizer(options: NormalizerOptions = {}): ServiceDefinition<NormalizerConfig> {
+  return {
+    name: 'normalizer',
+    description:
+      'Raw provider webhooks to canonical messages; contacts, identities (phone numbers unified in E.164, CRM links, merges), conversations and message history.',
+    configClass: NormalizerConfig,
+    module: (): DynamicModule => ({
+      module: NormalizerModule,
+      controllers: [ContactsController, HistoryController],
+      providers: [RawInboundHandler, ResolvedHandler, OutboundHandler, options.clock ? { provide: Clock, useValue: options.clock } : { provide: Clock, useClass: SystemClock }],
+    }),
+    database: normalizerDatabase,
+  };
+}
+
+export const normalizer: ServiceDefinition<NormalizerConfig> = createNormalizer();

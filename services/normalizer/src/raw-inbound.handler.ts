@@ -48,13 +48,21 @@ export class RawInboundHandler {
     const unsupported = this.metrics.counter('omni_normalizer_unsupported_total', 'Events of kinds Omni keeps as unsupported', ['channel', 'provider_type']);
     const results: string[] = [];
     const applied = await this.uow.handle(event, async (manager, outbox) => {
+      results.length = 0; // a retried transaction starts over
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
-      for (const channelEvent of parsed) {
-        results.push(await ingestEvent({ manager, outbox, raw: ref, receivedAt: this.clock.now(), policy: { reopenWindowMs: this.config.CONVERSATION_REOPEN_WINDOW_MS } }, channelEvent));
-      }
+      const context = {
+        manager,
+        outbox,
+        raw: ref,
+        receivedAt: this.clock.now(),
+        policy: { reopenWindowMs: this.config.CONVERSATION_REOPEN_WINDOW_MS },
+        identity: { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY },
+      };
+      for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
     });
     if (applied === 'duplicate') {
       outcomes.inc({ channel: slug, outcome: 'redelivered' });
+      this.logger.info({ rawId: raw.id, channel: slug }, 'raw record redelivered, already applied');
       return;
     }
     for (const [index, outcome] of results.entries()) {

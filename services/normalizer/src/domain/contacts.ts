@@ -1,6 +1,12 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ContactEntity, IdentityEntity } from './entities';
+import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
+import { phoneOfChannelUser } from './phone';
+
+/** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
+export const PHONE = 'phone';
+export const CRM = 'crm';
 
 export interface ChannelProfile {
   channel: string;
@@ -10,45 +16,145 @@ export interface ChannelProfile {
   timezone?: string;
 }
 
-/**
- * Finds the contact behind a channel identity, creating both on first sight. Profile data from
- * the channel only fills what is still unknown: a CRM or an agent may have set better values.
- */
-export async function resolveContact(manager: EntityManager, profile: ChannelProfile): Promise<ContactEntity> {
-  const existing = await manager.findOne(IdentityEntity, { where: { channel: profile.channel, channelUserId: profile.channelUserId } });
-  if (existing) {
-    const contact = await manager.findOneOrFail(ContactEntity, { where: { id: existing.contactId } });
-    return fillProfile(manager, contact, profile);
+export interface IdentityKey {
+  channel: string;
+  channelUserId: string;
+  origin: IdentityOrigin;
+}
+
+export interface IdentityOptions {
+  /** Country for SMS numbers written the national way (PHONE_DEFAULT_COUNTRY). */
+  phoneCountry?: string;
+}
+
+/** Thrown by contact operations; the API maps `kind` to an HTTP status. */
+export class ContactError extends Error {
+  constructor(
+    readonly kind: 'not-found' | 'merged' | 'erased' | 'conflict',
+    readonly contactId: string,
+    message: string,
+    readonly mergedInto?: string,
+  ) {
+    super(message);
   }
+}
+
+function schemaOf(manager: EntityManager): string {
+  return (manager.connection.options as { schema: string }).schema;
+}
+
+/**
+ * The identity keys of a channel user, in lock order: the normalised `phone` key first (WhatsApp
+ * wa_id, SMS number), then the channel's own id. Two channels reaching the same phone number
+ * meet on the phone key.
+ */
+export function identityKeys(channel: string, channelUserId: string, options: IdentityOptions = {}): IdentityKey[] {
+  const keys: IdentityKey[] = [];
+  const phone = phoneOfChannelUser(channel, channelUserId, options.phoneCountry);
+  if (phone) keys.push({ channel: PHONE, channelUserId: phone, origin: 'derived' });
+  keys.push({ channel, channelUserId, origin: 'channel' });
+  return keys;
+}
+
+export async function findIdentities(manager: EntityManager, keys: Array<Pick<IdentityKey, 'channel' | 'channelUserId'>>): Promise<IdentityEntity[]> {
+  if (!keys.length) return [];
+  return manager.find(IdentityEntity, { where: keys.map((k) => ({ channel: k.channel, channelUserId: k.channelUserId })) });
+}
+
+/**
+ * Locks a contact row (FOR UPDATE) following merge redirects: the live contact, or null when the
+ * id is unknown or the contact was erased. Message ingestion, merges and erasure all take this
+ * lock, so a message never lands on a contact that a concurrent merge just tombstoned.
+ */
+export async function lockLiveContact(manager: EntityManager, id: string): Promise<ContactEntity | null> {
+  let current = id;
+  for (let hop = 0; hop < 20; hop++) {
+    const contact = await manager.findOne(ContactEntity, { where: { id: current }, lock: { mode: 'pessimistic_write' } });
+    if (!contact || contact.status === 'erased') return null;
+    if (contact.status === 'active') return contact;
+    if (!contact.mergedInto) return null;
+    current = contact.mergedInto;
+  }
+  throw new Error(`merge redirects of contact ${id} do not end`);
+}
+
+/** Inserts identities for a contact; returns the keys that were already taken (by anyone). */
+export async function attachIdentities(manager: EntityManager, contactId: string, keys: IdentityKey[], displayName?: string | null): Promise<IdentityKey[]> {
+  const taken: IdentityKey[] = [];
+  for (const key of keys) {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO "${schemaOf(manager)}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING id`,
+      [randomUUID(), contactId, key.channel, key.channelUserId, key.origin === 'channel' ? (displayName ?? null) : null, key.origin],
+    );
+    if (!inserted.length) taken.push(key);
+  }
+  return taken;
+}
+
+export async function createContact(manager: EntityManager, profile: Partial<ChannelProfile> = {}): Promise<ContactEntity> {
   const contact = manager.create(ContactEntity, {
     id: randomUUID(),
     displayName: profile.displayName || null,
     locale: profile.locale || null,
     timezone: profile.timezone || null,
     attributes: {},
+    status: 'active',
+    mergedInto: null,
+    mergedAt: null,
+    erasedAt: null,
   });
   await manager.save(ContactEntity, contact);
-  const schema = (manager.connection.options as { schema: string }).schema;
-  // A concurrent first message from the same identity may have won the race: keep theirs.
-  const inserted: unknown[] = await manager.query(
-    `INSERT INTO "${schema}".identities (id, contact_id, channel, channel_user_id, display_name)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING id`,
-    [randomUUID(), contact.id, profile.channel, profile.channelUserId, profile.displayName || null],
-  );
-  if (!inserted.length) {
-    await manager.delete(ContactEntity, { id: contact.id });
-    return resolveContact(manager, profile);
-  }
   return contact;
 }
 
-async function fillProfile(manager: EntityManager, contact: ContactEntity, profile: ChannelProfile): Promise<ContactEntity> {
+/**
+ * Finds the contact behind a channel identity, creating it on first sight. The channel id wins;
+ * otherwise the phone key (the same number seen on WhatsApp or SMS, or linked by a CRM) finds it.
+ * Missing keys are attached to the contact found. Profile data from the channel only fills what
+ * is still unknown: a CRM or an agent may have set better values.
+ */
+export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}): Promise<ContactEntity> {
+  const keys = identityKeys(profile.channel, profile.channelUserId, options);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const rows = await findIdentities(manager, keys);
+    const byChannel = rows.find((r) => r.channel === profile.channel);
+    const owner = byChannel?.contactId ?? rows[0]?.contactId;
+    if (owner) {
+      const contact = await lockLiveContact(manager, owner);
+      if (!contact) continue; // erased (or merged away) meanwhile: look again
+      const missing = keys.filter((k) => !rows.some((r) => r.channel === k.channel && r.channelUserId === k.channelUserId));
+      // A phone key already owned by another contact stays there: only a CRM merges contacts.
+      await attachIdentities(manager, contact.id, missing, profile.displayName);
+      return fillProfile(manager, contact, profile);
+    }
+    const contact = await createContact(manager, profile);
+    const taken = await attachIdentities(manager, contact.id, keys, profile.displayName);
+    if (!taken.length) return contact;
+    // A concurrent first message from the same person won the race: use theirs.
+    await manager.delete(IdentityEntity, { contactId: contact.id });
+    await manager.delete(ContactEntity, { id: contact.id });
+  }
+  throw new Error(`could not resolve a contact for a ${profile.channel} identity`);
+}
+
+/** The live contact owning an identity, without creating anything. */
+export async function contactOfIdentity(manager: EntityManager, channel: string, channelUserId: string, options: IdentityOptions = {}): Promise<ContactEntity | null> {
+  const keys = identityKeys(channel, channelUserId, options);
+  const rows = await findIdentities(manager, keys);
+  const owner = rows.find((r) => r.channel === channel)?.contactId ?? rows[0]?.contactId;
+  if (!owner) return null;
+  const contact = await manager.findOne(ContactEntity, { where: { id: owner } });
+  return contact?.status === 'active' ? contact : null;
+}
+
+export async function fillProfile(manager: EntityManager, contact: ContactEntity, profile: Partial<ChannelProfile>): Promise<ContactEntity> {
   const updates: Partial<ContactEntity> = {};
   if (!contact.displayName && profile.displayName) updates.displayName = profile.displayName;
   if (!contact.locale && profile.locale) updates.locale = profile.locale;
   if (!contact.timezone && profile.timezone) updates.timezone = profile.timezone;
   if (Object.keys(updates).length) {
-    await manager.save(ContactEntity, { ...contact, ...updates });
+    await manager.update(ContactEntity, { id: contact.id }, updates as QueryDeepPartialEntity<ContactEntity>);
     Object.assign(contact, updates);
   }
   return contact;

@@ -1,3 +1,4 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ConversationEntity } from './entities';
@@ -7,31 +8,21 @@ export interface ConversationPolicy {
   reopenWindowMs: number;
 }
 
-/**
- * The conversation a new message belongs to: the contact's open one (whatever the channel: a
- * customer switching from Messenger to SMS stays in one conversation), a recently resolved one
- * reopened, or a new one. `entryPoint` is recorded when the conversation starts.
- */
-export async function conversationFor(
-  manager: EntityManager,
-  contactId: string,
-  channel: string,
-  at: Date,
-  policy: ConversationPolicy,
-  entryPoint: Record<string, unknown> | null,
-): Promise<{ conversation: ConversationEntity; opened: boolean; reopened: boolean }> {
-  const latest = await manager.findOne(ConversationEntity, {
+export interface ConversationChoice {
+  conversation: ConversationEntity;
+  opened: boolean;
+  reopened: boolean;
+}
+
+async function latestOf(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
+  return manager.findOne(ConversationEntity, {
     where: { contactId },
-    order: { lastMessageAt: 'DESC' },
+    order: { lastMessageAt: 'DESC', openedAt: 'DESC' },
     lock: { mode: 'pessimistic_write' },
   });
-  if (latest && (latest.status === 'open' || (latest.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs))) {
-    const reopened = latest.status === 'resolved';
-    const channels = latest.channels.includes(channel) ? latest.channels : [...latest.channels, channel];
-    const lastMessageAt = at > latest.lastMessageAt ? at : latest.lastMessageAt;
-    await manager.update(ConversationEntity, { id: latest.id }, { status: 'open', resolvedAt: null, channels, lastMessageAt });
-    return { conversation: { ...latest, status: 'open', resolvedAt: null, channels, lastMessageAt }, opened: false, reopened };
-  }
+}
+
+async function open(manager: EntityManager, contactId: string, channel: string, at: Date, entryPoint: Record<string, unknown> | null, inbound: boolean): Promise<ConversationChoice> {
   const conversation = manager.create(ConversationEntity, {
     id: randomUUID(),
     contactId,
@@ -40,8 +31,90 @@ export async function conversationFor(
     entryPoint,
     openedAt: at,
     lastMessageAt: at,
+    lastInboundAt: inbound ? at : null,
     resolvedAt: null,
+    resolution: null,
+    resolvedBy: null,
+    reopenCount: 0,
   });
   await manager.save(ConversationEntity, conversation);
   return { conversation, opened: true, reopened: false };
+}
+
+/**
+ * The conversation a customer's new message belongs to: the contact's open one (whatever the
+ * channel: a customer switching from Messenger to SMS stays in one conversation), the latest one
+ * reopened when the message comes at most `reopenWindowMs` after its resolution (the boundary
+ * itself reopens), or a new one. `entryPoint` (deep link, ad, welcome message) is recorded when the
+ * conversation starts, or later if it had none.
+ */
+export async function conversationForInbound(
+  manager: EntityManager,
+  contactId: string,
+  channel: string,
+  at: Date,
+  policy: ConversationPolicy,
+  entryPoint: Record<string, unknown> | null,
+): Promise<ConversationChoice> {
+  const latest = await latestOf(manager, contactId);
+  const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
+  if (!latest || !(latest.status === 'open' || withinWindow)) return open(manager, contactId, channel, at, entryPoint, true);
+  const reopened = latest.status === 'resolved';
+  const updates: Partial<ConversationEntity> = {
+    status: 'open',
+    resolvedAt: null,
+    resolution: null,
+    resolvedBy: null,
+    channels: latest.channels.includes(channel) ? latest.channels : [...latest.channels, channel],
+    lastMessageAt: at > latest.lastMessageAt ? at : latest.lastMessageAt,
+    lastInboundAt: latest.lastInboundAt && latest.lastInboundAt > at ? latest.lastInboundAt : at,
+    reopenCount: latest.reopenCount + (reopened ? 1 : 0),
+    entryPoint: latest.entryPoint ?? entryPoint,
+  };
+  await manager.update(ConversationEntity, { id: latest.id }, updates as QueryDeepPartialEntity<ConversationEntity>);
+  return { conversation: { ...latest, ...updates }, opened: false, reopened };
+}
+
+/**
+ * The conversation a message the business sent belongs to (an echo, a gateway's send result): the
+ * contact's latest conversation, never reopened by it; a new one only when the contact has none.
+ */
+export async function conversationForOutbound(manager: EntityManager, contactId: string, channel: string, at: Date): Promise<ConversationChoice> {
+  const latest = await latestOf(manager, contactId);
+  if (!latest) return open(manager, contactId, channel, at, null, false);
+  await touchOutbound(manager, latest, channel, at);
+  return { conversation: latest, opened: false, reopened: false };
+}
+
+/** Records that the business wrote in a conversation (channel used, last message time). */
+export async function touchOutbound(manager: EntityManager, conversation: ConversationEntity, channel: string, at: Date): Promise<void> {
+  const channels = conversation.channels.includes(channel) ? conversation.channels : [...conversation.channels, channel];
+  const lastMessageAt = at > conversation.lastMessageAt ? at : conversation.lastMessageAt;
+  await manager.update(ConversationEntity, { id: conversation.id }, { channels, lastMessageAt });
+  Object.assign(conversation, { channels, lastMessageAt });
+}
+
+export type ResolveOutcome = 'resolved' | 'already-resolved' | 'superseded' | 'unknown';
+
+/**
+ * Marks a conversation resolved (from omni.conversation.resolved.v1). A resolution older than the
+ * customer's last message does not close it: the customer wrote again after the agent resolved
+ * (the message reached us first), which reopens it at once.
+ */
+export async function resolveConversation(
+  manager: EntityManager,
+  conversationId: string,
+  resolution: { at: Date; resolution?: string; agentId?: string },
+): Promise<ResolveOutcome> {
+  const conversation = await manager.findOne(ConversationEntity, { where: { id: conversationId }, lock: { mode: 'pessimistic_write' } });
+  if (!conversation) return 'unknown';
+  if (conversation.status === 'resolved') return 'already-resolved';
+  if (conversation.lastInboundAt && conversation.lastInboundAt > resolution.at) return 'superseded';
+  await manager.update(ConversationEntity, { id: conversationId }, {
+    status: 'resolved',
+    resolvedAt: resolution.at,
+    resolution: resolution.resolution || null,
+    resolvedBy: resolution.agentId || null,
+  });
+  return 'resolved';
 }

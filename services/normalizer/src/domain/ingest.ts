@@ -1,26 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { ChannelEvent } from '@omni/channel-sdk';
 import {
   channelSlug,
   ContentSchema,
   create,
-  DeliveryState,
   Direction,
   MessageSchema,
   MessageStatusSchema,
   ConsentChangedSchema,
+  ErrorCode,
   timestampDate,
   timestampFromDate,
   toJson,
   Topics,
+  type Content,
   type Message,
   type RawRef,
 } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
-import { resolveContact } from './contacts';
-import { conversationFor, type ConversationPolicy } from './conversations';
-import { MessageEntity } from './entities';
+import { contactOfIdentity, resolveContact, type IdentityOptions } from './contacts';
+import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
+import { rankOf, rankSql, stateName } from './delivery';
+import { ConversationEntity, MessageEntity } from './entities';
+import { erasedProviderId } from './erasure';
+import { detectLanguage } from './language';
+import { lockMessageKey } from './locks';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -28,15 +33,10 @@ export interface IngestContext {
   manager: EntityManager;
   outbox: OutboxWriter;
   raw: RawRef;
+  /** Omni's clock when the record was applied: receive time, and the upper bound of message times. */
   receivedAt: Date;
   policy: ConversationPolicy;
-}
-
-/** Delivery states only move forward: a late "delivered" never overwrites "read". */
-const STATE_RANK: Record<string, number> = { accepted: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
-
-function stateName(state: DeliveryState): string {
-  return DeliveryState[state]?.toLowerCase() ?? 'unspecified';
+  identity?: IdentityOptions;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */
@@ -51,31 +51,56 @@ export async function ingestEvent(ctx: IngestContext, event: ChannelEvent): Prom
   }
 }
 
+/** The text worth detecting a language on: a text message, or a media caption. */
+export function textOf(content: Content | undefined): string | undefined {
+  const kind = content?.kind;
+  if (kind?.case === 'text') return kind.value.text;
+  if (kind?.case === 'media') return kind.value.caption || undefined;
+  return undefined;
+}
+
+/** Is this (channel, provider id) already stored, possibly as an erased tombstone? */
+async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string): Promise<boolean> {
+  const found = await manager.findOne(MessageEntity, {
+    where: { channel, providerMessageId: In([providerMessageId, erasedProviderId(channel, providerMessageId)]) },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
 async function ingestMessage(ctx: IngestContext, message: Message): Promise<IngestOutcome> {
   const { manager, outbox } = ctx;
   const channel = channelSlug(message.channel);
-  const duplicate = await manager.findOne(MessageEntity, { where: { channel, providerMessageId: message.providerMessageId } });
-  if (duplicate) return 'duplicate';
+  await lockMessageKey(manager, channel, message.providerMessageId);
+  if (await alreadyStored(manager, channel, message.providerMessageId)) return 'duplicate';
 
   const inbound = message.direction !== Direction.OUTBOUND;
   const customer = inbound ? message.sender : message.recipient;
   if (!customer?.channelUserId) throw new Error(`message ${message.providerMessageId} has no customer id`);
-  const contact = await resolveContact(manager, {
-    channel,
-    channelUserId: customer.channelUserId,
-    displayName: customer.displayName,
-    locale: customer.locale,
-    timezone: customer.timezone,
-  });
-  const at = message.providerTimestamp ? timestampDate(message.providerTimestamp) : ctx.receivedAt;
+  const contact = await resolveContact(
+    manager,
+    { channel, channelUserId: customer.channelUserId, displayName: customer.displayName, locale: customer.locale, timezone: customer.timezone },
+    ctx.identity,
+  );
+  // The provider's time orders history, but never lies in our future (a skewed provider clock).
+  const provided = message.providerTimestamp ? timestampDate(message.providerTimestamp) : undefined;
+  const at = provided && provided <= ctx.receivedAt ? provided : ctx.receivedAt;
   const entryPoint = message.entryPoint ? (toJson(MessageSchema, create(MessageSchema, { entryPoint: message.entryPoint })) as { entryPoint?: Record<string, unknown> }).entryPoint ?? null : null;
-  const { conversation } = await conversationFor(manager, contact.id, channel, at, ctx.policy, entryPoint);
+  const { conversation } = inbound
+    ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint)
+    : await conversationForOutbound(manager, contact.id, channel, at);
 
+  const text = textOf(message.content);
+  const detected = text ? detectLanguage(text) : undefined;
   message.id = randomUUID();
   message.conversationId = conversation.id;
   message.contactId = contact.id;
   message.raw = ctx.raw;
   message.receivedAt = timestampFromDate(ctx.receivedAt);
+  if (detected) {
+    message.language = detected.language;
+    message.languageConfidence = detected.confidence;
+  }
   await manager.insert(MessageEntity, {
     id: message.id,
     conversationId: conversation.id,
@@ -86,37 +111,77 @@ async function ingestMessage(ctx: IngestContext, message: Message): Promise<Inge
     contentKind: message.content?.kind.case ?? 'empty',
     content: (message.content ? toJson(ContentSchema, message.content) : {}) as object,
     deliveryState: inbound ? null : 'sent',
-    providerTimestamp: message.providerTimestamp ? at : null,
+    deliveryUpdatedAt: inbound ? null : ctx.receivedAt,
+    deliveryError: null,
+    providerTimestamp: provided ?? null,
+    occurredAt: at,
     receivedAt: ctx.receivedAt,
     rawId: ctx.raw.rawId,
+    language: detected?.language ?? null,
+    languageConfidence: detected?.confidence ?? null,
+    outboundId: null,
+    erasedAt: null,
   });
   outbox.add(Topics.messageNormalized, conversation.id, message, { id: message.id });
   return 'message';
 }
 
+/** The conversation a status most likely concerns when its message is unknown: the customer's latest. */
+async function likelyConversation(ctx: IngestContext, channel: string, channelUserId: string): Promise<{ contactId: string; conversationId?: string } | undefined> {
+  if (!channelUserId) return undefined;
+  const contact = await contactOfIdentity(ctx.manager, channel, channelUserId, ctx.identity);
+  if (!contact) return undefined;
+  const latest = await ctx.manager.findOne(ConversationEntity, { where: { contactId: contact.id }, order: { lastMessageAt: 'DESC' }, select: { id: true } });
+  return { contactId: contact.id, conversationId: latest?.id };
+}
+
 async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'status' }>): Promise<IngestOutcome> {
+  const { manager } = ctx;
+  const schema = (manager.connection.options as { schema: string }).schema;
   const status = create(MessageStatusSchema, event.status);
   const channel = channelSlug(status.channel);
-  const stored = status.providerMessageId
-    ? await ctx.manager.findOne(MessageEntity, { where: { channel, providerMessageId: status.providerMessageId } })
-    : null;
-  if (stored) {
-    status.conversationId = stored.conversationId;
-    const next = stateName(status.state);
-    if ((STATE_RANK[next] ?? 0) > (STATE_RANK[stored.deliveryState ?? ''] ?? 0)) {
-      await ctx.manager.update(MessageEntity, { id: stored.id }, { deliveryState: next });
+  const next = stateName(status.state);
+  const error = status.error ? (ErrorCode[status.error.code] ?? 'UNKNOWN') : null;
+  if (status.providerMessageId) {
+    await lockMessageKey(manager, channel, status.providerMessageId);
+    const stored = await manager.findOne(MessageEntity, { where: { channel, providerMessageId: status.providerMessageId } });
+    if (stored) {
+      status.conversationId = stored.conversationId;
+      if (rankOf(next) > rankOf(stored.deliveryState)) {
+        await manager.update(MessageEntity, { id: stored.id }, { deliveryState: next, deliveryUpdatedAt: ctx.receivedAt, deliveryError: error ?? stored.deliveryError });
+      }
+    } else if (rankOf(next) > 0) {
+      // Not ours yet: the gateway's SENT for it may still be on its way. Keep the furthest state.
+      await manager.query(
+        `INSERT INTO "${schema}".pending_receipts AS p (channel, provider_message_id, state, occurred_at, updated_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (channel, provider_message_id) DO UPDATE SET
+           state = CASE WHEN ${rankSql('EXCLUDED.state')} > ${rankSql('p.state')} THEN EXCLUDED.state ELSE p.state END, updated_at = now()`,
+        [channel, status.providerMessageId, next, status.occurredAt ? timestampDate(status.occurredAt) : ctx.receivedAt],
+      );
     }
+  }
+  const likely = status.conversationId ? undefined : await likelyConversation(ctx, channel, status.channelUserId);
+  if (!status.providerMessageId && status.watermark && likely && rankOf(next) > 0) {
+    // Watermark receipts (Messenger, X): everything we sent this customer up to then.
+    await manager.query(
+      `UPDATE "${schema}".messages SET delivery_state = $1, delivery_updated_at = $2
+        WHERE contact_id = $3 AND channel = $4 AND direction = 'outbound' AND occurred_at <= $5 AND ${rankSql('delivery_state')} < $6`,
+      [next, ctx.receivedAt, likely.contactId, channel, timestampDate(status.watermark), rankOf(next)],
+    );
   }
   status.id = randomUUID();
   status.raw = ctx.raw;
-  const key = status.conversationId || `${channel}:${status.channelUserId || status.providerMessageId}`;
+  // Keyed by conversation like every message event; a receipt we cannot place yet goes with the
+  // customer's latest conversation, or (no contact at all) with the customer's thread.
+  const key = status.conversationId || likely?.conversationId || `${channel}:${status.accountId}:${status.channelUserId || status.providerMessageId}`;
   ctx.outbox.add(Topics.messageStatus, key, status, { id: status.id });
   return 'status';
 }
 
 async function ingestConsent(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'consent' }>): Promise<IngestOutcome> {
   const consent = create(ConsentChangedSchema, event.consent);
-  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId });
+  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity);
   consent.id = randomUUID();
   consent.contactId = contact.id;
   ctx.outbox.add(Topics.consentChanged, contact.id, consent, { id: consent.id });

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@omni/contracts';
+import { waitFor } from '@omni/testing';
+import { drained, raw, startRig, uniqueDigits, type Rig } from './testing/rig';
+
+/** A French mobile number nobody else in this run uses: +33 6 xx xx xx xx. */
+function frenchMobile(): { e164: string; waId: string; spaced: string; idd: string } {
+  const rest = uniqueDigits(8);
+  const e164 = `+336${rest}`;
+  return { e164, waId: e164.slice(1), spaced: `+33 6 ${rest.match(/../g)!.join(' ')}`, idd: `00${e164.slice(1)}` };
+}
+
+describe('normalizer: one customer, one history across channels (real Kafka + PostgreSQL)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.stop();
+  }, 30_000);
+
+  async function normalized(providerMessageId: string) {
+    return (await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === providerMessageId)).value;
+  }
+
+  it('unifies WhatsApp and SMS by E.164 phone, merges a Messenger identity in through a CRM link, and shows one timeline in order', async () => {
+    const phone = frenchMobile();
+    const psid = uniqueDigits(16);
+    const t0 = Date.now() - 10 * 60_000;
+    const mid = `m_${randomUUID()}`;
+    const wamid = `wamid.${randomUUID()}`;
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+
+    await rig.send(raw.messengerText(psid, mid, 'Hi, I ordered a jacket last week', t0));
+    const fromMessenger = await normalized(mid);
+    await rig.send(raw.whatsappText(phone.waId, wamid, 'Any news about my jacket order?', t0 + 60_000));
+    const fromWhatsApp = await normalized(wamid);
+    await rig.send({ ...raw.smsText(phone.idd, sid, 'Texting you instead: where is my jacket?'), receivedAt: new Date(t0 + 120_000) });
+    const fromSms = await normalized(sid);
+
+    // WhatsApp wa_id 33612345678… and SMS 0033612345678…: one contact, keyed phone:+E164.
+    expect(fromSms.contactId).toBe(fromWhatsApp.contactId);
+    expect(fromMessenger.contactId).not.toBe(fromWhatsApp.contactId);
+    const phoneContact = await rig.http('GET', `/contacts/${fromWhatsApp.contactId}`);
+    expect(phoneContact.json.identities.map((i: { channel: string; id: string }) => `${i.channel}:${i.id}`).sort()).toEqual(
+      [`phone:${phone.e164}`, `sms:${phone.idd}`, `whatsapp:${phone.waId}`].sort(),
+    );
+    expect(phoneContact.json.displayName).toBe('Ana Ruiz'); // from the WhatsApp profile
+
+    // Search by identity, the phone in any format.
+    for (const query of [`phone=${encodeURIComponent(phone.spaced)}`, `phone=${phone.idd}`, `phone=${phone.waId}`, `channel=whatsapp&id=${phone.waId}`, `channel=sms&id=${phone.idd}`]) {
+      const found = await rig.http('GET', `/contacts?${query}`);
+      expect({ query, status: found.status, ids: found.json.items.map((c: { id: string }) => c.id) }).toEqual({ query, status: 200, ids: [fromWhatsApp.contactId] });
+    }
+
+    // The CRM knows this is one customer: link its id to the Messenger identity and the phone.
+    const customerId = `crm-${randomUUID()}`;
+    const link = await rig.http('POST', '/contacts/link', { customerId, identities: [{ channel: 'messenger', id: psid }], phones: [phone.spaced] });
+    expect(link.status).toBe(200);
+    const survivor = link.json.contact.id as string;
+    expect(survivor).toBe(fromMessenger.contactId); // the oldest contact survives
+    expect(link.json.merged).toEqual([fromWhatsApp.contactId]);
+    expect(link.json.contact.customerIds).toEqual([customerId]);
+    expect(link.json.contact.identities.map((i: { channel: string }) => i.channel).sort()).toEqual(['messenger', 'phone', 'sms', 'whatsapp']);
+
+    // History followed: the timeline holds all three channels, in time order.
+    const timeline = await rig.http('GET', `/contacts/${survivor}/timeline`);
+    expect(timeline.status).toBe(200);
+    expect(timeline.json.items.map((m: { channel: string; text: string }) => [m.channel, m.text])).toEqual([
+      ['messenger', 'Hi, I ordered a jacket last week'],
+      ['whatsapp', 'Any news about my jacket order?'],
+      ['sms', 'Texting you instead: where is my jacket?'],
+    ]);
+    expect(timeline.json.nextCursor).toBeNull();
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.messages WHERE contact_id = $1', [fromWhatsApp.contactId])).toEqual([{ n: 0 }]);
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.conversations WHERE contact_id = $1', [fromWhatsApp.contactId])).toEqual([{ n: 0 }]);
+
+    // Paging: one message per page, the cursor walks forward; newest-first works too.
+    const first = await rig.http('GET', `/contacts/${survivor}/timeline?limit=1`);
+    const second = await rig.http('GET', `/contacts/${survivor}/timeline?limit=1&cursor=${first.json.nextCursor}`);
+    const third = await rig.http('GET', `/contacts/${survivor}/timeline?limit=1&cursor=${second.json.nextCursor}`);
+    expect([first, second, third].map((p) => p.json.items[0].channel)).toEqual(['messenger', 'whatsapp', 'sms']);
+    expect(third.json.nextCursor).toBeNull();
+    const newest = await rig.http('GET', `/contacts/${survivor}/timeline?order=desc&limit=2`);
+    expect(newest.json.items.map((m: { channel: string }) => m.channel)).toEqual(['sms', 'whatsapp']);
+
+    // The merged contact is a tombstone that redirects reads to the survivor and refuses writes.
+    const old = await rig.http('GET', `/contacts/${fromWhatsApp.contactId}/timeline?limit=5`);
+    expect(old.status).toBe(308);
+    expect(old.location).toBe(`/contacts/${survivor}/timeline?limit=5`);
+    expect((await fetch(`${rig.url}/contacts/${fromWhatsApp.contactId}`)).url).toBe(`${rig.url}/contacts/${survivor}`);
+    expect((await rig.http('PATCH', `/contacts/${fromWhatsApp.contactId}`, { tier: 'vip' })).status).toBe(409);
+    const [tombstone] = await rig.query<{ status: string; merged_into: string; display_name: string | null }>(
+      'SELECT status, merged_into, display_name FROM normalizer.contacts WHERE id = $1',
+      [fromWhatsApp.contactId],
+    );
+    expect(tombstone).toEqual({ status: 'merged', merged_into: survivor, display_name: null });
+
+    // New messages on any of the channels land on the survivor.
+    const wamid2 = `wamid.${randomUUID()}`;
+    await rig.send(raw.whatsappText(phone.waId, wamid2, 'Thanks!', Date.now() - 1_000));
+    expect((await normalized(wamid2)).contactId).toBe(survivor);
+    expect((await rig.http('GET', `/contacts?customerId=${customerId}`)).json.items[0].id).toBe(survivor);
+  });
+
+  it('keeps one conversation when the customer switches channel: Messenger chat followed up by SMS', async () => {
+    const phone = frenchMobile();
+    const psid = uniqueDigits(16);
+    const t0 = Date.now() - 5 * 60_000;
+    await rig.send(raw.messengerReferral(psid, 'spring-sale', t0));
+    const mid = `m_${randomUUID()}`;
+    await rig.send(raw.messengerText(psid, mid, 'Is the spring sale still on?', t0 + 1_000));
+    const chat = await normalized(mid);
+    // The agent asks for a phone number; the CRM links it before the customer texts.
+    const link = await rig.http('POST', '/contacts/link', { customerId: `crm-${randomUUID()}`, identities: [{ channel: 'messenger', id: psid }], phones: [phone.e164] });
+    expect(link.status).toBe(200);
+    expect(link.json.contact.id).toBe(chat.contactId);
+
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    await rig.send(raw.smsText(phone.e164, sid, 'Here is my text, as promised'));
+    const sms = await normalized(sid);
+    expect(sms.contactId).toBe(chat.contactId);
+    expect(sms.conversationId).toBe(chat.conversationId);
+    const conversation = await rig.http('GET', `/conversations/${chat.conversationId}`);
+    expect(conversation.json).toMatchObject({ status: 'open', channels: ['messenger', 'sms'], contactId: chat.contactId });
+    expect(conversation.json.entryPoint).toMatchObject({ ref: 'spring-sale' });
+    const messages = await rig.http('GET', `/conversations/${chat.conversationId}/messages`);
+    expect(messages.json.items.map((m: { channel: string; contentKind: string }) => `${m.channel}:${m.contentKind}`)).toEqual(['messenger:postback', 'messenger:text', 'sms:text']);
+  });
+
+  it('lets a CRM merge two contacts explicitly and refuses a link that would steal another customer', async () => {
+    const a = uniqueDigits(16);
+    const b = `+1415${uniqueDigits(7)}`;
+    const midA = `m_${randomUUID()}`;
+    const sidB = `SM${randomUUID().replace(/-/g, '')}`;
+    await rig.send(raw.messengerText(a, midA, 'hello from messenger', Date.now() - 2_000));
+    await rig.send(raw.smsText(b, sidB, 'hello from sms'));
+    const [ma, mb] = [await normalized(midA), await normalized(sidB)];
+
+    const crm1 = `crm-${randomUUID()}`;
+    expect((await rig.http('POST', '/contacts/link', { customerId: crm1, identities: [{ channel: 'messenger', id: a }] })).status).toBe(200);
+    const steal = await rig.http('POST', '/contacts/link', { customerId: `crm-${randomUUID()}`, identities: [{ channel: 'messenger', id: a }] });
+    expect(steal.status).toBe(409);
+    expect(steal.type).toContain('application/problem+json');
+
+    const merged = await rig.http('POST', `/contacts/${ma.contactId}/merge`, { sourceContactId: mb.contactId });
+    expect(merged.status).toBe(200);
+    expect(merged.json.moved).toEqual({ identities: 2, conversations: 1, messages: 1 });
+    expect((await rig.http('POST', `/contacts/${ma.contactId}/merge`, { sourceContactId: mb.contactId })).status).toBe(409);
+    expect((await rig.http('POST', `/contacts/${ma.contactId}/merge`, { sourceContactId: ma.contactId })).status).toBe(409);
+    expect((await rig.http('POST', `/contacts/${ma.contactId}/merge`, { sourceContactId: randomUUID() })).status).toBe(404);
+  });
+
+  it('sets CRM attributes the router uses, and channel profile data never overwrites them', async () => {
+    const waId = `336${uniqueDigits(8)}`;
+    const wamid = `wamid.${randomUUID()}`;
+    await rig.send(raw.whatsappText(waId, wamid, 'hola', Date.now() - 1_000, 'Channel Name'));
+    const { contactId } = await normalized(wamid);
+    const patch = await rig.http('PATCH', `/contacts/${contactId}`, {
+      displayName: 'Ana Ruiz (CRM)',
+      tier: 'vip',
+      lifetimeValue: { amount: 1234.5, currency: 'EUR' },
+      openOrders: [{ orderId: 'order-4521', status: 'shipped', total: { amount: 89.9, currency: 'EUR' }, placedAt: '2026-01-10T12:00:00Z' }],
+      cart: { items: 2, value: { amount: 40, currency: 'EUR' } },
+      preferredChannel: 'whatsapp',
+      language: 'es-MX',
+      timezone: 'America/Mexico_City',
+    });
+    expect(patch.status).toBe(200);
+    expect(patch.json).toMatchObject({
+      displayName: 'Ana Ruiz (CRM)',
+      locale: 'es-MX',
+      timezone: 'America/Mexico_City',
+      attributes: { tier: 'vip', lifetimeValue: { amount: 1234.5, currency: 'EUR' }, preferredChannel: 'whatsapp', cart: { items: 2 } },
+    });
+    const removed = await rig.http('PATCH', `/contacts/${contactId}`, { cart: null });
+    expect(removed.json.attributes.cart).toBeUndefined();
+    expect(removed.json.attributes.tier).toBe('vip');
+
+    await rig.send(raw.whatsappText(waId, `wamid.${randomUUID()}`, 'otra vez', Date.now() - 500, 'Another Name'));
+    await drained(rig);
+    const after = await rig.http('GET', `/contacts/${contactId}`);
+    expect(after.json).toMatchObject({ displayName: 'Ana Ruiz (CRM)', locale: 'es-MX', timezone: 'America/Mexico_City' });
+  });
+
+  it('erases a contact: personal data and message text removed, rows kept as tombstones, omni.contact.erased.v1 published', async () => {
+    const phone = frenchMobile();
+    const wamid = `wamid.${randomUUID()}`;
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const whatsappSpec = raw.whatsappText(phone.waId, wamid, 'Mi dirección es Calle Falsa 123', Date.now() - 5_000);
+    await rig.send(whatsappSpec);
+    await rig.send(raw.smsText(phone.e164, sid, 'y mi tarjeta termina en 4242'));
+    const { contactId, conversationId } = await normalized(wamid);
+    await normalized(sid);
+    await rig.http('POST', '/contacts/link', { customerId: `crm-${randomUUID()}`, phones: [phone.e164] });
+
+    const erased = await rig.http('DELETE', `/contacts/${contactId}?requestedBy=crm:test`);
+    expect(erased.status).toBe(200);
+    expect(erased.json).toMatchObject({ contactId, conversationIds: [conversationId], erased: true });
+    const event = await rig.tap.waitFor(Topics.contactErased, (e) => e.contactId === contactId);
+    expect(event.key).toBe(contactId);
+    expect(event.value).toMatchObject({ contactId, conversationIds: [conversationId], requestedBy: 'crm:test' });
+    expect(event.headers.ce_source).toBe('omni/normalizer');
+
+    const messages = await rig.query<{ content: object; content_kind: string; provider_message_id: string; raw_id: string | null; language: string | null }>(
+      'SELECT content, content_kind, provider_message_id, raw_id, language FROM normalizer.messages WHERE contact_id = $1',
+      [contactId],
+    );
+    expect(messages).toHaveLength(2);
+    for (const m of messages) {
+      expect(m).toEqual({ content: {}, content_kind: 'erased', provider_message_id: expect.stringMatching(/^erased:[0-9a-f]{64}$/), raw_id: null, language: null });
+    }
+    const dump = JSON.stringify(await rig.query('SELECT * FROM normalizer.messages WHERE contact_id = $1', [contactId]));
+    expect(dump).not.toContain('Calle Falsa');
+    expect(dump).not.toContain(wamid);
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.identities WHERE contact_id = $1', [contactId])).toEqual([{ n: 0 }]);
+    expect(await rig.query('SELECT status, display_name, attributes FROM normalizer.contacts WHERE id = $1', [contactId])).toEqual([
+      { status: 'erased', display_name: null, attributes: {} },
+    ]);
+    expect((await rig.http('GET', `/contacts/${contactId}`)).status).toBe(410);
+    expect((await rig.http('GET', `/conversations/${conversationId}`)).json).toMatchObject({ status: 'resolved', resolution: 'erased', entryPoint: null });
+    expect((await rig.http('GET', `/contacts?phone=${phone.e164}`)).json.items).toEqual([]);
+
+    // Erasing again changes nothing and publishes nothing.
+    const again = await rig.http('DELETE', `/contacts/${contactId}`);
+    expect(again.json.erased).toBe(false);
+
+    // A provider replay of an erased message is still a duplicate; a new message starts afresh.
+    await rig.send(whatsappSpec);
+    const fresh = `wamid.${randomUUID()}`;
+    await rig.send(raw.whatsappText(phone.waId, fresh, 'hola de nuevo', Date.now() - 1_000));
+    const next = await normalized(fresh);
+    expect(next.contactId).not.toBe(contactId);
+    await drained(rig);
+    await waitFor(async () => (await rig.query<{ n: number }>('SELECT count(*)::int AS n FROM normalizer.outbox WHERE published_at IS NULL'))[0]!.n === 0, { description: 'outbox relayed' });
+    expect(rig.tap.all(Topics.messageNormalized).filter((r) => r.value.providerMessageId === wamid)).toHaveLength(1);
+    expect(rig.tap.all(Topics.contactErased).filter((r) => r.value.contactId === contactId)).toHaveLength(1);
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.messages WHERE provider_message_id = $1', [wamid])).toEqual([{ n: 0 }]);
+  });
+});
