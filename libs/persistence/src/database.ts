@@ -66,7 +66,8 @@ export async function openDataSource(settings: DatabaseSettings): Promise<DataSo
     schema: settings.schema,
     entities: [InboxEntry, OutboxEntry, ...(settings.entities as unknown[] as never[])],
     migrations: [CreateInboxOutbox1732300000000, ...settings.migrations],
-    migrationsRun: true,
+    // Migrations run below under an advisory lock: replicas starting together must not race.
+    migrationsRun: false,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -74,7 +75,33 @@ export async function openDataSource(settings: DatabaseSettings): Promise<DataSo
     extra: { application_name: `omni-${settings.schema}` },
   });
   await dataSource.initialize();
+  try {
+    await runMigrationsLocked(dataSource, settings.schema);
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
   return dataSource;
+}
+
+/**
+ * Runs pending migrations while holding a PostgreSQL advisory lock keyed by the schema, so when
+ * several instances of a service start at once exactly one migrates and the others wait, then
+ * find nothing left to do.
+ */
+async function runMigrationsLocked(dataSource: DataSource, schema: string): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`omni-migrations:${schema}`]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`omni-migrations:${schema}`]);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /** The schema a data source was opened on. */

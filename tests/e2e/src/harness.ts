@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { assignment } from '@omni/assignment';
 import { gatewayMessenger } from '@omni/gateway-messenger';
 import { gatewaySms } from '@omni/gateway-sms';
@@ -39,6 +40,8 @@ export const TEST_SECRETS = {
 
 export interface Omni {
   prefix: string;
+  /** This instance's own database (services keep their schemas and outboxes there). */
+  databaseUrl: string;
   services: Partial<Record<ServiceName, RunningService<never>>>;
   url(name: ServiceName): string;
   stop(): Promise<void>;
@@ -46,16 +49,19 @@ export interface Omni {
 
 /**
  * Starts Omni services in this process against the run's real Kafka and PostgreSQL, each on a
- * free port, with a topic prefix of their own so test files don't see each other's records.
+ * free port, with a topic prefix and a database of their own: two harnesses never share an outbox
+ * (a relay would publish the other's rows under its own prefix) or a consumer group.
  */
 export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) as ServiceName[], extraEnv: Record<string, string> = {}): Promise<Omni> {
   const env = testEnv();
-  const prefix = `${env.topicPrefix}${randomUUID().slice(0, 6)}.`;
+  const suffix = randomUUID().slice(0, 6);
+  const prefix = `${env.topicPrefix}${suffix}.`;
+  const databaseUrl = withDatabase(env.databaseUrl, `_h${suffix}`);
   const common = {
     ...process.env,
     ...TEST_SECRETS,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    DATABASE_URL: env.databaseUrl,
+    DATABASE_URL: databaseUrl,
     OMNI_TOPIC_PREFIX: prefix,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -69,6 +75,7 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
   for (const result of started) if (result.status === 'fulfilled') services[result.value[0]] = result.value[1] as RunningService<never>;
   const stop = async () => {
     await Promise.allSettled(Object.values(services).map((s) => s!.close()));
+    await dropDatabase(databaseUrl);
   };
   const failed = started.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) {
@@ -77,6 +84,7 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
   }
   return {
     prefix,
+    databaseUrl,
     services,
     url: (name) => {
       const service = services[name];
@@ -85,4 +93,23 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
     },
     stop,
   };
+}
+
+function withDatabase(url: string, suffix: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `${parsed.pathname.replace(/\/$/, '')}${suffix}`;
+  return parsed.toString();
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
