@@ -26,6 +26,7 @@ import { ConversationEntity, MessageEntity } from './entities';
 import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageKey } from './locks';
+import { profileOf } from './profile';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -97,6 +98,7 @@ async function ingestMessage(ctx: IngestContext, message: Message): Promise<Inge
   message.contactId = contact.id;
   message.raw = ctx.raw;
   message.receivedAt = timestampFromDate(ctx.receivedAt);
+  message.contact = profileOf(contact);
   if (detected) {
     message.language = detected.language;
     message.languageConfidence = detected.confidence;

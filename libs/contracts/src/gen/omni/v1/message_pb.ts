@@ -14,7 +14,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file omni/v1/message.proto.
  */
 export const file_omni_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("ChVvbW5pL3YxL21lc3NhZ2UucHJvdG8SB29tbmkudjEixgQKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEiEKB2NoYW5uZWwYAyABKA4yEC5vbW5pLnYxLkNoYW5uZWwSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgEIAEoCRIlCglkaXJlY3Rpb24YBSABKA4yEi5vbW5pLnYxLkRpcmVjdGlvbhIkCgZzZW5kZXIYBiABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EicKCXJlY2lwaWVudBgHIAEoCzIULm9tbmkudjEuUGFydGljaXBhbnQSNgoScHJvdmlkZXJfdGltZXN0YW1wGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoHY29udGVudBgKIAEoCzIQLm9tbmkudjEuQ29udGVudBIkChxyZXBseV90b19wcm92aWRlcl9tZXNzYWdlX2lkGAsgASgJEigKC2VudHJ5X3BvaW50GAwgASgLMhMub21uaS52MS5FbnRyeVBvaW50EhwKA3JhdxgNIAEoCzIPLm9tbmkudjEuUmF3UmVmEhIKCmNvbnRhY3RfaWQYDiABKAkSDwoHaXNfZWNobxgPIAEoCBIQCghsYW5ndWFnZRgQIAEoCRIbChNsYW5ndWFnZV9jb25maWRlbmNlGBEgASgCEhIKCmFjY291bnRfaWQYEiABKAkihAMKB0NvbnRlbnQSJAoEdGV4dBgBIAEoCzIULm9tbmkudjEuVGV4dENvbnRlbnRIABImCgVtZWRpYRgCIAEoCzIVLm9tbmkudjEuTWVkaWFDb250ZW50SAASLAoIbG9jYXRpb24YAyABKAsyGC5vbW5pLnYxLkxvY2F0aW9uQ29udGVudEgAEjAKC3F1aWNrX3JlcGx5GAQgASgLMhkub21uaS52MS5RdWlja1JlcGx5QW5zd2VySAASLAoIcG9zdGJhY2sYBSABKAsyGC5vbW5pLnYxLlBvc3RiYWNrQ29udGVudEgAEiwKCHJlYWN0aW9uGAYgASgLMhgub21uaS52MS5SZWFjdGlvbkNvbnRlbnRIABIzCgxjb250YWN0X2NhcmQYByABKAsyGy5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudEgAEjIKC3Vuc3VwcG9ydGVkGAggASgLMhsub21uaS52MS5VbnN1cHBvcnRlZENvbnRlbnRIAEIGCgRraW5kIikKC1RleHRDb250ZW50EgwKBHRleHQYASABKAkSDAoEdXJscxgCIAMoCSKyAQoMTWVkaWFDb250ZW50EiAKBGtpbmQYASABKA4yEi5vbW5pLnYxLk1lZGlhS2luZBILCgN1cmwYAiABKAkSEQoJbWltZV90eXBlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAMSDwoHY2FwdGlvbhgFIAEoCRIZChFwcm92aWRlcl9tZWRpYV9pZBgGIAEoCRIQCghmaWxlbmFtZRgHIAEoCRIOCgZzaGEyNTYYCCABKAkiYgoPTG9jYXRpb25Db250ZW50EhAKCGxhdGl0dWRlGAEgASgBEhEKCWxvbmdpdHVkZRgCIAEoARIMCgRuYW1lGAMgASgJEg8KB2FkZHJlc3MYBCABKAkSCwoDdXJsGAUgASgJIjEKEFF1aWNrUmVwbHlBbnN3ZXISDwoHcGF5bG9hZBgBIAEoCRIMCgR0ZXh0GAIgASgJIjEKD1Bvc3RiYWNrQ29udGVudBIPCgdwYXlsb2FkGAEgASgJEg0KBXRpdGxlGAIgASgJImMKD1JlYWN0aW9uQ29udGVudBIiChp0YXJnZXRfcHJvdmlkZXJfbWVzc2FnZV9pZBgBIAEoCRINCgVlbW9qaRgCIAEoCRIPCgdyZW1vdmVkGAMgASgIEgwKBG5hbWUYBCABKAki9wEKEkNvbnRhY3RDYXJkQ29udGVudBIWCg5mb3JtYXR0ZWRfbmFtZRgBIAEoCRIxCgZwaG9uZXMYAiADKAsyIS5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudC5QaG9uZRIxCgZlbWFpbHMYAyADKAsyIS5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudC5FbWFpbBIUCgxvcmdhbml6YXRpb24YBCABKAkaJQoFUGhvbmUSDgoGbnVtYmVyGAEgASgJEgwKBHR5cGUYAiABKAkaJgoFRW1haWwSDwoHYWRkcmVzcxgBIAEoCRIMCgR0eXBlGAIgASgJIkIKElVuc3VwcG9ydGVkQ29udGVudBIVCg1wcm92aWRlcl90eXBlGAEgASgJEhUKDXByb3ZpZGVyX2pzb24YAiABKAki4wIKCkVudHJ5UG9pbnQSKgoGc291cmNlGAEgASgOMhoub21uaS52MS5FbnRyeVBvaW50LlNvdXJjZRILCgNyZWYYAiABKAkSDQoFYWRfaWQYAyABKAkSGgoSd2VsY29tZV9tZXNzYWdlX2lkGAQgASgJEjcKCmF0dHJpYnV0ZXMYBSADKAsyIy5vbW5pLnYxLkVudHJ5UG9pbnQuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoQBCgZTb3VyY2USFgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASFAoQU09VUkNFX0RFRVBfTElOSxABEg0KCVNPVVJDRV9BRBACEhoKFlNPVVJDRV9XRUxDT01FX01FU1NBR0UQAxIPCgtTT1VSQ0VfUE9TVBAEEhAKDFNPVVJDRV9PVEhFUhAFIkoKBlJhd1JlZhIOCgZyYXdfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEQoJcGFydGl0aW9uGAMgASgFEg4KBm9mZnNldBgEIAEoAyKlAwoNTWVzc2FnZVN0YXR1cxIKCgJpZBgBIAEoCRIhCgdjaGFubmVsGAIgASgOMhAub21uaS52MS5DaGFubmVsEhcKD2NvbnZlcnNhdGlvbl9pZBgDIAEoCRIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAQgASgJEhMKC291dGJvdW5kX2lkGAUgASgJEiUKBXN0YXRlGAYgASgOMhYub21uaS52MS5EZWxpdmVyeVN0YXRlEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgVlcnJvchgIIAEoCzIXLm9tbmkudjEuQ2Fub25pY2FsRXJyb3ISLQoJd2F0ZXJtYXJrGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9jaGFubmVsX3VzZXJfaWQYCiABKAkSEgoKYWNjb3VudF9pZBgLIAEoCRIQCghzZWdtZW50cxgMIAEoBRIOCgZ0eXBpbmcYDSABKAgSHAoDcmF3GA4gASgLMg8ub21uaS52MS5SYXdSZWYqswEKCU1lZGlhS2luZBIaChZNRURJQV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQTUVESUFfS0lORF9JTUFHRRABEhQKEE1FRElBX0tJTkRfVklERU8QAhIUChBNRURJQV9LSU5EX0FVRElPEAMSEwoPTUVESUFfS0lORF9GSUxFEAQSFgoSTUVESUFfS0lORF9TVElDS0VSEAUSGwoXTUVESUFfS0lORF9BTklNQVRFRF9HSUYQBiq3AQoNRGVsaXZlcnlTdGF0ZRIeChpERUxJVkVSWV9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0RFTElWRVJZX1NUQVRFX0FDQ0VQVEVEEAESFwoTREVMSVZFUllfU1RBVEVfU0VOVBACEhwKGERFTElWRVJZX1NUQVRFX0RFTElWRVJFRBADEhcKE0RFTElWRVJZX1NUQVRFX1JFQUQQBBIZChVERUxJVkVSWV9TVEFURV9GQUlMRUQQBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChVvbW5pL3YxL21lc3NhZ2UucHJvdG8SB29tbmkudjEi8AQKB01lc3NhZ2USCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEiEKB2NoYW5uZWwYAyABKA4yEC5vbW5pLnYxLkNoYW5uZWwSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgEIAEoCRIlCglkaXJlY3Rpb24YBSABKA4yEi5vbW5pLnYxLkRpcmVjdGlvbhIkCgZzZW5kZXIYBiABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EicKCXJlY2lwaWVudBgHIAEoCzIULm9tbmkudjEuUGFydGljaXBhbnQSNgoScHJvdmlkZXJfdGltZXN0YW1wGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoHY29udGVudBgKIAEoCzIQLm9tbmkudjEuQ29udGVudBIkChxyZXBseV90b19wcm92aWRlcl9tZXNzYWdlX2lkGAsgASgJEigKC2VudHJ5X3BvaW50GAwgASgLMhMub21uaS52MS5FbnRyeVBvaW50EhwKA3JhdxgNIAEoCzIPLm9tbmkudjEuUmF3UmVmEhIKCmNvbnRhY3RfaWQYDiABKAkSDwoHaXNfZWNobxgPIAEoCBIQCghsYW5ndWFnZRgQIAEoCRIbChNsYW5ndWFnZV9jb25maWRlbmNlGBEgASgCEhIKCmFjY291bnRfaWQYEiABKAkSKAoHY29udGFjdBgTIAEoCzIXLm9tbmkudjEuQ29udGFjdFByb2ZpbGUi6gEKDkNvbnRhY3RQcm9maWxlEgwKBHRpZXIYASABKAkSFgoObGlmZXRpbWVfdmFsdWUYAiABKAESHwoXbGlmZXRpbWVfdmFsdWVfY3VycmVuY3kYAyABKAkSEwoLb3Blbl9vcmRlcnMYBCABKAUSEgoKY2FydF9pdGVtcxgFIAEoBRISCgpjYXJ0X3ZhbHVlGAYgASgBEhUKDWNhcnRfY3VycmVuY3kYByABKAkSGQoRcHJlZmVycmVkX2NoYW5uZWwYCCABKAkSEAoIbGFuZ3VhZ2UYCSABKAkSEAoIdGltZXpvbmUYCiABKAkihAMKB0NvbnRlbnQSJAoEdGV4dBgBIAEoCzIULm9tbmkudjEuVGV4dENvbnRlbnRIABImCgVtZWRpYRgCIAEoCzIVLm9tbmkudjEuTWVkaWFDb250ZW50SAASLAoIbG9jYXRpb24YAyABKAsyGC5vbW5pLnYxLkxvY2F0aW9uQ29udGVudEgAEjAKC3F1aWNrX3JlcGx5GAQgASgLMhkub21uaS52MS5RdWlja1JlcGx5QW5zd2VySAASLAoIcG9zdGJhY2sYBSABKAsyGC5vbW5pLnYxLlBvc3RiYWNrQ29udGVudEgAEiwKCHJlYWN0aW9uGAYgASgLMhgub21uaS52MS5SZWFjdGlvbkNvbnRlbnRIABIzCgxjb250YWN0X2NhcmQYByABKAsyGy5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudEgAEjIKC3Vuc3VwcG9ydGVkGAggASgLMhsub21uaS52MS5VbnN1cHBvcnRlZENvbnRlbnRIAEIGCgRraW5kIikKC1RleHRDb250ZW50EgwKBHRleHQYASABKAkSDAoEdXJscxgCIAMoCSKyAQoMTWVkaWFDb250ZW50EiAKBGtpbmQYASABKA4yEi5vbW5pLnYxLk1lZGlhS2luZBILCgN1cmwYAiABKAkSEQoJbWltZV90eXBlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAMSDwoHY2FwdGlvbhgFIAEoCRIZChFwcm92aWRlcl9tZWRpYV9pZBgGIAEoCRIQCghmaWxlbmFtZRgHIAEoCRIOCgZzaGEyNTYYCCABKAkiYgoPTG9jYXRpb25Db250ZW50EhAKCGxhdGl0dWRlGAEgASgBEhEKCWxvbmdpdHVkZRgCIAEoARIMCgRuYW1lGAMgASgJEg8KB2FkZHJlc3MYBCABKAkSCwoDdXJsGAUgASgJIjEKEFF1aWNrUmVwbHlBbnN3ZXISDwoHcGF5bG9hZBgBIAEoCRIMCgR0ZXh0GAIgASgJIjEKD1Bvc3RiYWNrQ29udGVudBIPCgdwYXlsb2FkGAEgASgJEg0KBXRpdGxlGAIgASgJImMKD1JlYWN0aW9uQ29udGVudBIiChp0YXJnZXRfcHJvdmlkZXJfbWVzc2FnZV9pZBgBIAEoCRINCgVlbW9qaRgCIAEoCRIPCgdyZW1vdmVkGAMgASgIEgwKBG5hbWUYBCABKAki9wEKEkNvbnRhY3RDYXJkQ29udGVudBIWCg5mb3JtYXR0ZWRfbmFtZRgBIAEoCRIxCgZwaG9uZXMYAiADKAsyIS5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudC5QaG9uZRIxCgZlbWFpbHMYAyADKAsyIS5vbW5pLnYxLkNvbnRhY3RDYXJkQ29udGVudC5FbWFpbBIUCgxvcmdhbml6YXRpb24YBCABKAkaJQoFUGhvbmUSDgoGbnVtYmVyGAEgASgJEgwKBHR5cGUYAiABKAkaJgoFRW1haWwSDwoHYWRkcmVzcxgBIAEoCRIMCgR0eXBlGAIgASgJIkIKElVuc3VwcG9ydGVkQ29udGVudBIVCg1wcm92aWRlcl90eXBlGAEgASgJEhUKDXByb3ZpZGVyX2pzb24YAiABKAki4wIKCkVudHJ5UG9pbnQSKgoGc291cmNlGAEgASgOMhoub21uaS52MS5FbnRyeVBvaW50LlNvdXJjZRILCgNyZWYYAiABKAkSDQoFYWRfaWQYAyABKAkSGgoSd2VsY29tZV9tZXNzYWdlX2lkGAQgASgJEjcKCmF0dHJpYnV0ZXMYBSADKAsyIy5vbW5pLnYxLkVudHJ5UG9pbnQuQXR0cmlidXRlc0VudHJ5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIoQBCgZTb3VyY2USFgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASFAoQU09VUkNFX0RFRVBfTElOSxABEg0KCVNPVVJDRV9BRBACEhoKFlNPVVJDRV9XRUxDT01FX01FU1NBR0UQAxIPCgtTT1VSQ0VfUE9TVBAEEhAKDFNPVVJDRV9PVEhFUhAFIkoKBlJhd1JlZhIOCgZyYXdfaWQYASABKAkSDQoFdG9waWMYAiABKAkSEQoJcGFydGl0aW9uGAMgASgFEg4KBm9mZnNldBgEIAEoAyKlAwoNTWVzc2FnZVN0YXR1cxIKCgJpZBgBIAEoCRIhCgdjaGFubmVsGAIgASgOMhAub21uaS52MS5DaGFubmVsEhcKD2NvbnZlcnNhdGlvbl9pZBgDIAEoCRIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAQgASgJEhMKC291dGJvdW5kX2lkGAUgASgJEiUKBXN0YXRlGAYgASgOMhYub21uaS52MS5EZWxpdmVyeVN0YXRlEi8KC29jY3VycmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgVlcnJvchgIIAEoCzIXLm9tbmkudjEuQ2Fub25pY2FsRXJyb3ISLQoJd2F0ZXJtYXJrGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9jaGFubmVsX3VzZXJfaWQYCiABKAkSEgoKYWNjb3VudF9pZBgLIAEoCRIQCghzZWdtZW50cxgMIAEoBRIOCgZ0eXBpbmcYDSABKAgSHAoDcmF3GA4gASgLMg8ub21uaS52MS5SYXdSZWYqswEKCU1lZGlhS2luZBIaChZNRURJQV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQTUVESUFfS0lORF9JTUFHRRABEhQKEE1FRElBX0tJTkRfVklERU8QAhIUChBNRURJQV9LSU5EX0FVRElPEAMSEwoPTUVESUFfS0lORF9GSUxFEAQSFgoSTUVESUFfS0lORF9TVElDS0VSEAUSGwoXTUVESUFfS0lORF9BTklNQVRFRF9HSUYQBiq3AQoNRGVsaXZlcnlTdGF0ZRIeChpERUxJVkVSWV9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0RFTElWRVJZX1NUQVRFX0FDQ0VQVEVEEAESFwoTREVMSVZFUllfU1RBVEVfU0VOVBACEhwKGERFTElWRVJZX1NUQVRFX0RFTElWRVJFRBADEhcKE0RFTElWRVJZX1NUQVRFX1JFQUQQBBIZChVERUxJVkVSWV9TVEFURV9GQUlMRUQQBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The canonical message (topic omni.message.normalized.v1): one shape for every channel.
@@ -133,6 +133,13 @@ export type Message = Message$1<"omni.v1.Message"> & {
    * @generated from field: string account_id = 18;
    */
   accountId: string;
+
+  /**
+   * What the CRM told Omni about the customer, as of this message: the router's input.
+   *
+   * @generated from field: omni.v1.ContactProfile contact = 19;
+   */
+  contact?: ContactProfile | undefined;
 };
 
 /**
@@ -141,6 +148,78 @@ export type Message = Message$1<"omni.v1.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_omni_v1_message, 0);
+
+/**
+ * CRM attributes of a contact (set through the normalizer's contacts API).
+ *
+ * @generated from message omni.v1.ContactProfile
+ */
+export type ContactProfile = Message$1<"omni.v1.ContactProfile"> & {
+  /**
+   * Customer tier the router prioritises ("standard", "gold", "vip"…); empty when unknown.
+   *
+   * @generated from field: string tier = 1;
+   */
+  tier: string;
+
+  /**
+   * @generated from field: double lifetime_value = 2;
+   */
+  lifetimeValue: number;
+
+  /**
+   * ISO 4217 code of lifetime_value.
+   *
+   * @generated from field: string lifetime_value_currency = 3;
+   */
+  lifetimeValueCurrency: string;
+
+  /**
+   * @generated from field: int32 open_orders = 4;
+   */
+  openOrders: number;
+
+  /**
+   * @generated from field: int32 cart_items = 5;
+   */
+  cartItems: number;
+
+  /**
+   * @generated from field: double cart_value = 6;
+   */
+  cartValue: number;
+
+  /**
+   * @generated from field: string cart_currency = 7;
+   */
+  cartCurrency: string;
+
+  /**
+   * Channel slug the customer prefers to be reached on.
+   *
+   * @generated from field: string preferred_channel = 8;
+   */
+  preferredChannel: string;
+
+  /**
+   * The contact's own language and timezone (BCP 47, IANA), when known.
+   *
+   * @generated from field: string language = 9;
+   */
+  language: string;
+
+  /**
+   * @generated from field: string timezone = 10;
+   */
+  timezone: string;
+};
+
+/**
+ * Describes the message omni.v1.ContactProfile.
+ * Use `create(ContactProfileSchema)` to create a new message.
+ */
+export const ContactProfileSchema: GenMessage<ContactProfile> = /*@__PURE__*/
+  messageDesc(file_omni_v1_message, 1);
 
 /**
  * @generated from message omni.v1.Content
@@ -205,7 +284,7 @@ export type Content = Message$1<"omni.v1.Content"> & {
  * Use `create(ContentSchema)` to create a new message.
  */
 export const ContentSchema: GenMessage<Content> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 1);
+  messageDesc(file_omni_v1_message, 2);
 
 /**
  * @generated from message omni.v1.TextContent
@@ -229,7 +308,7 @@ export type TextContent = Message$1<"omni.v1.TextContent"> & {
  * Use `create(TextContentSchema)` to create a new message.
  */
 export const TextContentSchema: GenMessage<TextContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 2);
+  messageDesc(file_omni_v1_message, 3);
 
 /**
  * @generated from message omni.v1.MediaContent
@@ -285,7 +364,7 @@ export type MediaContent = Message$1<"omni.v1.MediaContent"> & {
  * Use `create(MediaContentSchema)` to create a new message.
  */
 export const MediaContentSchema: GenMessage<MediaContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 3);
+  messageDesc(file_omni_v1_message, 4);
 
 /**
  * @generated from message omni.v1.LocationContent
@@ -322,7 +401,7 @@ export type LocationContent = Message$1<"omni.v1.LocationContent"> & {
  * Use `create(LocationContentSchema)` to create a new message.
  */
 export const LocationContentSchema: GenMessage<LocationContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 4);
+  messageDesc(file_omni_v1_message, 5);
 
 /**
  * The customer picked one of the options we offered (quick reply, button, list row).
@@ -346,7 +425,7 @@ export type QuickReplyAnswer = Message$1<"omni.v1.QuickReplyAnswer"> & {
  * Use `create(QuickReplyAnswerSchema)` to create a new message.
  */
 export const QuickReplyAnswerSchema: GenMessage<QuickReplyAnswer> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 5);
+  messageDesc(file_omni_v1_message, 6);
 
 /**
  * A button or menu press that carries a payload but no typed text.
@@ -370,7 +449,7 @@ export type PostbackContent = Message$1<"omni.v1.PostbackContent"> & {
  * Use `create(PostbackContentSchema)` to create a new message.
  */
 export const PostbackContentSchema: GenMessage<PostbackContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 6);
+  messageDesc(file_omni_v1_message, 7);
 
 /**
  * @generated from message omni.v1.ReactionContent
@@ -408,7 +487,7 @@ export type ReactionContent = Message$1<"omni.v1.ReactionContent"> & {
  * Use `create(ReactionContentSchema)` to create a new message.
  */
 export const ReactionContentSchema: GenMessage<ReactionContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 7);
+  messageDesc(file_omni_v1_message, 8);
 
 /**
  * @generated from message omni.v1.ContactCardContent
@@ -440,7 +519,7 @@ export type ContactCardContent = Message$1<"omni.v1.ContactCardContent"> & {
  * Use `create(ContactCardContentSchema)` to create a new message.
  */
 export const ContactCardContentSchema: GenMessage<ContactCardContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 8);
+  messageDesc(file_omni_v1_message, 9);
 
 /**
  * @generated from message omni.v1.ContactCardContent.Phone
@@ -462,7 +541,7 @@ export type ContactCardContent_Phone = Message$1<"omni.v1.ContactCardContent.Pho
  * Use `create(ContactCardContent_PhoneSchema)` to create a new message.
  */
 export const ContactCardContent_PhoneSchema: GenMessage<ContactCardContent_Phone> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 8, 0);
+  messageDesc(file_omni_v1_message, 9, 0);
 
 /**
  * @generated from message omni.v1.ContactCardContent.Email
@@ -484,7 +563,7 @@ export type ContactCardContent_Email = Message$1<"omni.v1.ContactCardContent.Ema
  * Use `create(ContactCardContent_EmailSchema)` to create a new message.
  */
 export const ContactCardContent_EmailSchema: GenMessage<ContactCardContent_Email> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 8, 1);
+  messageDesc(file_omni_v1_message, 9, 1);
 
 /**
  * Anything Omni cannot represent yet: kept, counted, never dropped.
@@ -512,7 +591,7 @@ export type UnsupportedContent = Message$1<"omni.v1.UnsupportedContent"> & {
  * Use `create(UnsupportedContentSchema)` to create a new message.
  */
 export const UnsupportedContentSchema: GenMessage<UnsupportedContent> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 9);
+  messageDesc(file_omni_v1_message, 10);
 
 /**
  * @generated from message omni.v1.EntryPoint
@@ -553,7 +632,7 @@ export type EntryPoint = Message$1<"omni.v1.EntryPoint"> & {
  * Use `create(EntryPointSchema)` to create a new message.
  */
 export const EntryPointSchema: GenMessage<EntryPoint> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 10);
+  messageDesc(file_omni_v1_message, 11);
 
 /**
  * @generated from enum omni.v1.EntryPoint.Source
@@ -594,7 +673,7 @@ export enum EntryPoint_Source {
  * Describes the enum omni.v1.EntryPoint.Source.
  */
 export const EntryPoint_SourceSchema: GenEnum<EntryPoint_Source> = /*@__PURE__*/
-  enumDesc(file_omni_v1_message, 10, 0);
+  enumDesc(file_omni_v1_message, 11, 0);
 
 /**
  * Where the raw provider record lives in omni.inbound.raw.v1.
@@ -628,7 +707,7 @@ export type RawRef = Message$1<"omni.v1.RawRef"> & {
  * Use `create(RawRefSchema)` to create a new message.
  */
 export const RawRefSchema: GenMessage<RawRef> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 11);
+  messageDesc(file_omni_v1_message, 12);
 
 /**
  * A change in a message's delivery (topic omni.message.status.v1).
@@ -724,7 +803,7 @@ export type MessageStatus = Message$1<"omni.v1.MessageStatus"> & {
  * Use `create(MessageStatusSchema)` to create a new message.
  */
 export const MessageStatusSchema: GenMessage<MessageStatus> = /*@__PURE__*/
-  messageDesc(file_omni_v1_message, 12);
+  messageDesc(file_omni_v1_message, 13);
 
 /**
  * @generated from enum omni.v1.MediaKind
