@@ -20,7 +20,7 @@ import { SendEntity } from './send-ledger';
 import { SendPacer, sleepWithHeartbeat } from './send-pacer';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
-type PartOutcome = { ok: true; providerMessageId?: string; segments?: number } | { ok: false; error: CanonicalErrorInit; attempts: number };
+type PartOutcome = { ok: true; providerMessageId?: string; segments?: number; attempts?: number } | { ok: false; error: CanonicalErrorInit; attempts: number };
 
 /**
  * omni.outbound.approved.v1 → the provider. Each approved outbound is sent once: the send ledger
@@ -67,7 +67,9 @@ export class OutboundDispatcher {
     for (let index = entry.partsDone; index < parts.length; index++) {
       await this.pacer.waitForRoom(request.accountId, event.heartbeat);
       const outcome = await this.sendPart(parts[index]!, event);
-      attemptsTotal += outcome.ok ? 1 : outcome.attempts;
+      // Every provider call counts, also the refused ones before a success (a part that needed a
+      // retry took 2 attempts, not 1).
+      attemptsTotal += outcome.attempts ?? 1;
       if (!outcome.ok) return this.finish(event, { ...entry, attempts: attemptsTotal }, outcome, segments);
       await this.pacer.record(request.accountId);
       segments += outcome.segments ?? 0;
@@ -91,7 +93,7 @@ export class OutboundDispatcher {
         outcome = { ok: false as const, error: { code: ErrorCode.PROVIDER_DOWN, retryable: true, message: `request failed: ${(err as Error).message}` } };
       }
       calls.inc({ channel: this.adapter.slug, purpose: part.purpose.split(' ')[0]!, outcome: outcome.ok ? 'ok' : ErrorCode[outcome.error.code ?? ErrorCode.UNKNOWN] ?? 'unknown' });
-      if (outcome.ok) return outcome;
+      if (outcome.ok) return { ...outcome, attempts: attempt };
       if (!outcome.error.retryable || attempt >= maxAttempts) return { ok: false, error: outcome.error, attempts: attempt };
       const backoff = Math.min((this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1), 30_000);
       const wait = Math.max(Number(outcome.error.retryAfterMs ?? 0), backoff);
@@ -118,11 +120,14 @@ export class OutboundDispatcher {
         channelUserId: request.recipient?.channelUserId ?? '',
         accountId: request.accountId,
       };
+      // Parts the provider accepted were sent, even when a later part then failed: without their
+      // SENT status (and provider id) the customer has a message Omni's history never shows, and
+      // its delivery/read receipts have nothing to attach to.
+      for (const providerMessageId of entry.providerMessageIds) {
+        const id = randomUUID();
+        outbox.add(Topics.messageStatus, request.conversationId, create(MessageStatusSchema, { ...base, id, providerMessageId, state: DeliveryState.SENT, segments }), { id });
+      }
       if (outcome.ok) {
-        for (const providerMessageId of entry.providerMessageIds) {
-          const id = randomUUID();
-          outbox.add(Topics.messageStatus, request.conversationId, create(MessageStatusSchema, { ...base, id, providerMessageId, state: DeliveryState.SENT, segments }), { id });
-        }
         const id = randomUUID();
         outbox.add(
           Topics.outboundDispatched,

@@ -47,6 +47,13 @@ describe('WhatsApp format + toHttp: the exact Cloud API requests', () => {
     expect(request).toMatchObject({ path: '/v24.0/106540352242999/messages', json: { to: '447700900123' } });
   });
 
+  it('tags sends with the outbound id (the request id, as the gateway and normalizer know it), not the approval id', () => {
+    const [request] = adapter.format(
+      create(OutboundApprovedSchema, { id: 'approval-9', request: { id: 'out-4521', accountId: PHONE_NUMBER_ID, recipient: { channelUserId: CUSTOMER }, content: { text: 'Hi' } } }),
+    );
+    expect(request!.json).toMatchObject({ biz_opaque_callback_data: 'out-4521' });
+  });
+
   it('asks for a link preview only when the text has a link', () => {
     expect(bodies({ text: 'Sigue tu envío: https://tienda.example.mx/t/4521' })[0].text).toEqual({ body: 'Sigue tu envío: https://tienda.example.mx/t/4521', preview_url: true });
   });

@@ -82,7 +82,12 @@ export function formatWhatsAppOutbound(approved: OutboundApproved, options: What
   }
 
   const messages = content ? composeMessages(content, options) : [];
-  const tracking = approved.id ? { biz_opaque_callback_data: truncate(approved.id, LIMITS.callbackData) } : {};
+  // The outbound id is the request's id: it is what the gateway's send ledger, its sent/failed
+  // status events and the normalizer's history key sends by. (It used to be the approval's own
+  // id, so `failed`/`delivered` status webhooks named an id nothing else knew.) The approval id
+  // stays the fallback for requests without an id.
+  const outboundId = request.id || approved.id;
+  const tracking = outboundId ? { biz_opaque_callback_data: truncate(outboundId, LIMITS.callbackData) } : {};
   const quote = lastInbound && !marksRead ? lastInbound : undefined;
   messages.forEach(({ type, object, purpose }, i) => {
     post({ ...envelope, ...(i === 0 && quote ? { context: { message_id: quote } } : {}), type, [type]: object, ...tracking }, purpose);
