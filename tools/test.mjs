@@ -26,7 +26,8 @@ else failed++;
 step('jest (unit, integration, e2e)');
 const out = mkdtempSync(join(tmpdir(), 'omni-jest-'));
 const report = join(out, 'report.json');
-const jestArgs = ['--json', `--outputFile=${report}`, ...(process.env.CI ? ['--ci'] : []), ...process.argv.slice(2)];
+// --forceExit: a leaked handle must never hang CI; jest still reports open handles it notices.
+const jestArgs = ['--json', `--outputFile=${report}`, '--forceExit', ...(process.env.CI ? ['--ci'] : []), ...process.argv.slice(2)];
 const jest = spawnSync(process.execPath, [join(root, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
   cwd: root,
   stdio: 'inherit',

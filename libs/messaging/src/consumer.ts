@@ -90,8 +90,26 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     if (!this.subscriptions.size || this.consumer) return;
-    const settings = this.connection.settings;
     await this.connection.ensureTopics(this.topics);
+    // Right after topics are created the broker may still be electing leaders or spreading
+    // metadata; joining then fails with retriable errors. Try again a few times before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        const consumer = this.consumer as Consumer | undefined;
+        this.consumer = undefined;
+        await consumer?.disconnect().catch(() => undefined);
+        if (attempt >= 5) throw err;
+        this.logger.warn({ group: this.groupId, attempt, err: { message: (err as Error).message } }, 'consumer start failed, retrying');
+        await sleep(500 * attempt);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
+    const settings = this.connection.settings;
     const consumer = this.connection.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,

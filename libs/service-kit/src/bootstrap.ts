@@ -95,7 +95,13 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
-  await app.listen(config.PORT, env.HOST ?? '0.0.0.0');
+  try {
+    await app.listen(config.PORT, env.HOST ?? '0.0.0.0');
+  } catch (err) {
+    // A failed start (Kafka or PostgreSQL unreachable…) must not leave connections open behind it.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   logger.info({ url, port: address.port }, `${definition.name} listening`);
