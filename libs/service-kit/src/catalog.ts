@@ -51,7 +51,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     schema: 'gateway_sms',
     port: 3104,
     kind: 'gateway',
-    env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL'],
+    env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_FROM_NUMBER'],
   },
   { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [] },
   { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [] },

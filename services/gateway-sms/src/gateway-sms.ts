@@ -1,7 +1,10 @@
-import { IsNotEmpty, IsString, IsUrl, Matches } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { createSmsAdapter } from '@omni/channel-sms';
 import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
+
+const optionalInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 export class SmsGatewayConfig extends BaseServiceConfig {
   @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must be a Twilio Account SID (AC + 32 hex digits)' }) TWILIO_ACCOUNT_SID!: string;
@@ -9,6 +12,30 @@ export class SmsGatewayConfig extends BaseServiceConfig {
   /** The public URL Twilio calls (and signs), e.g. https://omni.example.com; matters behind a proxy. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) TWILIO_PUBLIC_BASE_URL!: string;
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) TWILIO_API_BASE_URL = 'https://api.twilio.com';
+
+  /**
+   * Send through this Messaging Service (sender pool, sticky sender, Advanced Opt-Out): every send
+   * carries `MessagingServiceSid` instead of `From`.
+   */
+  @IsOptional()
+  @Matches(/^MG[0-9a-fA-F]{32}$/, { message: 'must be a Twilio Messaging Service SID (MG + 32 hex digits)' })
+  TWILIO_MESSAGING_SERVICE_SID?: string;
+
+  /**
+   * Sender for outbounds that name no business number (`account_id` empty) when no Messaging
+   * Service is configured: an E.164 number or an alphanumeric sender id (1-11 characters, with a letter).
+   */
+  @IsOptional()
+  @Matches(/^(\+[1-9]\d{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, { message: 'must be an E.164 number (+14155550100) or an alphanumeric sender id' })
+  TWILIO_FROM_NUMBER?: string;
+
+  /** First backoff between send attempts (ms, doubling; default 500). Tests set it low. */
+  @IsOptional()
+  @Transform(optionalInt)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  GATEWAY_RETRY_BASE_MS?: number;
 }
 
 export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {
@@ -17,8 +44,14 @@ export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {
   configClass: SmsGatewayConfig,
   module: (c) =>
     GatewayModule.forChannel(
-      createSmsAdapter({ accountSid: c.TWILIO_ACCOUNT_SID, authToken: c.TWILIO_AUTH_TOKEN, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL }),
-      { apiBaseUrl: c.TWILIO_API_BASE_URL, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL },
+      createSmsAdapter({
+        accountSid: c.TWILIO_ACCOUNT_SID,
+        authToken: c.TWILIO_AUTH_TOKEN,
+        publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL,
+        messagingServiceSid: c.TWILIO_MESSAGING_SERVICE_SID,
+        fromNumber: c.TWILIO_FROM_NUMBER,
+      }),
+      { apiBaseUrl: c.TWILIO_API_BASE_URL, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL, retryBaseMs: c.GATEWAY_RETRY_BASE_MS },
     ),
   database: () => GATEWAY_DATABASE,
 };

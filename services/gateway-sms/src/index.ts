@@ -1,1 +1,1 @@
-export { gatewaySms } from './gateway-sms';
+export { gatewaySms, SmsGatewayConfig } from './gateway-sms';

@@ -1,1 +1,3 @@
-export { gatewayTwitter } from './gateway-twitter';
+export { gatewayTwitter, TwitterGatewayConfig, TwitterGatewayModule, businessUserIdOf } from './gateway-twitter';
+export { parseWelcomeMessages, welcomeContentHash } from './welcome/welcome-config';
+export { WelcomeMessageRegistrar, type WelcomeMessageState } from './welcome/welcome-registrar';

@@ -90,9 +90,53 @@ describe('createTwitterAdapter', () => {
       expect(adapter.interpret(request, { status: 204, headers: {}, body: '' }, now)).toEqual({ ok: true });
     });
 
+    it('maps a 403 (recipient does not accept DMs) to RECIPIENT_UNAVAILABLE, not retried', () => {
+      const outcome = adapter.interpret(request, { status: 403, headers: {}, body: { title: 'Forbidden', type: 'about:blank', status: 403 } }, now);
+      expect(outcome).toMatchObject({ ok: false, error: { code: ErrorCode.RECIPIENT_UNAVAILABLE, retryable: false } });
+    });
+
     it('maps errors with the time passed in', () => {
       const outcome = adapter.interpret(request, { status: 429, headers: { 'x-rate-limit-reset': '1784928660' }, body: { title: 'Too Many Requests' } }, now);
       expect(outcome).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED, retryable: true, retryAfterMs: 60_000n } });
     });
+  });
+});
+
+describe('sendDelay (X DM quotas, asked by the gateway before each send)', () => {
+  const MIN = 60_000;
+  const t = now.getTime();
+  const sendDelay = adapter.sendDelay!;
+
+  it('is 0 while every window has room', () => {
+    expect(sendDelay({ account: [], app: [] }, t)).toBe(0);
+    const fourteen = Array.from({ length: 14 }, (_, i) => t - i * MIN);
+    expect(sendDelay({ account: fourteen, app: fourteen }, t)).toBe(0);
+  });
+
+  it('defers the 16th DM in 15 minutes until the oldest of the 15 is 15 minutes old', () => {
+    const fifteen = Array.from({ length: 15 }, (_, i) => t - 10 * MIN + i * 1_000); // oldest 10 min ago
+    expect(sendDelay({ account: fifteen, app: fifteen }, t)).toBe(5 * MIN);
+    // One ms after the oldest ages out there is room again.
+    expect(sendDelay({ account: fifteen, app: fifteen }, t + 5 * MIN)).toBe(0);
+  });
+
+  it('counts only this account against the per-user window', () => {
+    const others = Array.from({ length: 40 }, (_, i) => t - i * 1_000); // other business accounts of the app
+    expect(sendDelay({ account: [], app: others }, t)).toBe(0);
+  });
+
+  it('defers for the per-app 1,440 / 24 h window across accounts', () => {
+    const app = Array.from({ length: 1_440 }, (_, i) => t - 23 * 60 * MIN + i * 1_000); // oldest 23 h ago
+    expect(sendDelay({ account: [], app }, t)).toBe(60 * MIN);
+  });
+
+  it('defers for the per-user 1,440 / 24 h window with the longest wait', () => {
+    const account = Array.from({ length: 1_440 }, (_, i) => t - 20 * 60 * MIN + i * 100);
+    expect(sendDelay({ account, app: account }, t)).toBe(4 * 60 * MIN);
+  });
+
+  it('ignores sends older than every window', () => {
+    const old = Array.from({ length: 2_000 }, () => t - 25 * 60 * MIN);
+    expect(sendDelay({ account: old, app: old }, t)).toBe(0);
   });
 });

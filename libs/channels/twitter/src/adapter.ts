@@ -5,6 +5,7 @@ import { formatTwitterOutbound } from './format';
 import { DEFAULT_TWITTER_API_BASE_URL, interpretTwitterResponse, twitterHttpRequest } from './http';
 import { inspectTwitterWebhook } from './inspect';
 import { twitterParser } from './parse';
+import { dmSendBudget } from './rate-limit';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './verify';
 
 export const TWITTER_WEBHOOK_PATH = '/webhooks/twitter';
@@ -56,5 +57,15 @@ export function createTwitterAdapter(options: TwitterAdapterOptions): ChannelAda
     format: (approved) => formatTwitterOutbound(approved, { useLegacyV1 }),
     toHttp: (request, context) => twitterHttpRequest(request, credentials, apiBaseUrl, context),
     interpret: (_request, response, now) => interpretTwitterResponse(response, now),
+
+    /**
+     * X's DM quotas (15 / 15 min per user, 1,440 / 24 h per user and per app): the gateway's send
+     * pacer asks before each send with the recent send times of this business account and of the
+     * whole app, and waits this long instead of letting X answer 429.
+     */
+    sendDelay(recent, now) {
+      const budget = dmSendBudget({ userSends: recent.account, appSends: recent.app, now });
+      return budget.allowed ? 0 : budget.waitMs;
+    },
   };
 }

@@ -272,6 +272,8 @@ const cases: Array<[string, () => ChannelEvent[]]> = [
         direction: Direction.OUTBOUND,
         isEcho: true,
         sender: { channelUserId: BUSINESS_ID },
+        // The customer, from conversation_id: the normalizer files outbound messages under it.
+        recipient: { channelUserId: CUSTOMER_ID },
         providerTimestamp: timestampFromMs(1784841233939),
       }),
     ],
@@ -322,6 +324,7 @@ describe('twitterParser.parse', () => {
         direction: Direction.OUTBOUND,
         isEcho: true,
         sender: { channelUserId: BUSINESS_ID },
+        recipient: { channelUserId: CUSTOMER_ID },
         providerTimestamp: timestampFromMs(1784928299000),
       }),
     ]);

@@ -108,6 +108,7 @@ function parseXActivity(data: JsonObject, payload: JsonObject, accountId: string
       json: { data },
       eventId: eventUuid,
       senderId: asString(payload['sender_id']),
+      recipientId: counterpartIn(payload, accountId),
       timestampMs: asEpochMs(payload['created_at_msec']) ?? asEpochMs(payload['created_timestamp']),
       outbound: eventType.endsWith('.sent'),
     });
@@ -136,6 +137,13 @@ function parseXActivity(data: JsonObject, payload: JsonObject, accountId: string
       // non-DM event type.
       return [wholeEvent()];
   }
+}
+
+/** The customer of an X Activity payload we sent: XChat's `conversation_id` ("a:b") minus us. */
+function counterpartIn(payload: JsonObject, accountId: string): string | undefined {
+  return asString(payload['conversation_id'])
+    ?.split(':')
+    .find((id) => id && id !== accountId);
 }
 
 function receiptItems(payload: JsonObject, arrayKey: string, marker: string): JsonObject[] {

@@ -1,6 +1,6 @@
 import { Channel, DeliveryState, timestampFromDate, timestampFromMs } from '@omni/contracts';
 import type { ChannelEvent, MessageStatusInit } from '@omni/channel-sdk';
-import { asEpochMs, asString, type JsonObject } from './fields';
+import { asEpochMs, asObject, asString, type JsonObject } from './fields';
 import { snowflakeTimeMs } from './snowflake';
 import { unsupportedEvent } from './unsupported';
 
@@ -62,6 +62,7 @@ function ownOrBroken(item: JsonObject, ctx: ReceiptContext, senderId: string | u
     accountId: ctx.accountId,
     receivedAt: ctx.receivedAt,
     senderId,
+    recipientId: own ? asString(asObject(item['target'])?.['recipient_id']) : undefined,
     timestampMs: createdMs,
     outbound: own,
   });

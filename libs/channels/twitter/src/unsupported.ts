@@ -13,6 +13,13 @@ export interface UnsupportedInput {
   eventId?: string;
   /** Who acted (favorited, revoked, sent the XChat message); the account when nobody is named. */
   senderId?: string;
+  /**
+   * For outbound kinds (our own XChat sends, the business's own typing / read): the customer it
+   * was about. The normalizer files an outbound message under its recipient, so one is always set
+   * for outbound events (the account when nobody is named) — without it the record could not be
+   * stored and would end in the DLQ.
+   */
+  recipientId?: string;
   timestampMs?: number;
   outbound?: boolean;
 }
@@ -38,6 +45,7 @@ export function unsupportedEvent(input: UnsupportedInput): ChannelEvent {
     isEcho: !!input.outbound,
     accountId: input.accountId,
     sender: { channelUserId: input.senderId || input.accountId },
+    ...(input.outbound ? { recipient: { channelUserId: input.recipientId || input.accountId } } : {}),
     receivedAt: timestampFromDate(input.receivedAt),
     providerTimestamp: input.timestampMs !== undefined ? timestampFromMs(input.timestampMs) : timestampFromDate(input.receivedAt),
     content: { kind: { case: 'unsupported', value: { providerType: input.providerType, providerJson } } },

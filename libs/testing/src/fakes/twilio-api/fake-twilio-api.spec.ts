@@ -121,6 +121,21 @@ describe('FakeTwilioApi over real HTTP', () => {
     expect(results[0]!.body).toEqual({ code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
   });
 
+  it('records every request with what it answered, and can drop unused scripted failures', async () => {
+    const [request] = adapter.format(approved({ text: 'hi' }));
+    fake.failNext(3, { kind: 'server-error' });
+    expect((await send(request!)).status).toBe(500);
+    fake.clearFailures();
+    expect((await send(request!)).status).toBe(201);
+    expect(fake.requests.map((r) => [r.method, r.status, r.body['Body']])).toEqual([
+      ['POST', 500, 'hi'],
+      ['POST', 201, 'hi'],
+    ]);
+    expect(fake.requests[1]!.response).toMatchObject({ sid: fake.messages[0]!.sid });
+    await expect(new FakeTwilioApi({ accountSid: ACCOUNT_SID, authToken: 'x' }).stop()).resolves.toBeUndefined();
+    expect(() => new FakeTwilioApi({ accountSid: ACCOUNT_SID, authToken: 'x' }).baseUrl).toThrow('FakeTwilioApi is not started');
+  });
+
   describe('webhooks towards a gateway behind a proxy', () => {
     let gateway: Server;
     let localBase: string;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { countSegments } from '@omni/channel-sms';
+import { baseRecord, FakeHttpServer, type FakeReply, type IncomingFakeRequest, type RecordedRequestBase } from '../fake-http-server';
 import { inboundSmsForm, statusCallbackForm, twilioRequestSignature, type InboundSmsInit, type StatusCallbackInit } from './webhooks';
 
 export interface FakeTwilioApiOptions {
@@ -11,18 +10,11 @@ export interface FakeTwilioApiOptions {
   now?: () => number;
 }
 
-export interface RecordedTwilioRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  rawBody: string;
+export interface RecordedTwilioRequest extends RecordedRequestBase {
   /** Form fields in order, repeated names kept (MediaUrl). */
   form: Array<[string, string]>;
   /** First value of each form field, for quick assertions. */
   body: Record<string, string>;
-  status: number;
-  response?: unknown;
 }
 
 /** A message the fake accepted, as Twilio stores it. */
@@ -45,11 +37,7 @@ export type TwilioFailure =
   | { kind: 'server-error' } // 500 / 20500
   | { kind: 'custom'; status: number; code: number; message: string };
 
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+type Reply = FakeReply;
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -63,48 +51,20 @@ function restError(status: number, code: number, message: string): Reply {
  * (channels.md 4.4, 4.6), 201 answers with the real resource shape, scripted failures, a record
  * of every request, and signed inbound / status-callback webhooks towards a gateway.
  */
-export class FakeTwilioApi {
-  readonly requests: RecordedTwilioRequest[] = [];
+export class FakeTwilioApi extends FakeHttpServer<TwilioFailure, RecordedTwilioRequest> {
   readonly messages: FakeTwilioMessage[] = [];
-  private server?: Server;
-  private url?: string;
-  private readonly failures: Array<{ remaining: number; failure: TwilioFailure }> = [];
   private sequence = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: FakeTwilioApiOptions) {
+    super('FakeTwilioApi');
     this.now = options.now ?? Date.now;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  }
-
-  get baseUrl(): string {
-    if (!this.url) throw new Error('FakeTwilioApi is not started');
-    return this.url;
-  }
-
-  failNext(count: number, failure: TwilioFailure): void {
-    this.failures.push({ remaining: count, failure });
-  }
-
-  reset(): void {
-    this.requests.length = 0;
+  /** Forget recorded requests, accepted messages and scripted failures. */
+  override reset(): void {
+    super.reset();
     this.messages.length = 0;
-    this.failures.length = 0;
   }
 
   /** A Twilio-looking 34-character SID, deterministic per fake instance. */
@@ -164,37 +124,19 @@ export class FakeTwilioApi {
   // The API
   // ------------------------------------------------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', this.baseUrl);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const isForm = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    const form = isForm ? Array.from(new URLSearchParams(rawBody).entries()) : [];
+  protected record(request: IncomingFakeRequest): RecordedTwilioRequest {
     const body: Record<string, string> = {};
-    for (const [k, v] of form) if (!(k in body)) body[k] = v;
-    const recorded: RecordedTwilioRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams.entries()),
-      headers,
-      rawBody,
-      form,
-      body,
-      status: 0,
-    };
-    this.requests.push(recorded);
+    for (const [k, v] of request.form) if (!(k in body)) body[k] = v;
+    return { ...baseRecord(request), form: request.form, body };
+  }
 
-    let reply = this.authenticate(headers['authorization']);
-    reply ??= this.scriptedFailure();
-    reply ??= this.route(recorded, isForm);
-    recorded.status = reply.status;
-    recorded.response = reply.body;
-    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
-    res.writeHead(reply.status, { ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'twilio-request-id': `RQ${this.nextSid('SM').slice(2)}`, ...reply.headers });
-    res.end(payload);
+  protected respond(request: IncomingFakeRequest, recorded: RecordedTwilioRequest): Reply {
+    const isForm = request.contentType.startsWith('application/x-www-form-urlencoded');
+    return this.authenticate(request.headers['authorization']) ?? this.scriptedFailure() ?? this.route(recorded, isForm);
+  }
+
+  protected override commonHeaders(): Record<string, string> {
+    return { 'twilio-request-id': `RQ${this.nextSid('SM').slice(2)}` };
   }
 
   private authenticate(header: string | undefined): Reply | undefined {
@@ -204,10 +146,8 @@ export class FakeTwilioApi {
   }
 
   private scriptedFailure(): Reply | undefined {
-    const next = this.failures[0];
-    if (!next) return undefined;
-    if (--next.remaining <= 0) this.failures.shift();
-    const failure = next.failure;
+    const failure = this.nextFailure();
+    if (!failure) return undefined;
     switch (failure.kind) {
       case 'opted-out':
         return restError(400, 21610, 'Attempt to send to unsubscribed recipient');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChannelAdapter, ProviderRequest } from '@omni/channel-sdk';
-import { createTwitterAdapter, defaultWelcomeRule, registerWelcomeMessages } from '@omni/channel-twitter';
+import { createTwitterAdapter, defaultWelcomeRule, registerWelcomeMessages, updateWelcomeMessage } from '@omni/channel-twitter';
 import { Channel, create, ErrorCode, OutboundApprovedSchema, SenderAction, type MessageInitShape, type OutboundContentSchema } from '@omni/contracts';
 import { accountActivityDm, FakeTwitterApi, xActivityDm } from './index';
 
@@ -137,6 +137,38 @@ describe('FakeTwitterApi over real HTTP', () => {
     expect(created.body).toMatchObject({ welcome_message: { id: expect.any(String), name: 'default', message_data: { text: 'Hi! How can we help?' } } });
     const rule = await send(adapter, defaultWelcomeRule(created.body.welcome_message.id));
     expect(rule.body).toMatchObject({ welcome_message_rule: { welcome_message_id: created.body.welcome_message.id } });
+    expect(fake.welcomeMessages()).toEqual([expect.objectContaining({ id: created.body.welcome_message.id, name: 'default' })]);
+  });
+
+  it('keeps welcome messages: update in place, show, list, destroy; unknown ids answer 404 code 34', async () => {
+    const adapter = adapterFor();
+    const config = { key: 'summer-sale', text: 'Ask us about the sale', quickReplies: [{ title: 'Prices', payload: 'PRICES' }] };
+    const created = await send(adapter, registerWelcomeMessages([config])[0]!);
+    const id = created.body.welcome_message.id as string;
+    expect(created.outcome).toEqual({ ok: true, providerMessageId: id });
+
+    const updated = await send(adapter, updateWelcomeMessage(id, { ...config, text: 'The sale ends Sunday' }));
+    expect(updated.status).toBe(200);
+    expect(updated.body.welcome_message).toMatchObject({ id, name: 'summer-sale', message_data: { text: 'The sale ends Sunday', quick_reply: { type: 'options' } } });
+
+    const get = (path: string) => send(adapter, { method: 'GET', path, purpose: 'read' });
+    expect((await get(`/1.1/direct_messages/welcome_messages/list.json`)).body).toEqual({ welcome_messages: [expect.objectContaining({ id, name: 'summer-sale' })] });
+    const show = await send(adapter, { method: 'GET', path: '/1.1/direct_messages/welcome_messages/show.json', query: { id }, purpose: 'read' });
+    expect(show.body.welcome_message.message_data.text).toBe('The sale ends Sunday');
+
+    const destroy = await send(adapter, { method: 'DELETE', path: '/1.1/direct_messages/welcome_messages/destroy.json', query: { id }, purpose: 'destroy' });
+    expect(destroy.status).toBe(204);
+    const gone = await send(adapter, updateWelcomeMessage(id, config));
+    expect([gone.status, gone.body]).toEqual([404, { errors: [{ code: 34, message: 'Sorry, that page does not exist.' }] }]);
+    expect(fake.welcomeMessages()).toEqual([]);
+  });
+
+  it('validates welcome messages like DMs (text required, quick reply limits)', async () => {
+    const adapter = adapterFor();
+    const empty = await send(adapter, { method: 'POST', path: '/1.1/direct_messages/welcome_messages/new.json', json: { welcome_message: { name: 'x', message_data: {} } }, purpose: 'welcome' });
+    expect([empty.status, empty.body]).toEqual([400, { errors: [{ code: 44, message: 'welcome_message.message_data.text is required' }] }]);
+    const rule = await send(adapter, defaultWelcomeRule('1077201358826000389'));
+    expect(rule.status).toBe(404);
   });
 
   describe('scripted failures', () => {

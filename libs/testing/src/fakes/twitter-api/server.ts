@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { baseRecord, FakeHttpServer, type FakeReply, type IncomingFakeRequest, type RecordedRequestBase } from '../fake-http-server';
 import { isValidOAuthSignature, parseOAuthHeader } from './oauth';
 import { expectedCrcResponse, snowflakeId, twitterWebhookSignature } from './webhooks';
 
@@ -21,19 +20,19 @@ export interface FakeTwitterApiOptions {
 }
 
 /** One request as the fake received it, for assertions. */
-export interface RecordedTwitterRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  rawBody: string;
+export interface RecordedTwitterRequest extends RecordedRequestBase {
   /** Parsed JSON, or the form fields as an object, or undefined. */
   body: unknown;
   /** The decoded OAuth header fields (oauth_consumer_key, oauth_nonce…), when present. */
   oauth?: Record<string, string>;
-  /** What the fake answered: status and parsed body. */
-  status: number;
-  response?: unknown;
+}
+
+/** A welcome message as the fake stores it (v1.1 welcome message object). */
+export interface FakeWelcomeMessage {
+  id: string;
+  created_timestamp: string;
+  name?: string;
+  message_data: Record<string, unknown>;
 }
 
 /** A scripted failure for the next request(s), in X's real error shapes. */
@@ -48,11 +47,7 @@ export type TwitterFailure =
   | { kind: 'unavailable' }
   | { kind: 'custom'; status: number; body: unknown; headers?: Record<string, string> };
 
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+type Reply = FakeReply;
 
 const V2_TEXT_LIMIT = 10_000;
 
@@ -62,50 +57,28 @@ const V2_TEXT_LIMIT = 10_000;
  * with real-shaped bodies, records every request, fails on demand, and posts signed webhooks / CRC
  * checks to a gateway. Shapes: channels.md 1.5–1.7; v2 invalid-request and 403 wording approximate.
  */
-export class FakeTwitterApi {
-  readonly requests: RecordedTwitterRequest[] = [];
-  private server?: Server;
-  private url?: string;
-  private readonly failures: Array<{ remaining: number; failure: TwitterFailure }> = [];
+export class FakeTwitterApi extends FakeHttpServer<TwitterFailure, RecordedTwitterRequest> {
   private readonly seenNonces = new Set<string>();
+  private readonly welcome = new Map<string, FakeWelcomeMessage>();
+  private readonly welcomeRules = new Map<string, { id: string; created_timestamp: string; welcome_message_id: string }>();
   private readonly now: () => number;
 
   constructor(private readonly options: FakeTwitterApiOptions) {
+    super('FakeTwitterApi');
     this.now = options.now ?? Date.now;
   }
 
-  /** Listen on 127.0.0.1 on a free port; resolves to the base URL (no trailing slash). */
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  }
-
-  get baseUrl(): string {
-    if (!this.url) throw new Error('FakeTwitterApi is not started');
-    return this.url;
-  }
-
-  /** Make the next `count` authenticated requests fail with `failure`. */
-  failNext(count: number, failure: TwitterFailure): void {
-    this.failures.push({ remaining: count, failure });
-  }
-
-  /** Forget recorded requests, scripted failures and seen nonces. */
-  reset(): void {
-    this.requests.length = 0;
-    this.failures.length = 0;
+  /** Forget recorded requests, scripted failures, seen nonces and stored welcome messages. */
+  override reset(): void {
+    super.reset();
     this.seenNonces.clear();
+    this.welcome.clear();
+    this.welcomeRules.clear();
+  }
+
+  /** Welcome messages currently stored (created and not destroyed), in creation order. */
+  welcomeMessages(): FakeWelcomeMessage[] {
+    return [...this.welcome.values()];
   }
 
   /** Successfully created DMs (v2 and v1.1), in order: recipient, text and the id answered. */
@@ -171,52 +144,19 @@ export class FakeTwitterApi {
   // The API
   // ------------------------------------------------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', this.baseUrl);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const contentType = headers['content-type'] ?? '';
-    const form = contentType.startsWith('application/x-www-form-urlencoded') ? Array.from(new URLSearchParams(rawBody).entries()) : [];
-    let body: unknown;
-    if (contentType.startsWith('application/json')) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = undefined;
-      }
-    } else if (form.length) {
-      body = Object.fromEntries(form);
-    }
-    const recorded: RecordedTwitterRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams.entries()),
-      headers,
-      rawBody,
-      body,
-      oauth: parseOAuthHeader(headers['authorization']),
-      status: 0,
-    };
-    this.requests.push(recorded);
-    const v1 = url.pathname.startsWith('/1.1/');
+  protected record(request: IncomingFakeRequest): RecordedTwitterRequest {
+    const body = request.json !== undefined ? request.json : request.form.length ? Object.fromEntries(request.form) : undefined;
+    return { ...baseRecord(request), body, oauth: parseOAuthHeader(request.headers['authorization']) };
+  }
 
-    let reply = this.authenticate(recorded, Array.from(url.searchParams.entries()), form, v1);
-    reply ??= this.scriptedFailure(v1);
-    reply ??= this.route(recorded, contentType, v1);
-    recorded.status = reply.status;
-    recorded.response = reply.body;
-    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-      'x-rate-limit-limit': '15',
-      'x-rate-limit-remaining': '14',
-      'x-rate-limit-reset': String(Math.floor(this.now() / 1000) + 900),
-      ...reply.headers,
-    });
-    res.end(payload);
+  protected respond(request: IncomingFakeRequest, recorded: RecordedTwitterRequest): Reply {
+    const v1 = recorded.path.startsWith('/1.1/');
+    return this.authenticate(recorded, request.queryPairs, request.form, v1) ?? this.scriptedFailure(v1) ?? this.route(recorded, request.contentType, v1);
+  }
+
+  /** X sends rate-limit headers on every answer; scripted 429s override them. */
+  protected override commonHeaders(): Record<string, string> {
+    return { 'x-rate-limit-limit': '15', 'x-rate-limit-remaining': '14', 'x-rate-limit-reset': String(Math.floor(this.now() / 1000) + 900) };
   }
 
   private authenticate(request: RecordedTwitterRequest, query: Array<[string, string]>, form: Array<[string, string]>, v1: boolean): Reply | undefined {
@@ -248,10 +188,8 @@ export class FakeTwitterApi {
   }
 
   private scriptedFailure(v1: boolean): Reply | undefined {
-    const next = this.failures[0];
-    if (!next) return undefined;
-    if (--next.remaining <= 0) this.failures.shift();
-    const failure = next.failure;
+    const failure = this.nextFailure();
+    if (!failure) return undefined;
     switch (failure.kind) {
       case 'rate-limit': {
         const reset = failure.resetAt ?? Math.floor(this.now() / 1000) + 900;
@@ -318,26 +256,75 @@ export class FakeTwitterApi {
         ? { status: 204 }
         : v1Invalid('recipient_id and last_read_event_id are required', 38);
     }
-    if (method === 'POST' && path === '/1.1/direct_messages/welcome_messages/new.json') {
-      const messageData = dig(body, 'welcome_message', 'message_data');
-      const problem = typeof dig(messageData, 'text') !== 'string' ? 'welcome_message.message_data.text is required' : quickReplyProblem(dig(messageData, 'quick_reply'));
-      if (problem) return v1Invalid(problem);
-      const name = str(dig(body, 'welcome_message', 'name'));
-      return { status: 200, body: { welcome_message: { id: snowflakeId(nowMs), created_timestamp: String(nowMs), message_data: messageData, ...(name ? { name } : {}) } } };
-    }
-    if (method === 'PUT' && path === '/1.1/direct_messages/welcome_messages/update.json') {
-      if (!numeric(request.query['id'])) return v1Invalid('id parameter is missing', 38);
-      if (typeof dig(body, 'message_data', 'text') !== 'string') return v1Invalid('message_data.text is required');
-      return { status: 200, body: { welcome_message: { id: request.query['id'], created_timestamp: String(nowMs), message_data: dig(body, 'message_data') } } };
-    }
-    if (method === 'POST' && path === '/1.1/direct_messages/welcome_messages/rules/new.json') {
-      const id = dig(body, 'welcome_message_rule', 'welcome_message_id');
-      if (!numeric(id)) return v1Invalid('welcome_message_rule.welcome_message_id is required', 38);
-      return { status: 200, body: { welcome_message_rule: { id: snowflakeId(nowMs), created_timestamp: String(nowMs), welcome_message_id: id } } };
+    if (path.startsWith('/1.1/direct_messages/welcome_messages/')) {
+      const reply = this.welcomeRoute(request, nowMs);
+      if (reply) return reply;
     }
     return v1
       ? { status: 404, body: { errors: [{ code: 34, message: 'Sorry, that page does not exist.' }] } }
       : { status: 404, body: { title: 'Not Found Error', detail: `no route ${method} ${path}`, type: 'https://api.x.com/2/problems/resource-not-found' } };
+  }
+
+  /**
+   * v1.1 welcome messages and rules (PLhery/node-twitter-api-v2 client.v1.ts; UNVERIFIED today):
+   * new / update (PUT ?id=) / show (?id=) / list / destroy (DELETE ?id=), and rules new / list.
+   * The fake keeps them, so an update of an id it does not know answers 404 code 34 like X.
+   */
+  private welcomeRoute(request: RecordedTwitterRequest, nowMs: number): Reply | undefined {
+    const { method, path, body, query } = request;
+    const base = '/1.1/direct_messages/welcome_messages';
+    const notFound = (): Reply => ({ status: 404, body: { errors: [{ code: 34, message: 'Sorry, that page does not exist.' }] } });
+    const known = () => (numeric(query['id']) ? this.welcome.get(query['id']!) : undefined);
+    if (method === 'POST' && path === `${base}/new.json`) {
+      const messageData = dig(body, 'welcome_message', 'message_data');
+      const problem = welcomeDataProblem(messageData, 'welcome_message.message_data');
+      if (problem) return v1Invalid(problem);
+      const name = dig(body, 'welcome_message', 'name');
+      if (name !== undefined && (chars(name) < 1 || chars(name) > 100)) return v1Invalid('welcome_message.name must be 1 to 100 characters');
+      const stored: FakeWelcomeMessage = {
+        id: snowflakeId(nowMs),
+        created_timestamp: String(nowMs),
+        message_data: { ...(messageData as Record<string, unknown>), entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } },
+        ...(typeof name === 'string' ? { name } : {}),
+      };
+      this.welcome.set(stored.id, stored);
+      return { status: 200, body: { welcome_message: stored } };
+    }
+    if (method === 'PUT' && path === `${base}/update.json`) {
+      if (!numeric(query['id'])) return v1Invalid('id parameter is missing', 38);
+      const stored = known();
+      if (!stored) return notFound();
+      const problem = welcomeDataProblem(dig(body, 'message_data'), 'message_data');
+      if (problem) return v1Invalid(problem);
+      stored.message_data = { ...(dig(body, 'message_data') as Record<string, unknown>), entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } };
+      return { status: 200, body: { welcome_message: stored } };
+    }
+    if (method === 'GET' && path === `${base}/show.json`) {
+      const stored = known();
+      return stored ? { status: 200, body: { welcome_message: stored } } : notFound();
+    }
+    if (method === 'GET' && path === `${base}/list.json`) {
+      return { status: 200, body: { welcome_messages: this.welcomeMessages() } };
+    }
+    if (method === 'DELETE' && path === `${base}/destroy.json`) {
+      const stored = known();
+      if (!stored) return notFound();
+      this.welcome.delete(stored.id);
+      for (const [id, rule] of this.welcomeRules) if (rule.welcome_message_id === stored.id) this.welcomeRules.delete(id);
+      return { status: 204 };
+    }
+    if (method === 'POST' && path === `${base}/rules/new.json`) {
+      const id = dig(body, 'welcome_message_rule', 'welcome_message_id');
+      if (!numeric(id)) return v1Invalid('welcome_message_rule.welcome_message_id is required', 38);
+      if (!this.welcome.has(id as string)) return notFound();
+      const rule = { id: snowflakeId(nowMs), created_timestamp: String(nowMs), welcome_message_id: id as string };
+      this.welcomeRules.set(rule.id, rule);
+      return { status: 200, body: { welcome_message_rule: rule } };
+    }
+    if (method === 'GET' && path === `${base}/rules/list.json`) {
+      return { status: 200, body: { welcome_message_rules: [...this.welcomeRules.values()] } };
+    }
+    return undefined;
   }
 }
 
@@ -406,6 +393,14 @@ function quickReplyProblem(quickReply: unknown): string | undefined {
   if (options.some((o) => dig(o, 'description') !== undefined && chars(dig(o, 'description')) > 72)) return 'quick_reply option description must be at most 72 characters';
   if (options.some((o) => dig(o, 'metadata') !== undefined && chars(dig(o, 'metadata')) > 1000)) return 'quick_reply option metadata must be at most 1,000 characters';
   return undefined;
+}
+
+/** Welcome message_data: text required (≤ 10,000), quick replies as for DMs. */
+function welcomeDataProblem(messageData: unknown, where: string): string | undefined {
+  if (!isObject(messageData)) return `${where} is required`;
+  if (chars(messageData['text']) < 1) return `${where}.text is required`;
+  if (chars(messageData['text']) > V2_TEXT_LIMIT) return `${where}.text is over the 10,000 character limit`;
+  return quickReplyProblem(messageData['quick_reply']);
 }
 
 function invalidRequest(message: string): Reply {
