@@ -30,7 +30,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     schema: 'gateway_twitter',
     port: 3101,
     kind: 'gateway',
-    env: ['TWITTER_CONSUMER_KEY', 'TWITTER_CONSUMER_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_TOKEN_SECRET', 'TWITTER_API_BASE_URL'],
+    env: ['TWITTER_CONSUMER_KEY', 'TWITTER_CONSUMER_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_TOKEN_SECRET', 'TWITTER_API_BASE_URL', 'TWITTER_WELCOME_MESSAGES', 'TWITTER_BUSINESS_USER_ID'],
   },
   {
     name: 'gateway-messenger',
