@@ -62,6 +62,7 @@ export class NormalizedMessageHandler {
           requiredSkills: decision.requiredSkills,
           language: decision.language,
           priority: decision.priority,
+          tier: decision.tier,
           reasons: decision.reasons,
           routedAt: timestampFromDate(routedAt),
           replyDeadline: decision.replyDeadline ? timestampFromDate(decision.replyDeadline) : undefined,
