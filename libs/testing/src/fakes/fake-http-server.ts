@@ -32,11 +32,13 @@ export interface IncomingFakeRequest {
   json: unknown;
 }
 
-/** A fake's answer: JSON-encoded when `body` is defined, empty otherwise. */
+/** A fake's answer: JSON-encoded when `body` is defined, empty otherwise (`raw` is sent as-is instead). */
 export interface FakeReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Text to send as-is (text/plain unless the headers say otherwise) instead of JSON-encoding `body`. */
+  raw?: string;
 }
 
 /**
@@ -91,11 +93,12 @@ export abstract class FakeHttpServer<Failure, Recorded extends RecordedRequestBa
     this.failures.length = 0;
   }
 
-  /** The scripted failure for this request, if any is left (consumes one). */
-  protected nextFailure(): Failure | undefined {
-    const next = this.failures[0];
-    if (!next) return undefined;
-    if (--next.remaining <= 0) this.failures.shift();
+  /** The first scripted failure left that `applies` to this request (default: any), consuming one. */
+  protected nextFailure(applies: (failure: Failure) => boolean = () => true): Failure | undefined {
+    const index = this.failures.findIndex((entry) => applies(entry.failure));
+    if (index < 0) return undefined;
+    const next = this.failures[index]!;
+    if (--next.remaining <= 0) this.failures.splice(index, 1);
     return next.failure;
   }
 
@@ -104,6 +107,11 @@ export abstract class FakeHttpServer<Failure, Recorded extends RecordedRequestBa
   /** Headers on every answer (the reply's own headers win). */
   protected commonHeaders(_reply: FakeReply): Record<string, string> {
     return {};
+  }
+  /** Note on the record what was answered, before it is sent (default: `status`, and `response` = the reply's body). */
+  protected noteReply(recorded: Recorded, reply: FakeReply): void {
+    recorded.status = reply.status;
+    recorded.response = reply.body;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -137,11 +145,10 @@ export abstract class FakeHttpServer<Failure, Recorded extends RecordedRequestBa
       const recorded = this.record(incoming);
       this.requests.push(recorded);
       const reply = await this.respond(incoming, recorded);
-      recorded.status = reply.status;
-      recorded.response = reply.body;
-      const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      this.noteReply(recorded, reply);
+      const payload = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
       res.writeHead(reply.status, {
-        ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+        ...(reply.raw !== undefined ? { 'content-type': 'text/plain' } : payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
         ...this.commonHeaders(reply),
         ...reply.headers,
       });

@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import { FakeHttpServer, baseRecord, type FakeReply, type IncomingFakeRequest, type RecordedRequestBase } from '../fake-http-server';
 import { graphErrorBody, type GraphError, type ScriptedFailure } from './graph-errors';
 import { validateSendApiBody } from './validate-messenger';
 import { validateCloudApiBody } from './validate-whatsapp';
@@ -16,14 +15,9 @@ export interface FakeMetaGraphOptions {
 
 export type GraphApi = 'messenger' | 'whatsapp' | 'unknown';
 
-export interface RecordedRequest {
-  method: string;
+export interface RecordedRequest extends RecordedRequestBase {
   /** Path without the query string, e.g. '/v24.0/me/messages'. */
   path: string;
-  query: Record<string, string>;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  rawBody: string;
   /** Parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
   api: GraphApi;
@@ -34,14 +28,6 @@ export const DEFAULT_MESSENGER_TOKEN = 'fake-messenger-page-token';
 export const DEFAULT_WHATSAPP_TOKEN = 'fake-whatsapp-access-token';
 
 const VERSION = /^v\d+\.\d+$/;
-
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  /** Text to send as-is instead of JSON. */
-  raw?: string;
-}
 
 /**
  * A fake Meta Graph API over real HTTP (127.0.0.1, random port) speaking the Send API and the
@@ -56,57 +42,37 @@ interface Answer {
  *   … graph.requests …
  *   await graph.stop();
  */
-export class FakeMetaGraph {
-  readonly requests: RecordedRequest[] = [];
-  private server?: Server;
-  private url?: string;
-  private readonly failures: Array<{ remaining: number; failure: ScriptedFailure }> = [];
+export class FakeMetaGraph extends FakeHttpServer<ScriptedFailure, RecordedRequest> {
   private readonly waiters: Array<{ count: number; resolve: (requests: RecordedRequest[]) => void }> = [];
+  private readonly parsedJson = new WeakMap<RecordedRequest, boolean>();
+  private running = false;
   private sequence = 0;
   private readonly messengerToken: string;
   private readonly whatsappToken: string;
 
   constructor(private readonly options: FakeMetaGraphOptions = {}) {
+    super('FakeMetaGraph');
     this.messengerToken = options.messengerPageAccessToken ?? DEFAULT_MESSENGER_TOKEN;
     this.whatsappToken = options.whatsappAccessToken ?? DEFAULT_WHATSAPP_TOKEN;
   }
 
-  /** Listen on 127.0.0.1 at a free port; resolves with the base URL (no trailing slash). */
-  async start(): Promise<string> {
-    if (this.url) return this.url;
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url;
+  /** Listen on 127.0.0.1 at a free port; resolves with the base URL (no trailing slash). Starting again while running is a no-op. */
+  override async start(): Promise<string> {
+    if (this.running) return super.baseUrl;
+    const url = await super.start();
+    this.running = true;
+    return url;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.url = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  override async stop(): Promise<void> {
+    const wasRunning = this.running;
+    this.running = false;
+    if (wasRunning) await super.stop();
   }
 
-  get baseUrl(): string {
-    if (!this.url) throw new Error('FakeMetaGraph is not started');
-    return this.url;
-  }
-
-  /** Answer the next `count` requests (to `failure.api` when set) with this failure. */
-  failNext(count: number, failure: ScriptedFailure): void {
-    if (count > 0) this.failures.push({ remaining: count, failure });
-  }
-
-  /** Forget recorded requests and pending failures. */
-  reset(): void {
-    this.requests.length = 0;
-    this.failures.length = 0;
+  override get baseUrl(): string {
+    if (!this.running) throw new Error('FakeMetaGraph is not started');
+    return super.baseUrl;
   }
 
   messengerRequests(): RecordedRequest[] {
@@ -123,36 +89,38 @@ export class FakeMetaGraph {
     return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://fake.graph');
-    const query = Object.fromEntries(url.searchParams.entries());
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
-    let body: unknown = rawBody;
+  protected record(request: IncomingFakeRequest): RecordedRequest {
+    let body: unknown = request.rawBody;
     let parsed = false;
     try {
-      body = rawBody === '' ? undefined : JSON.parse(rawBody);
+      body = request.rawBody === '' ? undefined : JSON.parse(request.rawBody);
       parsed = true;
     } catch {
       parsed = false;
     }
+    const recorded: RecordedRequest = {
+      ...baseRecord(request),
+      body,
+      api: this.apiOf(request.method, request.url.pathname, request.headers, body),
+      response: { status: 0, body: undefined },
+    };
+    this.parsedJson.set(recorded, parsed);
+    return recorded;
+  }
 
-    const api = this.apiOf(req.method ?? 'GET', url.pathname, headers, body);
-    const answer = this.answer({ method: req.method ?? 'GET', path: url.pathname, query, headers, body, parsed, api });
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, headers, rawBody, body, api, response: { status: answer.status, body: answer.body } };
-    this.requests.push(recorded);
+  protected respond(_request: IncomingFakeRequest, recorded: RecordedRequest): FakeReply {
+    return this.answer(recorded, this.parsedJson.get(recorded) ?? false);
+  }
+
+  /** Graph answers carry the body and status together, JSON as `application/json; charset=UTF-8`. */
+  protected override noteReply(recorded: RecordedRequest, reply: FakeReply): void {
+    recorded.status = reply.status;
+    recorded.response = { status: reply.status, body: reply.body };
     this.notifyWaiters();
+  }
 
-    const payload = answer.raw ?? JSON.stringify(answer.body);
-    res.writeHead(answer.status, {
-      'content-type': answer.raw !== undefined ? 'text/plain' : 'application/json; charset=UTF-8',
-      'x-fb-trace-id': 'FakeGraphTrace',
-      ...(answer.headers ?? {}),
-    });
-    res.end(payload);
+  protected override commonHeaders(reply: FakeReply): Record<string, string> {
+    return { 'content-type': reply.raw !== undefined ? 'text/plain' : 'application/json; charset=UTF-8', 'x-fb-trace-id': 'FakeGraphTrace' };
   }
 
   private notifyWaiters(): void {
@@ -175,7 +143,7 @@ export class FakeMetaGraph {
     return bearer || whatsappBody ? 'whatsapp' : 'messenger';
   }
 
-  private answer(request: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown; parsed: boolean; api: GraphApi }): Answer {
+  private answer(request: RecordedRequest, parsed: boolean): FakeReply {
     const parts = request.path.split('/').filter(Boolean);
     if (request.api === 'unknown' || !VERSION.test(parts[0] ?? '')) {
       return error(400, { message: `Unknown path components: ${request.path}`, type: 'OAuthException', code: 2500 });
@@ -184,26 +152,26 @@ export class FakeMetaGraph {
     const authFailure = request.api === 'messenger' ? this.checkMessengerToken(request.query) : this.checkBearer(request.headers);
     if (authFailure) return authFailure;
 
-    const scripted = this.takeFailure(request.api);
+    const scripted = this.nextFailure((failure) => failure.api === undefined || failure.api === request.api);
     if (scripted) {
       if (scripted.rawBody !== undefined) return { status: scripted.status, body: scripted.rawBody, raw: scripted.rawBody, headers: scripted.headers };
       return { status: scripted.status, body: graphErrorBody(scripted.error ?? { message: 'Scripted failure', type: 'OAuthException', code: 1 }), headers: scripted.headers };
     }
 
-    if (!request.parsed || !(request.headers['content-type'] ?? '').includes('application/json')) {
+    if (!parsed || !(request.headers['content-type'] ?? '').includes('application/json')) {
       return error(400, { message: '(#100) The request body must be JSON (content-type application/json)', type: 'OAuthException', code: 100 });
     }
     return request.api === 'messenger' ? this.sendApi(request.body) : this.cloudApi(parts[1]!, request.body);
   }
 
-  private checkMessengerToken(query: Record<string, string>): Answer | undefined {
+  private checkMessengerToken(query: Record<string, string>): FakeReply | undefined {
     const token = query.access_token;
     if (!token) return error(400, { message: 'An access token is required to request this resource.', type: 'OAuthException', code: 104 });
     if (!sameSecret(token, this.messengerToken)) return error(400, { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 });
     return undefined;
   }
 
-  private checkBearer(headers: Record<string, string>): Answer | undefined {
+  private checkBearer(headers: Record<string, string>): FakeReply | undefined {
     const match = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
     if (!match || !sameSecret(match[1]!.trim(), this.whatsappToken)) {
       return error(401, { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 });
@@ -211,16 +179,7 @@ export class FakeMetaGraph {
     return undefined;
   }
 
-  private takeFailure(api: GraphApi): ScriptedFailure | undefined {
-    const index = this.failures.findIndex((f) => f.failure.api === undefined || f.failure.api === api);
-    if (index < 0) return undefined;
-    const entry = this.failures[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) this.failures.splice(index, 1);
-    return entry.failure;
-  }
-
-  private sendApi(body: unknown): Answer {
+  private sendApi(body: unknown): FakeReply {
     const invalid = validateSendApiBody(body);
     if (invalid) return error(400, invalid);
     const request = body as { recipient: { id: string }; sender_action?: string };
@@ -229,7 +188,7 @@ export class FakeMetaGraph {
     return { status: 200, body: { recipient_id: request.recipient.id, message_id: `m_fake${String(this.sequence).padStart(6, '0')}` } };
   }
 
-  private cloudApi(phoneNumberId: string, body: unknown): Answer {
+  private cloudApi(phoneNumberId: string, body: unknown): FakeReply {
     const known = this.options.whatsappPhoneNumberIds;
     if (known && !known.includes(phoneNumberId)) {
       return error(400, {
@@ -249,7 +208,7 @@ export class FakeMetaGraph {
   }
 }
 
-function error(status: number, graphError: GraphError): Answer {
+function error(status: number, graphError: GraphError): FakeReply {
   return { status, body: graphErrorBody(graphError) };
 }
 
