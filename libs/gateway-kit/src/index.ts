@@ -4,3 +4,4 @@ export * from './webhook.controller';
 export * from './outbound.dispatcher';
 export * from './send-ledger';
 export * from './provider-client';
+export * from './gateway-config';

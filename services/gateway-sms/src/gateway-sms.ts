@@ -1,12 +1,9 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
 import { createSmsAdapter } from '@omni/channel-sms';
-import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
-import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
+import { GATEWAY_DATABASE, GatewayModule, GatewayServiceConfig } from '@omni/gateway-kit';
+import type { ServiceDefinition } from '@omni/service-kit';
 
-const optionalInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-
-export class SmsGatewayConfig extends BaseServiceConfig {
+export class SmsGatewayConfig extends GatewayServiceConfig {
   @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must be a Twilio Account SID (AC + 32 hex digits)' }) TWILIO_ACCOUNT_SID!: string;
   @IsString() @IsNotEmpty() TWILIO_AUTH_TOKEN!: string;
   /** The public URL Twilio calls (and signs), e.g. https://omni.example.com; matters behind a proxy. */
@@ -29,13 +26,6 @@ export class SmsGatewayConfig extends BaseServiceConfig {
   @Matches(/^(\+[1-9]\d{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, { message: 'must be an E.164 number (+14155550100) or an alphanumeric sender id' })
   TWILIO_FROM_NUMBER?: string;
 
-  /** First backoff between send attempts (ms, doubling; default 500). Tests set it low. */
-  @IsOptional()
-  @Transform(optionalInt)
-  @IsInt()
-  @Min(1)
-  @Max(60_000)
-  GATEWAY_RETRY_BASE_MS?: number;
 }
 
 export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {

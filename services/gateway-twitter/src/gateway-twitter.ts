@@ -1,17 +1,14 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { createTwitterAdapter } from '@omni/channel-twitter';
-import { GATEWAY_DATABASE, GatewayModule } from '@omni/gateway-kit';
-import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
+import { GATEWAY_DATABASE, GatewayModule, GatewayServiceConfig } from '@omni/gateway-kit';
+import type { ServiceDefinition } from '@omni/service-kit';
 import { IsWelcomeMessages, parseWelcomeMessages } from './welcome/welcome-config';
 import { CreateTwitterWelcomeMessages1732300000600, WelcomeMessageEntity } from './welcome/welcome-message.entity';
 import { WelcomeMessagesController } from './welcome/welcome-messages.controller';
 import { WELCOME_SETTINGS, WelcomeMessageRegistrar, type WelcomeSettings } from './welcome/welcome-registrar';
 
-const optionalInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-
-export class TwitterGatewayConfig extends BaseServiceConfig {
+export class TwitterGatewayConfig extends GatewayServiceConfig {
   @IsString() @IsNotEmpty() TWITTER_CONSUMER_KEY!: string;
   /** Signs webhooks and answers the CRC challenge. */
   @IsString() @IsNotEmpty() TWITTER_CONSUMER_SECRET!: string;
@@ -35,13 +32,6 @@ export class TwitterGatewayConfig extends BaseServiceConfig {
   @IsWelcomeMessages()
   TWITTER_WELCOME_MESSAGES?: string;
 
-  /** First backoff between send attempts (ms, doubling; default 500). Tests set it low. */
-  @IsOptional()
-  @Transform(optionalInt)
-  @IsInt()
-  @Min(1)
-  @Max(60_000)
-  GATEWAY_RETRY_BASE_MS?: number;
 }
 
 /** `TWITTER_BUSINESS_USER_ID`, else the user id an OAuth 1.0a access token starts with. */
