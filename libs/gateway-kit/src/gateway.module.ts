@@ -16,11 +16,10 @@ export class GatewayModule {
   static forChannel(adapter: ChannelAdapter, options: GatewayOptions): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [WebhookController],
+      controllers: [WebhookController, OutboundDispatcher],
       providers: [
         { provide: CHANNEL_ADAPTER, useValue: adapter },
         { provide: GATEWAY_OPTIONS, useValue: options },
-        OutboundDispatcher,
         SendPacer,
       ],
       exports: [CHANNEL_ADAPTER, GATEWAY_OPTIONS],

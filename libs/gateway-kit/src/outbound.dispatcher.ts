@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CanonicalErrorInit, ChannelAdapter, ProviderRequest } from '@omni/channel-sdk';
 import {
@@ -12,7 +12,7 @@ import {
   Topics,
   type OutboundApproved,
 } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { callProvider } from './provider-client';
@@ -30,7 +30,7 @@ type PartOutcome = { ok: true; providerMessageId?: string; segments?: number; at
  * omni.message.status.v1 (sent with the provider id, or failed with the canonical error) and
  * omni.outbound.dispatched.v1.
  */
-@Injectable()
+@Controller()
 export class OutboundDispatcher {
   constructor(
     @Inject(CHANNEL_ADAPTER) private readonly adapter: ChannelAdapter,
@@ -42,7 +42,7 @@ export class OutboundDispatcher {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.outboundApproved)
+  @OnTopic(Topics.outboundApproved, { batch: false })
   async onApproved(event: ConsumedEvent<OutboundApproved>): Promise<void> {
     const approved = event.value;
     const request = approved.request;

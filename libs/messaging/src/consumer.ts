@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context } from '@opentelemetry/api';
-import type { Consumer, EachMessagePayload, KafkaMessage } from 'kafkajs';
+import { context, type Context, type Span } from '@opentelemetry/api';
+import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { dlqTopicName, type DescMessage, type MessageShape, type TopicDefinition } from '@omni/contracts';
 import type { Logger, Metrics } from '@omni/observability';
+import type { BatchScope } from './batch-scope';
 import type { KafkaConnection } from './connection';
 import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } from './envelope';
 import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
@@ -32,10 +33,22 @@ export class NonRetryableError extends Error {
   override name = 'NonRetryableError';
 }
 
+export interface SubscribeOptions {
+  /** Name for logs and metrics (e.g. "RoutedController.onRouted"). */
+  name?: string;
+  /**
+   * Apply a partition's records together in one BatchScope (one DB transaction) and commit the
+   * offset once. Default true. Turn it off for handlers with effects outside the database (provider
+   * calls) or that must each wait on their own: they run record by record.
+   */
+  batch?: boolean;
+}
+
 interface Subscription {
   topic: TopicDefinition;
   handler: EventHandler<unknown>;
   name: string;
+  batch: boolean;
 }
 
 export interface ConsumerOptions {
@@ -43,6 +56,20 @@ export interface ConsumerOptions {
   groupSuffix?: string;
   /** Start a new group at the beginning of the log so nothing retained is skipped. */
   fromBeginning?: boolean;
+  /** Where batched records' effects commit together (a DB transaction); none = applied in order. */
+  batchScope?: BatchScope;
+  /**
+   * Topics to create when missing before joining: only the subscribed ones (default), or the whole
+   * registry (services provision everything they may produce to as well).
+   */
+  provision?: 'subscribed' | 'all';
+  /** At most this many records per batch transaction (a fetched batch is cut into chunks). */
+  maxBatchRecords?: number;
+  /**
+   * Test seam: called after a chunk's effects are durable and before its offset is committed —
+   * the worst moment for a crash, which the crash-redelivery tests use.
+   */
+  afterApply?: (events: ReadonlyArray<ConsumedEvent<unknown>>) => void | Promise<void>;
 }
 
 export const DLQ_HEADERS = {
@@ -56,17 +83,46 @@ export const DLQ_HEADERS = {
   failedAt: 'omni_failed_at',
 } as const;
 
+type Decoded =
+  | { ok: true; event: ConsumedEvent<unknown>; parent: Context; message: KafkaMessage }
+  | { ok: false; message: KafkaMessage; error: Error; headers: Record<string, string> };
+type Applicable = Extract<Decoded, { ok: true }>;
+
+/** Per-topic metric children, resolved once: label hashing per record is measurable CPU. */
+interface TopicMetrics {
+  consumed(n: number): void;
+  batchRecords(n: number): void;
+  handlerSeconds(seconds: number): void;
+  handlerError(): void;
+  dlq(): void;
+}
+
 /**
- * Runs a service's consumer group over its subscribed topics. Offsets are committed by hand, only
- * after the handler resolved (its effect is durable) or the record was parked in the DLQ, so a
- * crash in between means redelivery, never loss. A failing handler is retried with exponential
- * backoff (heartbeating meanwhile); then the record goes to `<topic>.dlq` with error headers and
- * the partition moves on.
+ * Runs a service's consumer group over its subscribed topics.
+ *
+ * Records arrive in batches per partition. A batch is decoded, then applied in order inside one
+ * BatchScope (for services with a database: one transaction holding the inbox rows, the effects and
+ * the outbox rows) and the partition's offset is committed once, after the scope is durable. A
+ * crash anywhere before that commit redelivers the batch, and the inbox makes the replay harmless.
+ *
+ * When anything in a batch fails, the scope rolls back and the batch is replayed record by record,
+ * each in its own transaction: a failing record is retried with backoff (heartbeating meanwhile),
+ * then parked in `<topic>.dlq` with error headers, and the others still apply exactly once. An
+ * undecodable record goes to the DLQ at once. Nothing is dropped silently.
+ *
+ * Start-up never gives up: while the broker is unreachable the consumer keeps retrying (readiness
+ * reports it), so a service can start before Kafka.
  */
 export class EventConsumer {
   private readonly subscriptions = new Map<string, Subscription>();
+  private readonly topicMetrics = new Map<string, TopicMetrics>();
   private consumer?: Consumer;
   private readonly groupId: string;
+  private starting?: Promise<void>;
+  private stopping?: Promise<void>;
+  private stopped = false;
+  private joined = false;
+  private lastError?: string;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -82,28 +138,59 @@ export class EventConsumer {
     return Array.from(this.subscriptions.values(), (s) => s.topic);
   }
 
-  subscribe<S extends DescMessage>(topic: TopicDefinition<S>, handler: EventHandler<MessageShape<S>>, name = topic.name): void {
-    if (this.consumer) throw new Error('subscribe before start()');
-    if (this.subscriptions.has(topic.name)) throw new Error(`${topic.name} already has a handler in ${this.groupId}`);
-    this.subscriptions.set(topic.name, { topic, handler: handler as EventHandler<unknown>, name });
+  get group(): string {
+    return this.groupId;
   }
 
-  async start(): Promise<void> {
-    if (!this.subscriptions.size || this.consumer) return;
-    await this.connection.ensureTopics(this.topics);
-    // Right after topics are created the broker may still be electing leaders or spreading
-    // metadata; joining then fails with retriable errors. Try again a few times before giving up.
-    for (let attempt = 1; ; attempt++) {
+  /** Test seam, see ConsumerOptions.afterApply. */
+  onAfterApply(hook: ConsumerOptions['afterApply']): void {
+    this.options.afterApply = hook;
+  }
+
+  /** A scope can be given after construction (Nest wires it once the database module exists). */
+  useBatchScope(scope: BatchScope | undefined): void {
+    this.options.batchScope = scope;
+  }
+
+  subscribe<S extends DescMessage>(topic: TopicDefinition<S>, handler: EventHandler<MessageShape<S>>, options: SubscribeOptions | string = {}): void {
+    const opts = typeof options === 'string' ? { name: options } : options;
+    if (this.consumer || this.starting) throw new Error('subscribe before start()');
+    if (this.subscriptions.has(topic.name)) throw new Error(`${topic.name} already has a handler in ${this.groupId}`);
+    this.subscriptions.set(topic.name, { topic, handler: handler as EventHandler<unknown>, name: opts.name ?? topic.name, batch: opts.batch ?? true });
+  }
+
+  /**
+   * Joins the group and starts consuming; resolves once joined. Keeps retrying (with backoff up to
+   * 10 s) while the broker is unreachable, until stop() is called.
+   */
+  start(): Promise<void> {
+    if (!this.subscriptions.size) return Promise.resolve();
+    this.stopped = false;
+    this.starting ??= this.startLoop().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** For readiness: throws while the consumer is not (yet) a running member of its group. */
+  check(): void {
+    if (!this.subscriptions.size) return;
+    if (!this.joined) throw new Error(this.lastError ? `not consuming: ${this.lastError}` : 'joining the consumer group');
+  }
+
+  private async startLoop(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
       try {
+        await this.connection.ensureTopics(this.options.provision === 'all' ? undefined : this.topics);
         await this.startOnce();
         return;
       } catch (err) {
-        const consumer = this.consumer as Consumer | undefined;
+        const consumer = this.consumer;
         this.consumer = undefined;
         await consumer?.disconnect().catch(() => undefined);
-        if (attempt >= 5) throw err;
-        this.logger.warn({ group: this.groupId, attempt, err: { message: (err as Error).message } }, 'consumer start failed, retrying');
-        await sleep(500 * attempt);
+        this.lastError = (err as Error).message;
+        if (this.stopped) return;
+        const delay = Math.min(500 * 2 ** Math.min(attempt - 1, 5), 10_000);
+        this.logger.warn({ group: this.groupId, attempt, retryInMs: delay, err: { message: this.lastError } }, 'consumer start failed, retrying');
+        await sleep(delay);
       }
     }
   }
@@ -113,13 +200,31 @@ export class EventConsumer {
     const consumer = this.connection.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: settings.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
-      // Short fetch waits keep shutdown quick (disconnect waits for the fetch in flight).
-      maxWaitTimeInMs: 1_000,
+      // A killed member keeps its partitions until its session times out, so this bounds how long
+      // its partitions wait after a crash. Long handlers heartbeat (between records and retries).
+      sessionTimeout: settings.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.min(1_000, Math.floor((settings.sessionTimeoutMs ?? 10_000) / 5)),
+      rebalanceTimeout: settings.rebalanceTimeoutMs ?? 30_000,
+      // How long an idle fetch waits at the broker: one wake-up per this period when idle; data
+      // ends the wait at once.
+      maxWaitTimeInMs: settings.fetchMaxWaitMs ?? 1_000,
       retry: { retries: 10 },
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.lastError = undefined;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.joined = false;
+      this.lastError = event.payload.error.message;
+      // kafkajs restarts itself after retriable errors; after others it stays down: start again.
+      if (!event.payload.restart && !this.stopped) {
+        this.logger.error({ group: this.groupId, err: { message: event.payload.error.message } }, 'consumer crashed, restarting');
+        this.consumer = undefined;
+        void consumer.disconnect().catch(() => undefined).then(() => this.start());
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({
       topics: this.topics.map((t) => physicalTopic(settings, t.name)),
@@ -127,114 +232,154 @@ export class EventConsumer {
     });
     await consumer.run({
       autoCommit: false,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.handle(payload),
+      eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.info({ group: this.groupId, topics: this.topics.map((t) => t.name) }, 'consumer started');
   }
 
-  /** Stops fetching, lets in-flight handlers finish and commit, then leaves the group. */
-  async stop(): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    // disconnect() waits for the in-flight eachMessage calls, which still commit their offsets.
-    await consumer.disconnect();
-    this.consumer = undefined;
-    this.logger.info({ group: this.groupId }, 'consumer stopped');
+  /**
+   * Stops fetching, lets the batches in flight finish and commit (kafkajs waits for them), then
+   * leaves the group so the partitions move at once instead of after the session timeout.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      this.joined = false;
+      if (!consumer) return;
+      await consumer.disconnect();
+      this.logger.info({ group: this.groupId }, 'consumer stopped');
+    })().finally(() => (this.stopping = undefined));
+    return this.stopping;
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handleBatch({ batch, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const settings = this.connection.settings;
-    const logical = logicalTopic(settings, topic);
+    const logical = logicalTopic(settings, batch.topic);
     const subscription = this.subscriptions.get(logical);
-    const headers = headersToStrings(message.headers);
-    const parent = extractContext(headers, context.active());
-    const labels = { topic: logical, group: this.groupId };
-    const started = process.hrtime.bigint();
+    const metrics = this.metricsFor(logical);
+    const max = this.options.maxBatchRecords ?? 250;
+    const messages = batch.messages;
+    metrics.batchRecords(messages.length);
+    // A stale batch belongs to partitions taken away by a rebalance: their new owner redoes it.
+    // On shutdown the batch in hand is still finished and committed (that is the drain); kafkajs
+    // fetches nothing more once it is stopping.
+    for (let start = 0; start < messages.length && !isStale(); start += max) {
+      const chunk = messages.slice(start, start + max);
+      const decoded = chunk.map((message) => this.decode(subscription, batch, message, heartbeat));
+      for (const poison of decoded) {
+        if (!poison.ok) await this.deadLetter(logical, batch.partition, poison.message, poison.headers, poison.error, 0);
+      }
+      const events = decoded.filter((d): d is Applicable => d.ok);
+      if (subscription && events.length) await this.apply(subscription, events, metrics);
+      await this.options.afterApply?.(events.map((e) => e.event));
+      await this.commit(batch.topic, batch.partition, chunk[chunk.length - 1]!.offset);
+      metrics.consumed(chunk.length);
+      await heartbeat();
+    }
+  }
 
-    await withMessagingSpan(
+  private async apply(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
+    const scope = this.options.batchScope;
+    if (subscription.batch && scope && events.length > 1) {
+      const started = process.hrtime.bigint();
+      try {
+        await scope.run(
+          events.map((e) => e.event),
+          async () => {
+            for (const { event, parent } of events) await this.processSpan(subscription, event, parent, () => subscription.handler(event));
+          },
+        );
+        metrics.handlerSeconds(Number(process.hrtime.bigint() - started) / 1e9 / events.length);
+        return;
+      } catch (err) {
+        // Nothing of the batch remains (the scope rolled back): replay it record by record, so a
+        // poison record is retried and parked alone while the others still apply once.
+        this.logger.warn({ topic: subscription.topic.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
+      }
+    }
+    for (const { event, parent, message } of events) {
+      const started = process.hrtime.bigint();
+      await this.processSpan(subscription, event, parent, async (span) => {
+        const outcome = await this.runWithRetries(subscription, event, metrics);
+        if (!outcome.ok) {
+          span.setAttribute('omni.dlq', true);
+          await this.deadLetter(subscription.topic.name, event.partition, message, event.headers, outcome.error, outcome.attempts);
+        }
+      });
+      metrics.handlerSeconds(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** A CONSUMER span per record, child of the producer's context carried in its headers. */
+  private processSpan(subscription: Subscription, event: ConsumedEvent<unknown>, parent: Context, fn: (span: Span) => Promise<void>): Promise<void> {
+    return withMessagingSpan(
       'process',
-      topic,
+      physicalTopic(this.connection.settings, subscription.topic.name),
       parent,
       {
         'messaging.consumer.group.name': this.groupId,
-        'messaging.destination.partition.id': String(partition),
-        'messaging.kafka.offset': Number(message.offset),
-        'messaging.message.id': headers[CE_HEADERS.id],
-        'omni.service': settings.service,
+        'messaging.destination.partition.id': String(event.partition),
+        'messaging.kafka.offset': Number(event.offset),
+        'messaging.message.id': event.eventId,
+        'omni.service': this.connection.settings.service,
       },
-      async (span) => {
-        const outcome = subscription
-          ? await this.runWithRetries(subscription, topic, partition, message, headers, heartbeat)
-          : ({ ok: false, attempts: 0, error: new UndecodableRecordError(`no handler for ${logical}`) } as const);
-        if (!outcome.ok) {
-          span.setAttribute('omni.dlq', true);
-          await this.deadLetter(logical, partition, message, headers, outcome.error, outcome.attempts);
-        }
-        await this.commit(topic, partition, message.offset);
-      },
+      fn,
     );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.metrics?.histogram('omni_kafka_handler_seconds', 'Time to handle one record', ['topic', 'group']).observe(labels, seconds);
-    this.metrics?.counter('omni_kafka_consumed_total', 'Records consumed', ['topic', 'group']).inc(labels);
   }
 
-  private async runWithRetries(
-    subscription: Subscription,
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    headers: Record<string, string>,
-    heartbeat: () => Promise<void>,
-  ): Promise<{ ok: true } | { ok: false; error: Error; attempts: number }> {
-    const settings = this.connection.settings;
-    const maxAttempts = 1 + (settings.handlerRetries ?? 5);
-    const baseMs = settings.handlerRetryBaseMs ?? 200;
-    let event: ConsumedEvent<unknown>;
+  private decode(subscription: Subscription | undefined, batch: Batch, message: KafkaMessage, heartbeat: () => Promise<void>): Decoded {
+    const headers = headersToStrings(message.headers);
+    const logical = logicalTopic(this.connection.settings, batch.topic);
+    if (!subscription) return { ok: false, message, headers, error: new UndecodableRecordError(`no handler for ${logical}`) };
     try {
-      event = {
+      const event: ConsumedEvent<unknown> = {
         value: decodeValue(subscription.topic, message.value, headers[CE_HEADERS.type]),
         key: message.key?.toString('utf8') ?? '',
-        eventId: headers[CE_HEADERS.id] ?? `${topic}:${partition}:${message.offset}`,
+        eventId: headers[CE_HEADERS.id] ?? `${batch.topic}:${batch.partition}:${message.offset}`,
         ceType: headers[CE_HEADERS.type] ?? subscription.topic.ceType,
         source: headers[CE_HEADERS.source] ?? '',
         time: new Date(headers[CE_HEADERS.time] ?? Number(message.timestamp)),
         headers,
         topic: subscription.topic.name,
-        partition,
+        partition: batch.partition,
         offset: message.offset,
         heartbeat,
       };
+      return { ok: true, event, message, parent: headers.traceparent ? extractContext(headers, context.active()) : context.active() };
     } catch (err) {
-      return { ok: false, error: err as Error, attempts: 0 };
+      return { ok: false, message, headers, error: err as Error };
     }
+  }
+
+  private async runWithRetries(subscription: Subscription, event: ConsumedEvent<unknown>, metrics: TopicMetrics): Promise<{ ok: true } | { ok: false; error: Error; attempts: number }> {
+    const settings = this.connection.settings;
+    const maxAttempts = 1 + (settings.handlerRetries ?? 5);
+    const baseMs = settings.handlerRetryBaseMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       try {
         await subscription.handler(event);
         return { ok: true };
       } catch (err) {
-        const error = err as Error;
-        const last = attempt >= maxAttempts || error instanceof NonRetryableError;
-        this.metrics?.counter('omni_kafka_handler_errors_total', 'Handler failures (each attempt)', ['topic', 'group']).inc({ topic: subscription.topic.name, group: this.groupId });
+        const error = err instanceof Error ? err : new Error(String(err));
+        const last = attempt >= maxAttempts || error instanceof NonRetryableError || error.name === 'NonRetryableError';
+        metrics.handlerError();
         this.logger.warn(
-          { topic: subscription.topic.name, partition, offset: message.offset, eventId: event.eventId, attempt, err: { type: error.name, message: error.message } },
+          { topic: subscription.topic.name, partition: event.partition, offset: event.offset, eventId: event.eventId, attempt, err: { type: error.name, message: error.message } },
           last ? 'handler failed, sending record to DLQ' : 'handler failed, retrying',
         );
         if (last) return { ok: false, error, attempts: attempt };
         await sleep(Math.min(baseMs * 2 ** (attempt - 1), 10_000));
-        await heartbeat();
+        await event.heartbeat();
       }
     }
   }
 
-  private async deadLetter(
-    logical: string,
-    partition: number,
-    message: KafkaMessage,
-    headers: Record<string, string>,
-    error: Error,
-    attempts: number,
-  ): Promise<void> {
+  private async deadLetter(logical: string, partition: number, message: KafkaMessage, headers: Record<string, string>, error: Error, attempts: number): Promise<void> {
     const settings = this.connection.settings;
     const producer = await this.connection.producer();
     await producer.send({
@@ -258,7 +403,7 @@ export class EventConsumer {
         },
       ],
     });
-    this.metrics?.counter('omni_kafka_dlq_total', 'Records sent to a DLQ', ['topic', 'group']).inc({ topic: logical, group: this.groupId });
+    this.metricsFor(logical).dlq();
     this.logger.error({ topic: logical, partition, offset: message.offset, attempts, errorType: error.name }, 'record parked in DLQ');
   }
 
@@ -266,5 +411,26 @@ export class EventConsumer {
     const consumer = this.consumer;
     if (!consumer) return;
     await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  }
+
+  private metricsFor(topic: string): TopicMetrics {
+    let found = this.topicMetrics.get(topic);
+    if (found) return found;
+    const labels = { topic, group: this.groupId };
+    const m = this.metrics;
+    const consumed = m?.counter('omni_kafka_consumed_total', 'Records consumed', ['topic', 'group']).labels(labels);
+    const batches = m?.histogram('omni_kafka_batch_records', 'Records per fetched batch', ['topic', 'group'], [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]).labels(labels);
+    const seconds = m?.histogram('omni_kafka_handler_seconds', 'Time to handle one record (batched records: the batch time shared)', ['topic', 'group']).labels(labels);
+    const errors = m?.counter('omni_kafka_handler_errors_total', 'Handler failures (each attempt)', ['topic', 'group']).labels(labels);
+    const dlq = m?.counter('omni_kafka_dlq_total', 'Records sent to a DLQ', ['topic', 'group']).labels(labels);
+    found = {
+      consumed: (n) => consumed?.inc(n),
+      batchRecords: (n) => batches?.observe(n),
+      handlerSeconds: (s) => seconds?.observe(s),
+      handlerError: () => errors?.inc(),
+      dlq: () => dlq?.inc(),
+    };
+    this.topicMetrics.set(topic, found);
+    return found;
   }
 }

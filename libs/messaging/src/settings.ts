@@ -16,8 +16,15 @@ export interface KafkaSettings {
   /** Handler retries before the record goes to the DLQ, and the first backoff delay. */
   handlerRetries?: number;
   handlerRetryBaseMs?: number;
-  /** How long the group waits for a silent member before rebalancing (broker minimum 6 s). */
+  /**
+   * How long the group waits for a silent member before rebalancing (broker minimum 6 s). It bounds
+   * how long a SIGKILLed instance's partitions wait; default 10 s.
+   */
   sessionTimeoutMs?: number;
+  /** How long members get to rejoin during a rebalance; default 30 s. */
+  rebalanceTimeoutMs?: number;
+  /** How long an idle fetch waits at the broker before returning empty; default 1 s. */
+  fetchMaxWaitMs?: number;
 }
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logical: string): string {

@@ -9,11 +9,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventPublisher, KafkaConnection, LOGGER } from '@omni/messaging';
+import { BATCH_SCOPE, EventConsumer, EventPublisher, LOGGER } from '@omni/messaging';
 import { HealthRegistry, Metrics, type Logger } from '@omni/observability';
 import { openDataSource, type DatabaseSettings } from './database';
 import { OutboxRelay } from './outbox';
-import { UnitOfWork } from './unit-of-work';
+import { BatchUnitOfWorkScope, UnitOfWork } from './unit-of-work';
 
 @Injectable()
 class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -21,6 +21,7 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     private readonly health: HealthRegistry,
+    private readonly consumer: EventConsumer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -29,6 +30,9 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // The consumer drains first (its last batches write outbox rows), then the relay publishes
+    // what is left and stops. Stopping the consumer twice is harmless.
+    await this.consumer.stop();
     await this.relay.stop();
   }
 
@@ -39,13 +43,14 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
 /**
  * PostgreSQL for a Nest service: the DataSource on its own schema (migrations run at start-up),
- * a UnitOfWork (inbox + outbox in one transaction) and the outbox relay. Needs MessagingModule
+ * a UnitOfWork (inbox + outbox in one transaction), the consumer's batch scope (one transaction
+ * per batch of records) and the outbox relay. Needs MessagingModule
  * and the service kit's global providers.
  */
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(settings: DatabaseSettings & { service: string }): DynamicModule {
+  static forRoot(settings: DatabaseSettings & { service: string; outboxPollMs?: number }): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
@@ -53,16 +58,18 @@ export class PersistenceModule {
         {
           provide: OutboxRelay,
           inject: [DataSource, EventPublisher, LOGGER, Metrics],
-          useFactory: (ds: DataSource, publisher: EventPublisher, logger: Logger, metrics: Metrics) => new OutboxRelay(ds, publisher, logger, metrics),
+          useFactory: (ds: DataSource, publisher: EventPublisher, logger: Logger, metrics: Metrics) =>
+            new OutboxRelay(ds, publisher, logger, metrics, { pollMs: settings.outboxPollMs }),
         },
         {
           provide: UnitOfWork,
-          inject: [DataSource, OutboxRelay, KafkaConnection],
+          inject: [DataSource, OutboxRelay],
           useFactory: (ds: DataSource, relay: OutboxRelay) => new UnitOfWork(ds, relay, `omni/${settings.service}`, settings.service),
         },
+        { provide: BATCH_SCOPE, inject: [UnitOfWork], useFactory: (uow: UnitOfWork) => new BatchUnitOfWorkScope(uow) },
         PersistenceLifecycle,
       ],
-      exports: [DataSource, UnitOfWork, OutboxRelay],
+      exports: [DataSource, UnitOfWork, OutboxRelay, BATCH_SCOPE],
     };
   }
 }

@@ -1,16 +1,35 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { ConsumedEvent } from '@omni/messaging';
+import type { BatchScope, ConsumedEvent } from '@omni/messaging';
 import { OutboxWriter, type OutboxRelay } from './outbox';
 import { schemaOf } from './database';
 
 export type WorkResult = 'applied' | 'duplicate';
 
+/** The transaction a batch of consumed records shares, visible to the UnitOfWork of its handlers. */
+interface BatchTransaction {
+  manager: EntityManager;
+  outbox: OutboxWriter;
+  /** Inbox keys registered by this batch and not yet claimed by a handler. */
+  fresh: Set<string>;
+  /** Every inbox key the batch tried to register (new or already there). */
+  registered: Set<string>;
+}
+
+const inboxKey = (consumer: string, eventId: string): string => `${consumer}\u0000${eventId}`;
+
 /**
  * Exactly-once effects for a consumer: records the event id in the inbox, runs the effect and
  * writes the outbox rows, all in one transaction. A redelivered event finds its id already in the
  * inbox and changes nothing.
+ *
+ * Inside a batch (see BatchUnitOfWorkScope) the same calls join the batch's transaction instead of
+ * opening their own: the inbox rows of the whole batch were inserted in one statement, the outbox
+ * rows are written once at the end, and everything commits together. Handlers don't change.
  */
 export class UnitOfWork {
+  private readonly batches = new AsyncLocalStorage<BatchTransaction>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay | undefined,
@@ -22,7 +41,7 @@ export class UnitOfWork {
     event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>,
     effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<void>,
   ): Promise<WorkResult> {
-    return this.once(`${this.consumerName}:${event.topic}`, event.eventId, effect);
+    return this.once(this.consumerFor(event.topic), event.eventId, effect);
   }
 
   /** Same guarantee for any idempotency key (an HTTP request id, a provider id…). */
@@ -31,14 +50,20 @@ export class UnitOfWork {
     eventId: string,
     effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<void>,
   ): Promise<WorkResult> {
-    const schema = schemaOf(this.dataSource);
+    const batch = this.batches.getStore();
+    if (batch) {
+      const key = inboxKey(consumer, eventId);
+      if (!batch.fresh.delete(key)) {
+        if (batch.registered.has(key)) return 'duplicate';
+        if (!(await this.claim(batch.manager, consumer, eventId))) return 'duplicate';
+        batch.registered.add(key);
+      }
+      await effect(batch.manager, batch.outbox);
+      return 'applied';
+    }
     const outbox = new OutboxWriter(this.source);
     const result = await this.dataSource.transaction(async (manager) => {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO "${schema}"."inbox" (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [consumer, eventId],
-      );
-      if (!inserted.length) return 'duplicate' as const;
+      if (!(await this.claim(manager, consumer, eventId))) return 'duplicate' as const;
       await effect(manager, outbox);
       await outbox.flush(manager);
       return 'applied' as const;
@@ -47,8 +72,10 @@ export class UnitOfWork {
     return result;
   }
 
-  /** A transaction that only publishes (no inbox), e.g. for REST commands. */
+  /** A transaction that only publishes (no inbox), e.g. for REST commands. Joins a batch's. */
   async run<T>(effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<T>): Promise<T> {
+    const batch = this.batches.getStore();
+    if (batch) return effect(batch.manager, batch.outbox);
     const outbox = new OutboxWriter(this.source);
     const result = await this.dataSource.transaction(async (manager) => {
       const value = await effect(manager, outbox);
@@ -57,5 +84,54 @@ export class UnitOfWork {
     });
     if (outbox.envelopes.length) this.relay?.nudge();
     return result;
+  }
+
+  /**
+   * Runs `apply` for a batch of consumed records in one transaction: registers all their inbox
+   * rows in one statement, lets every handler's `handle`/`run` join the transaction, writes all
+   * outbox rows at once and commits. Throws (and rolls everything back) if anything fails.
+   */
+  async inBatch(events: ReadonlyArray<Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>>, apply: () => Promise<void>): Promise<void> {
+    const outbox = new OutboxWriter(this.source);
+    const schema = schemaOf(this.dataSource);
+    await this.dataSource.transaction(async (manager) => {
+      const consumers = events.map((e) => this.consumerFor(e.topic));
+      const ids = events.map((e) => e.eventId);
+      const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
+        `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT * FROM unnest($1::text[], $2::text[])
+          ON CONFLICT DO NOTHING RETURNING consumer, event_id`,
+        [consumers, ids],
+      );
+      const batch: BatchTransaction = {
+        manager,
+        outbox,
+        fresh: new Set(inserted.map((r) => inboxKey(r.consumer, r.event_id))),
+        registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
+      };
+      await this.batches.run(batch, apply);
+      await outbox.flush(manager);
+    });
+    if (outbox.envelopes.length) this.relay?.nudge();
+  }
+
+  private consumerFor(topic: string): string {
+    return `${this.consumerName}:${topic}`;
+  }
+
+  private async claim(manager: EntityManager, consumer: string, eventId: string): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO "${schemaOf(this.dataSource)}"."inbox" (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, eventId],
+    );
+    return inserted.length > 0;
+  }
+}
+
+/** The consumer's BatchScope for a service with a database: one transaction per batch. */
+export class BatchUnitOfWorkScope implements BatchScope {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  run(events: ReadonlyArray<ConsumedEvent<unknown>>, apply: () => Promise<void>): Promise<void> {
+    return this.uow.inBatch(events, apply);
   }
 }

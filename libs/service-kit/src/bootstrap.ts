@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createLogger, HealthRegistry, Metrics, NestJsonLogger, type Logger } from '@omni/observability';
-import { MessagingModule, type KafkaSettings } from '@omni/messaging';
+import { KafkaTransport, MessagingModule, type KafkaSettings } from '@omni/messaging';
 import { PersistenceModule, type DatabaseSettings } from '@omni/persistence';
 import { loadConfig, type BaseServiceConfig } from './config';
 import { httpTelemetry } from './http-telemetry';
@@ -48,6 +48,8 @@ export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): K
     partitions: config.KAFKA_TOPIC_PARTITIONS,
     handlerRetries: config.KAFKA_HANDLER_RETRIES,
     handlerRetryBaseMs: config.KAFKA_HANDLER_RETRY_BASE_MS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
   };
 }
 
@@ -70,7 +72,9 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   ];
   if (definition.database) {
     if (!entry.schema) throw new Error(`${definition.name} has no schema in the catalog`);
-    imports.push(PersistenceModule.forRoot({ ...definition.database(config), url: config.DATABASE_URL, schema: entry.schema, service: definition.name }));
+    imports.push(
+      PersistenceModule.forRoot({ ...definition.database(config), url: config.DATABASE_URL, schema: entry.schema, service: definition.name, outboxPollMs: config.OUTBOX_POLL_MS }),
+    );
   }
   imports.push(definition.module(config));
 
@@ -95,7 +99,13 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 
+  // Kafka handlers (@OnTopic controllers) are served by Omni's transport as a Nest microservice of
+  // this app, with the app's global pipes, guards, interceptors and filters.
+  app.connectMicroservice({ strategy: app.get(KafkaTransport) }, { inheritAppConfig: true });
+
   try {
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(config.PORT, env.HOST ?? '0.0.0.0');
   } catch (err) {
     // A failed start (Kafka or PostgreSQL unreachable…) must not leave connections open behind it.

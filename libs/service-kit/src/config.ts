@@ -58,6 +58,29 @@ export class BaseServiceConfig {
   @IsInt()
   @Min(1)
   KAFKA_HANDLER_RETRY_BASE_MS?: number;
+
+  /** Session timeout of the consumer group (6–300 s): bounds how long a crashed member's partitions wait. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(6_000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS?: number;
+
+  /** Partitions one instance processes at once (each batch is one DB transaction). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONCURRENTLY?: number;
+
+  /** Fallback poll of the outbox relay; commits nudge it, so this only catches leftovers. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(100)
+  OUTBOX_POLL_MS?: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { throwError, type Observable } from 'rxjs';
 import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { currentTraceIds, type Logger } from '@omni/observability';
@@ -41,7 +42,10 @@ function slug(title: string): string {
 export class ProblemFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // A Kafka handler's error goes back to the transport untouched: it retries, then dead-letters
+    // with the original type and message (Nest's default would replace both).
+    if (host.getType() !== 'http') return throwError(() => exception);
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     const req = http.getRequest<Request>();

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
 import { AgentsController } from './api/agents.controller';
+import { ConversationsController } from './api/conversations.controller';
 import { AgentEntity, ConversationAssignmentEntity } from './domain/entities';
 import { AssignmentInitial1732300000400 } from './migrations/1732300000400-assignment-initial';
+import { AssignmentResolution1732300000410 } from './migrations/1732300000410-assignment-resolution';
 import { RoutedConversationHandler } from './routed.handler';
 
 export class AssignmentConfig extends BaseServiceConfig {}
 
-@Module({ controllers: [AgentsController], providers: [RoutedConversationHandler] })
+@Module({ controllers: [AgentsController, ConversationsController, RoutedConversationHandler] })
 class AssignmentModule {}
 
 export const assignment: ServiceDefinition<AssignmentConfig> = {
@@ -15,5 +17,5 @@ export const assignment: ServiceDefinition<AssignmentConfig> = {
   description: 'Agents, presence and capacity; assigns routed conversations or queues them.',
   configClass: AssignmentConfig,
   module: () => ({ module: AssignmentModule }),
-  database: () => ({ entities: [AgentEntity, ConversationAssignmentEntity], migrations: [AssignmentInitial1732300000400] }),
+  database: () => ({ entities: [AgentEntity, ConversationAssignmentEntity], migrations: [AssignmentInitial1732300000400, AssignmentResolution1732300000410] }),
 };

@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import { timestampDate, Topics, type ConversationRouted } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { assignTo, enqueue, pickAgent } from './domain/assign';
 import { ConversationAssignmentEntity } from './domain/entities';
 
 /** A routed conversation → assigned to an available agent, or queued; published via the outbox. */
-@Injectable()
+@Controller()
 export class RoutedConversationHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -15,7 +15,7 @@ export class RoutedConversationHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.conversationRouted)
+  @OnTopic(Topics.conversationRouted)
   async onRouted(event: ConsumedEvent<ConversationRouted>): Promise<void> {
     const routed = event.value;
     let outcome: 'assigned' | 'queued' | 'already-owned' = 'already-owned';

@@ -36,8 +36,8 @@ export function createNormalizer(options: NormalizerOptions = {}): ServiceDefini
     configClass: NormalizerConfig,
     module: (): DynamicModule => ({
       module: NormalizerModule,
-      controllers: [ContactsController, HistoryController],
-      providers: [RawInboundHandler, ResolvedHandler, OutboundHandler, options.clock ? { provide: Clock, useValue: options.clock } : { provide: Clock, useClass: SystemClock }],
+      controllers: [ContactsController, HistoryController, RawInboundHandler, ResolvedHandler, OutboundHandler],
+      providers: [options.clock ? { provide: Clock, useValue: options.clock } : { provide: Clock, useClass: SystemClock }],
     }),
     database: normalizerDatabase,
   };

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import { Topics, type MessageStatus, type OutboundApproved } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { Clock } from './domain/clock';
@@ -14,7 +14,7 @@ export const NORMALIZER_SOURCE = 'omni/normalizer';
  * send results (omni.message.status.v1 with an outbound id), so sent messages appear in history
  * and the provider's later delivered/read receipts attach to them.
  */
-@Injectable()
+@Controller()
 export class OutboundHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -23,14 +23,14 @@ export class OutboundHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.outboundApproved)
+  @OnTopic(Topics.outboundApproved)
   async onApproved(event: ConsumedEvent<OutboundApproved>): Promise<void> {
     await this.uow.handle(event, async (manager) => {
       await recordApproved(manager, event.value, this.clock.now());
     });
   }
 
-  @Subscribe(Topics.messageStatus)
+  @OnTopic(Topics.messageStatus)
   async onStatus(event: ConsumedEvent<MessageStatus>): Promise<void> {
     // Receipts this service republished itself are already applied.
     if (event.source === NORMALIZER_SOURCE || !event.value.outboundId) return;

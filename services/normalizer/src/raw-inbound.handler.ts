@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import { MalformedPayloadError } from '@omni/channel-sdk';
 import { channelSlug, create, RawRefSchema, timestampDate, Topics, type RawInbound } from '@omni/contracts';
-import { LOGGER, NonRetryableError, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, NonRetryableError, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { InjectConfig } from '@omni/service-kit';
@@ -15,7 +15,7 @@ import type { NormalizerConfig } from './config';
  * in one transaction with its inbox entry, so a redelivered record changes nothing; a provider's
  * retry (a new raw record with the same provider message id) is caught by the message dedupe key.
  */
-@Injectable()
+@Controller()
 export class RawInboundHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -25,7 +25,7 @@ export class RawInboundHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.inboundRaw)
+  @OnTopic(Topics.inboundRaw)
   async onRaw(event: ConsumedEvent<RawInbound>): Promise<void> {
     const raw = event.value;
     const parser = PARSERS.get(raw.channel);

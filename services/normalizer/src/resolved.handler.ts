@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import { timestampDate, Topics, type ConversationResolved } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { Clock } from './domain/clock';
@@ -12,7 +12,7 @@ import { UUID } from './domain/outbound';
  * message reopens it (within CONVERSATION_REOPEN_WINDOW_MS) or starts a new one. Inbox-protected:
  * a redelivered resolution changes nothing.
  */
-@Injectable()
+@Controller()
 export class ResolvedHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -21,7 +21,7 @@ export class ResolvedHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.conversationResolved)
+  @OnTopic(Topics.conversationResolved)
   async onResolved(event: ConsumedEvent<ConversationResolved>): Promise<void> {
     const resolved = event.value;
     let outcome: ResolveOutcome = 'unknown';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import {
   ConversationRoutedSchema,
   create,
@@ -9,7 +9,7 @@ import {
   Topics,
   type Message,
 } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { RoutedConversationEntity } from './domain/entities';
@@ -20,7 +20,7 @@ import type { RoutingPolicy } from './domain/policy';
  * A customer message in a conversation that is not currently routed → a routing decision, stored
  * and published (with its reasons) through the outbox in one transaction.
  */
-@Injectable()
+@Controller()
 export class NormalizedMessageHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -29,7 +29,7 @@ export class NormalizedMessageHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  @Subscribe(Topics.messageNormalized)
+  @OnTopic(Topics.messageNormalized)
   async onMessage(event: ConsumedEvent<Message>): Promise<void> {
     const message = event.value;
     if (message.direction !== Direction.INBOUND || message.isEcho) return;

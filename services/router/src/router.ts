@@ -12,7 +12,7 @@ export const router: ServiceDefinition<RouterConfig> = {
   description: 'Decides where each conversation goes, and publishes the decision with its reasons.',
   configClass: RouterConfig,
   module: (config) => {
-    @Module({ providers: [NormalizedMessageHandler, { provide: ROUTING_POLICY, useValue: defaultPolicy(config.ROUTER_DEFAULT_QUEUE, config.ROUTER_VIP_TIERS.split(',')) }] })
+    @Module({ controllers: [NormalizedMessageHandler], providers: [{ provide: ROUTING_POLICY, useValue: defaultPolicy(config.ROUTER_DEFAULT_QUEUE, config.ROUTER_VIP_TIERS.split(',')) }] })
     class RouterModule {}
     return { module: RouterModule };
   },

@@ -6,7 +6,7 @@ import { WindowHandlers } from './window.handlers';
 
 export class WindowPolicyConfig extends BaseServiceConfig {}
 
-@Module({ providers: [WindowHandlers] })
+@Module({ controllers: [WindowHandlers] })
 class WindowPolicyModule {}
 
 export const windowPolicy: ServiceDefinition<WindowPolicyConfig> = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Controller } from '@nestjs/common';
 import {
   ConsentState,
   create,
@@ -13,13 +13,13 @@ import {
   type Message,
   type OutboundRequested,
 } from '@omni/contracts';
-import { LOGGER, Subscribe, type ConsumedEvent } from '@omni/messaging';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { decide } from './domain/decide';
 import { ConsentEntity, ConversationWindowEntity } from './domain/entities';
 
-@Injectable()
+@Controller()
 export class WindowHandlers {
   constructor(
     private readonly uow: UnitOfWork,
@@ -28,7 +28,7 @@ export class WindowHandlers {
   ) {}
 
   /** Every customer message (re)opens the conversation's reply window. */
-  @Subscribe(Topics.messageNormalized)
+  @OnTopic(Topics.messageNormalized)
   async onMessage(event: ConsumedEvent<Message>): Promise<void> {
     const message = event.value;
     if (message.direction !== Direction.INBOUND || message.isEcho || !message.conversationId) return;
@@ -45,7 +45,7 @@ export class WindowHandlers {
   }
 
   /** The consent ledger follows opt-out / opt-in events in the order they happened. */
-  @Subscribe(Topics.consentChanged)
+  @OnTopic(Topics.consentChanged)
   async onConsent(event: ConsumedEvent<ConsentChanged>): Promise<void> {
     const consent = event.value;
     if (consent.state !== ConsentState.OPTED_OUT && consent.state !== ConsentState.OPTED_IN) return;
@@ -64,7 +64,7 @@ export class WindowHandlers {
     });
   }
 
-  @Subscribe(Topics.outboundRequested)
+  @OnTopic(Topics.outboundRequested)
   async onOutbound(event: ConsumedEvent<OutboundRequested>): Promise<void> {
     const request = event.value;
     let verdictName = '';
