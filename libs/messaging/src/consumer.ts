@@ -257,7 +257,7 @@ export class EventConsumer {
     return this.stopping;
   }
 
-  private async handleBatch({ batch, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch({ batch, heartbeat, isStale, resolveOffset, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const settings = this.connection.settings;
     const logical = logicalTopic(settings, batch.topic);
     const subscription = this.subscriptions.get(logical);
@@ -277,7 +277,9 @@ export class EventConsumer {
       const events = decoded.filter((d): d is Applicable => d.ok);
       if (subscription && events.length) await this.apply(subscription, events, metrics);
       await this.options.afterApply?.(events.map((e) => e.event));
-      await this.commit(batch.topic, batch.partition, chunk[chunk.length - 1]!.offset);
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, last);
       metrics.consumed(chunk.length);
       await heartbeat();
     }
@@ -407,10 +409,19 @@ export class EventConsumer {
     this.logger.error({ topic: logical, partition, offset: message.offset, attempts, errorType: error.name }, 'record parked in DLQ');
   }
 
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  /**
+   * Commits the offset after `offset`. Goes through the batch's own commit function: kafkajs's
+   * `consumer.commitOffsets` silently does nothing once the consumer is stopping, which would
+   * leave a drained batch uncommitted. A failed commit (a rebalance under way) only means the
+   * records come again, which the inbox absorbs: warn and go on.
+   */
+  private async commit(commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string): Promise<void> {
+    const next = (BigInt(offset) + 1n).toString();
+    try {
+      await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+    } catch (err) {
+      this.logger.warn({ topic, partition, offset: next, err: { message: (err as Error).message } }, 'offset commit failed; the records will be redelivered');
+    }
   }
 
   private metricsFor(topic: string): TopicMetrics {

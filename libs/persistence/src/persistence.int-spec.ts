@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import { Channel, create, RawInboundSchema, Topics } from '@omni/contracts';
-import { consumerGroupId, EventConsumer, EventPublisher, KafkaConnection, type KafkaSettings } from '@omni/messaging';
+import { Kafka, logLevel } from 'kafkajs';
+import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics } from '@omni/contracts';
+import { consumerGroupId, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type KafkaSettings } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { waitFor } from '@omni/testing';
-import { openDataSource, OutboxRelay, UnitOfWork } from './index';
+import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork } from './index';
 
 const root = join(__dirname, '../../..');
 const quiet = createLogger({ service: 'persistence-test', level: 'error', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -41,17 +42,21 @@ function runConsumer(env: Record<string, string>): { child: ChildProcess; lines:
 }
 
 describe('exactly-once effects on real Kafka and PostgreSQL', () => {
-  it('does not repeat the effect when a consumer dies after its DB write and before committing', async () => {
+  it('does not repeat any effect when a consumer dies mid-batch, after its DB commit and before the offset commit', async () => {
     const s = settings('crash');
     const schema = `crash_${randomUUID().slice(0, 8)}`;
     const connection = new KafkaConnection(s, quiet);
     await connection.ensureTopics([Topics.inboundRaw]);
-    await new EventPublisher(connection).publish(Topics.inboundRaw, 'messenger:p:u', create(RawInboundSchema, { id: 'raw-1', channel: Channel.MESSENGER }));
+    const ids = ['raw-1', 'raw-2', 'raw-3', 'raw-4', 'raw-5'];
+    // Published before the consumer starts, so they arrive as one batch.
+    const publisher = new EventPublisher(connection);
+    for (const id of ids) await publisher.publish(Topics.inboundRaw, 'messenger:p:u', create(RawInboundSchema, { id, channel: Channel.MESSENGER }));
 
     const crashing = runConsumer({ MODE: 'crash', SCHEMA: schema, PREFIX: s.topicPrefix });
     expect(await crashing.exited).toBe('SIGKILL');
-    expect(crashing.lines).toContain('applied raw-1');
-    expect(await query(`SELECT raw_id FROM "${schema}".effects`)).toEqual([{ raw_id: 'raw-1' }]);
+    expect(crashing.lines).toContain('committed-batch 5');
+    expect(crashing.lines.filter((l) => l.startsWith('applied '))).toEqual(ids.map((id) => `applied ${id}`));
+    expect(await query(`SELECT raw_id FROM "${schema}".effects ORDER BY raw_id`)).toEqual(ids.map((raw_id) => ({ raw_id })));
 
     const admin = await connection.admin();
     const groupId = consumerGroupId({ ...s, service: 'crash-test' });
@@ -60,15 +65,100 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
 
     const healthy = runConsumer({ MODE: 'normal', SCHEMA: schema, PREFIX: s.topicPrefix });
     try {
-      await waitFor(() => healthy.lines.includes('duplicate raw-1'), { description: 'redelivery seen as duplicate', timeoutMs: 60_000 });
-      await waitFor(async () => (await committed()) === '1', { description: 'offset committed after redelivery', timeoutMs: 30_000 });
+      await waitFor(() => ids.every((id) => healthy.lines.includes(`duplicate ${id}`)), { description: 'the whole batch redelivered and seen as duplicate', timeoutMs: 60_000 });
+      await waitFor(async () => (await committed()) === '5', { description: 'offset committed after redelivery', timeoutMs: 30_000 });
     } finally {
       healthy.child.kill('SIGTERM');
       await healthy.exited;
       await connection.close();
     }
-    expect(await query(`SELECT raw_id FROM "${schema}".effects`)).toEqual([{ raw_id: 'raw-1' }]);
-    expect(await query(`SELECT count(*)::int AS n FROM "${schema}".inbox`)).toEqual([{ n: 1 }]);
+    expect(healthy.lines.filter((l) => l.startsWith('applied '))).toEqual([]);
+    expect(await query(`SELECT raw_id, count(*)::int AS n FROM "${schema}".effects GROUP BY raw_id ORDER BY raw_id`)).toEqual(ids.map((raw_id) => ({ raw_id, n: 1 })));
+    expect(await query(`SELECT count(*)::int AS n FROM "${schema}".inbox`)).toEqual([{ n: 5 }]);
+  }, 120_000);
+
+  it('sends a poison record in the middle of a batch to the DLQ, applies the others once, and commits the offset', async () => {
+    const s = { ...settings('poison'), handlerRetries: 2, handlerRetryBaseMs: 10 };
+    const schema = `poison_${randomUUID().slice(0, 8)}`;
+    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+    await dataSource.query(`CREATE TABLE "${schema}"."effects" (raw_id text NOT NULL)`);
+    const connection = new KafkaConnection(s, quiet);
+    await connection.ensureTopics([Topics.inboundRaw]);
+    const publisher = new EventPublisher(connection);
+    const ids = ['a', 'b', 'poison', 'd', 'e'];
+    for (const id of ids) await publisher.publish(Topics.inboundRaw, 'k', create(RawInboundSchema, { id, channel: Channel.MESSENGER }));
+
+    const uow = new UnitOfWork(dataSource, undefined, 'omni/poison-test', 'poison-test');
+    const batches: number[] = [];
+    const scope = new BatchUnitOfWorkScope(uow);
+    const consumer = new EventConsumer(connection, quiet, undefined, {
+      batchScope: { run: (events, apply) => (batches.push(events.length), scope.run(events, apply)) },
+    });
+    let poisonAttempts = 0;
+    consumer.subscribe(Topics.inboundRaw, async (event) => {
+      await uow.handle(event, async (manager) => {
+        await manager.query(`INSERT INTO "${schema}"."effects" (raw_id) VALUES ($1)`, [event.value.id]);
+        if (event.value.id === 'poison') {
+          poisonAttempts++;
+          throw new Error('cannot apply this one');
+        }
+      });
+    });
+    const admin = await connection.admin();
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId: consumerGroupId(s), topics: [`${s.topicPrefix}${Topics.inboundRaw.name}`] }))[0]!.partitions[0]!.offset;
+    try {
+      await consumer.start();
+      await waitFor(async () => (await committed()) === '5', { description: 'offset committed past the whole batch', timeoutMs: 60_000 });
+      expect(batches).toEqual([5]); // tried as one batch, then replayed record by record
+      expect(poisonAttempts).toBe(1 + 3); // once in the batch, then first try + 2 retries alone
+      expect(await query(`SELECT raw_id, count(*)::int AS n FROM "${schema}".effects GROUP BY raw_id ORDER BY raw_id`)).toEqual(
+        ['a', 'b', 'd', 'e'].map((raw_id) => ({ raw_id, n: 1 })),
+      );
+      const dlq = await readTopic(s, dlqTopicName(Topics.inboundRaw.name), 1);
+      expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
+      expect(headersToStrings(dlq[0]!.headers)).toMatchObject({ [DLQ_HEADERS.error]: 'cannot apply this one', [DLQ_HEADERS.attempts]: '3', [DLQ_HEADERS.originalOffset]: '2' });
+    } finally {
+      await consumer.stop();
+      await connection.close();
+      await dataSource.destroy();
+    }
+  }, 120_000);
+
+  it('drains the batch in hand on shutdown: every record applied once and the offset committed', async () => {
+    const s = settings('drain');
+    const schema = `drain_${randomUUID().slice(0, 8)}`;
+    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+    await dataSource.query(`CREATE TABLE "${schema}"."effects" (raw_id text NOT NULL)`);
+    const connection = new KafkaConnection(s, quiet);
+    await connection.ensureTopics([Topics.inboundRaw]);
+    const publisher = new EventPublisher(connection);
+    const ids = Array.from({ length: 10 }, (_, i) => `slow-${i}`);
+    for (const id of ids) await publisher.publish(Topics.inboundRaw, 'k', create(RawInboundSchema, { id, channel: Channel.MESSENGER }));
+
+    const uow = new UnitOfWork(dataSource, undefined, 'omni/drain-test', 'drain-test');
+    const consumer = new EventConsumer(connection, quiet, undefined, { batchScope: new BatchUnitOfWorkScope(uow) });
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    consumer.subscribe(Topics.inboundRaw, async (event) => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // a slow effect: the batch takes ~1 s
+      await uow.handle(event, async (manager) => void (await manager.query(`INSERT INTO "${schema}"."effects" (raw_id) VALUES ($1)`, [event.value.id])));
+    });
+    const admin = await connection.admin();
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId: consumerGroupId(s), topics: [`${s.topicPrefix}${Topics.inboundRaw.name}`] }))[0]!.partitions[0]!.offset;
+    try {
+      await consumer.start();
+      await firstStarted;
+      await consumer.stop(); // mid-batch
+      expect(await query(`SELECT raw_id, count(*)::int AS n FROM "${schema}".effects GROUP BY raw_id ORDER BY raw_id`)).toEqual(ids.sort().map((raw_id) => ({ raw_id, n: 1 })));
+      expect(await committed()).toBe('10');
+    } finally {
+      await consumer.stop();
+      await connection.close();
+      await dataSource.destroy();
+    }
   }, 120_000);
 
   it('relays outbox rows written in the effect transaction to Kafka exactly once per unit of work', async () => {
@@ -104,3 +194,18 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
     }
   }, 60_000);
 });
+
+async function readTopic(s: KafkaSettings, logical: string, count: number) {
+  const kafka = new Kafka({ brokers: s.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const messages: Array<{ value: Buffer | null; headers?: Record<string, unknown> }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: physicalTopic(s, logical), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  try {
+    await waitFor(() => messages.length >= count, { description: `${count} record(s) on ${logical}`, timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

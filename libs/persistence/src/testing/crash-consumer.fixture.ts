@@ -1,14 +1,16 @@
 /**
- * A tiny consumer process for the crash-redelivery test: applies each raw record's effect through
- * the UnitOfWork and, in `crash` mode, kills itself with SIGKILL right after the transaction
- * committed and before the offset commit — the worst moment for a consumer to die.
+ * A tiny consumer process for the crash-redelivery tests: applies raw records through the
+ * UnitOfWork, batched (one transaction per batch, like the services), and in `crash` mode kills
+ * itself with SIGKILL right after a batch's transaction committed and before the offset commit —
+ * the worst moment for a consumer to die. Prints `<applied|duplicate> <raw id>` per record and
+ * `committed-batch <n>` when a batch is durable.
  */
 import { Writable } from 'node:stream';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { Topics } from '@omni/contracts';
 import { EventConsumer, EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
-import { openDataSource, OutboxRelay, UnitOfWork } from '../index';
+import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork } from '../index';
 
 class CreateEffects1732300000001 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
@@ -29,13 +31,18 @@ async function main(): Promise<void> {
   );
   const relay = new OutboxRelay(dataSource, new EventPublisher(connection), logger);
   const uow = new UnitOfWork(dataSource, relay, 'omni/crash-test', 'crash-test');
-  const consumer = new EventConsumer(connection, logger);
+  const consumer = new EventConsumer(connection, logger, undefined, {
+    batchScope: new BatchUnitOfWorkScope(uow),
+    afterApply: (events) => {
+      process.stdout.write(`committed-batch ${events.length}\n`);
+      if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
+    },
+  });
   consumer.subscribe(Topics.inboundRaw, async (event) => {
     const result = await uow.handle(event, async (manager) => {
       await manager.query(`INSERT INTO "${schema}"."effects" (raw_id) VALUES ($1)`, [event.value.id]);
     });
     process.stdout.write(`${result} ${event.value.id}\n`);
-    if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
   });
   await consumer.start();
   process.stdout.write('ready\n');
