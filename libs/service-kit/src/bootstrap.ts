@@ -7,7 +7,7 @@ import { createLogger, HealthRegistry, Metrics, NestJsonLogger, type Logger } fr
 import { KafkaTransport, MessagingModule, type KafkaSettings } from '@omni/messaging';
 import { PersistenceModule, type DatabaseSettings } from '@omni/persistence';
 import { loadConfig, type BaseServiceConfig } from './config';
-import { httpTelemetry } from './http-telemetry';
+import { httpMetrics } from './http-telemetry';
 import { ServiceKitModule } from './kit.module';
 import { sendProblem } from './problem';
 import { serviceEntry, type ServiceName } from './catalog';
@@ -38,6 +38,11 @@ export interface StartOptions {
   handleSignals?: boolean;
   /** Overrides for config values (tests). */
   overrides?: Record<string, unknown>;
+  /**
+   * Resolve only once the service reports ready (Kafka group joined, topics provisioned), failing
+   * after this many ms. Services themselves don't wait: they start, then join in the background.
+   */
+  waitForReadyMs?: number;
 }
 
 export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): KafkaSettings {
@@ -82,7 +87,7 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   class RootModule {}
 
   const app = await NestFactory.create(RootModule, { logger: new NestJsonLogger(logger), bodyParser: false, abortOnError: false });
-  app.use(httpTelemetry(metrics));
+  app.use(httpMetrics(metrics));
   // Webhooks get the raw bytes: providers sign them, and they are kept byte-for-byte.
   app.use('/webhooks', express.raw({ type: () => true, limit: '5mb' }));
   app.use(express.json({ limit: '1mb' }));
@@ -112,6 +117,14 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
     await app.close().catch(() => undefined);
     throw err;
   }
+  if (options.waitForReadyMs) {
+    try {
+      await waitForReady(health, options.waitForReadyMs);
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   logger.info({ url, port: address.port }, `${definition.name} listening`);
@@ -127,4 +140,14 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
       logger.flush?.();
     },
   };
+}
+
+async function waitForReady(health: HealthRegistry, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await health.readiness();
+    if (report.status === 'ok') return;
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${JSON.stringify(report.checks)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

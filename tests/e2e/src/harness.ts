@@ -71,7 +71,7 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
     ...extraEnv,
   };
   const services: Omni['services'] = {};
-  const started = await Promise.allSettled(names.map(async (name) => [name, await startService(DEFINITIONS[name], { env: common })] as const));
+  const started = await Promise.allSettled(names.map(async (name) => [name, await startService(DEFINITIONS[name], { env: common, waitForReadyMs: 90_000 })] as const));
   for (const result of started) if (result.status === 'fulfilled') services[result.value[0]] = result.value[1] as RunningService<never>;
   const stop = async () => {
     await Promise.allSettled(Object.values(services).map((s) => s!.close()));

@@ -95,6 +95,7 @@ describe('normalizer e2e: provider retries and a crash between DB commit and off
     // Restarted, it gets the batch again (inbox: already applied) and any retry it had not reached (same wamid).
     restarted = (await startService(normalizer, {
       env: { ...process.env, KAFKA_BROKERS: testEnv().kafkaBrokers.join(','), DATABASE_URL: testEnv().databaseUrl, OMNI_TOPIC_PREFIX: omni.prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', KAFKA_TOPIC_PARTITIONS: '2' },
+      waitForReadyMs: 90_000,
     })) as RunningService<never>;
     try {
       const ends = await admin.fetchTopicOffsets(topic);

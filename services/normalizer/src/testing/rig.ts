@@ -155,7 +155,7 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
     KAFKA_HANDLER_RETRY_BASE_MS: '50',
     ...options.env,
   };
-  const service = await startWithRetry(() => startService(createNormalizer({ clock }), { env: serviceEnv }));
+  const service = await startWithRetry(() => startService(createNormalizer({ clock }), { env: serviceEnv, waitForReadyMs: 90_000 }));
   const connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'normalizer-test', topicPrefix: prefix, partitions: 2 }, quiet);
   const publishers = new Map<string, EventPublisher>();
   const connections: KafkaConnection[] = [];
@@ -209,7 +209,7 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
       const text = await response.text();
       return { status: response.status, type: response.headers.get('content-type'), location: response.headers.get('location'), json: text ? JSON.parse(text) : undefined };
     },
-    startInstance: () => startService(createNormalizer({ clock }), { env: serviceEnv }),
+    startInstance: () => startService(createNormalizer({ clock }), { env: serviceEnv, waitForReadyMs: 90_000 }),
     async stop() {
       await tap.stop().catch(() => undefined);
       await service.close().catch(() => undefined);
