@@ -35,7 +35,8 @@ export class RoutedConversationHandler {
         replyDeadline: routed.replyDeadline ? timestampDate(routed.replyDeadline) : null,
         assignedAt: null,
       });
-      await manager.save(ConversationAssignmentEntity, row);
+      // One INSERT … ON CONFLICT instead of save()'s SELECT-then-write: this is the hot path.
+      await manager.upsert(ConversationAssignmentEntity, row, ['conversationId']);
       const agent = await pickAgent(manager);
       if (agent) {
         await assignTo(manager, outbox, row, agent, now, [

@@ -40,14 +40,15 @@ export class NormalizedMessageHandler {
       const receivedAt = message.receivedAt ? timestampDate(message.receivedAt) : event.time;
       const decision = this.policy.decide(message, receivedAt);
       const routedAt = new Date();
-      await manager.save(RoutedConversationEntity, {
+      // One INSERT … ON CONFLICT instead of save()'s SELECT-then-write: this is the hot path.
+      await manager.upsert(RoutedConversationEntity, {
         conversationId: message.conversationId,
         queue: decision.queue,
         priority: decision.priority,
         policyVersion: this.policy.version,
         routedAt,
         closedAt: null,
-      });
+      }, ['conversationId']);
       const id = randomUUID();
       outbox.add(
         Topics.conversationRouted,

@@ -49,6 +49,8 @@ describe('assignment: POST /conversations/:id/resolve (real Kafka + PostgreSQL)'
     });
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);
+    // The service provisions its topics in the background; the tap needs them now.
+    await connection.ensureTopics([Topics.conversationRouted, Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationResolved]);
     tap = await new KafkaTap(env.kafkaBrokers, prefix, [Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationResolved]).start();
   }, 90_000);
 
@@ -135,7 +137,8 @@ describe('assignment: POST /conversations/:id/resolve (real Kafka + PostgreSQL)'
   });
 
   it('resolves a conversation that is still queued: no agent, nothing to free, handleMs 0', async () => {
-    // Every agent of this spec is full or away, so the conversation queues.
+    // Nobody can take it (Ana goes offline, Bo has no capacity), so the conversation queues.
+    expect((await http('PUT', `/agents/ana-${suffix}/presence`, { status: 'offline' })).status).toBe(200);
     const bo = `bo-${suffix}`;
     await agent(bo, 0);
     const conversationId = randomUUID();

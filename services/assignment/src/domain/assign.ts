@@ -11,13 +11,43 @@ import { AgentEntity, ConversationAssignmentEntity } from './entities';
  */
 export async function pickAgent(manager: EntityManager): Promise<AgentEntity | null> {
   const schema = (manager.connection.options as { schema: string }).schema;
-  const rows: Array<{ id: string }> = await manager.query(
-    `SELECT id FROM "${schema}".agents
+  const candidates = `SELECT * FROM "${schema}".agents
       WHERE status = 'online' AND active_count < capacity
       ORDER BY active_count::float / GREATEST(capacity, 1), last_assigned_at NULLS FIRST, id
-      LIMIT 1 FOR UPDATE SKIP LOCKED`,
-  );
-  return rows[0] ? manager.findOneByOrFail(AgentEntity, { id: rows[0].id }) : null;
+      LIMIT 1`;
+  // First an agent nobody else is assigning to right now (spreads concurrent batches over agents);
+  // if every free agent is locked by another transaction, wait for one rather than queueing a
+  // conversation while an agent has room.
+  let rows: AgentRow[] = await manager.query(`${candidates} FOR UPDATE SKIP LOCKED`);
+  if (!rows.length) rows = await manager.query(`${candidates} FOR UPDATE`);
+  return rows[0] ? agentFromRow(rows[0]) : null;
+}
+
+interface AgentRow {
+  id: string;
+  display_name: string;
+  status: AgentEntity['status'];
+  capacity: number;
+  active_count: number;
+  skills: string[];
+  languages: string[];
+  last_assigned_at: Date | null;
+  updated_at: Date;
+}
+
+/** The picked row as an entity, without a second round trip to hydrate it. */
+function agentFromRow(row: AgentRow): AgentEntity {
+  return Object.assign(new AgentEntity(), {
+    id: row.id,
+    displayName: row.display_name,
+    status: row.status,
+    capacity: row.capacity,
+    activeCount: row.active_count,
+    skills: row.skills,
+    languages: row.languages,
+    lastAssignedAt: row.last_assigned_at,
+    updatedAt: row.updated_at,
+  });
 }
 
 export async function assignTo(
