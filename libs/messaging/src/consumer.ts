@@ -72,6 +72,13 @@ export interface ConsumerOptions {
   afterApply?: (events: ReadonlyArray<ConsumedEvent<unknown>>) => void | Promise<void>;
 }
 
+/**
+ * The broker's minimum (group.min.session.timeout.ms): a SIGKILLed member's partitions move after
+ * at most this long. Heartbeats go out every 1.5 s, between fetches, between batched records and
+ * during retries, so only a process frozen for 6 s is evicted.
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+
 export const DLQ_HEADERS = {
   error: 'omni_error_message',
   errorType: 'omni_error_type',
@@ -202,8 +209,8 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       // A killed member keeps its partitions until its session times out, so this bounds how long
       // its partitions wait after a crash. Long handlers heartbeat (between records and retries).
-      sessionTimeout: settings.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: Math.min(1_000, Math.floor((settings.sessionTimeoutMs ?? 10_000) / 5)),
+      sessionTimeout: settings.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.min(2_000, Math.floor((settings.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 4)),
       rebalanceTimeout: settings.rebalanceTimeoutMs ?? 30_000,
       // How long an idle fetch waits at the broker: one wake-up per this period when idle; data
       // ends the wait at once.
@@ -293,7 +300,10 @@ export class EventConsumer {
         await scope.run(
           events.map((e) => e.event),
           async () => {
-            for (const { event, parent } of events) await this.processSpan(subscription, event, parent, () => subscription.handler(event));
+            for (const { event, parent } of events) {
+              await this.processSpan(subscription, event, parent, () => subscription.handler(event));
+              await event.heartbeat(); // only talks to the broker when the interval is due
+            }
           },
         );
         metrics.handlerSeconds(Number(process.hrtime.bigint() - started) / 1e9 / events.length);

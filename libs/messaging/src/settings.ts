@@ -18,7 +18,7 @@ export interface KafkaSettings {
   handlerRetryBaseMs?: number;
   /**
    * How long the group waits for a silent member before rebalancing (broker minimum 6 s). It bounds
-   * how long a SIGKILLed instance's partitions wait; default 10 s.
+   * how long a SIGKILLed instance's partitions wait; default 6 s.
    */
   sessionTimeoutMs?: number;
   /** How long members get to rejoin during a rebalance; default 30 s. */

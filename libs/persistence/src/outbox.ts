@@ -124,7 +124,9 @@ export class OutboxRelay {
       }
       if (full || (this.nudged && !failures)) continue;
       await this.cleanupIfDue();
-      const wait = failures ? Math.min(200 * 2 ** failures, 10_000) : (this.options.pollMs ?? 30_000);
+      // Failures (Kafka restarting…) retry quickly: rows wait in the outbox meanwhile, and a long
+      // backoff would keep them waiting after the broker is back.
+      const wait = failures ? Math.min(100 * 2 ** failures, 2_000) : (this.options.pollMs ?? 30_000);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.nudged = true; // the fallback poll

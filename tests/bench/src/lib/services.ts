@@ -80,7 +80,10 @@ export class ServiceFleet {
       log = createWriteStream(this.logFile(name), { flags: 'a' });
       this.logs.set(name, log);
     }
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist/main.js')], {
+    // BENCH_SERVICE_NODE_ARGS: extra node flags for the services, e.g. to profile them:
+    // "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+    const nodeArgs = (this.options.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'services', name, 'dist/main.js')], {
       cwd: ROOT,
       env: { ...this.options.env, PORT: String(this.options.ports[name]), OTEL_SERVICE_NAME: this.options.env.OTEL_SERVICE_NAME ?? name, SERVICE: name },
       stdio: ['ignore', 'pipe', 'pipe'],
