@@ -3,7 +3,6 @@ import { context } from '@opentelemetry/api';
 import type { DescMessage, MessageShape, TopicDefinition } from '@omni/contracts';
 import { buildEnvelope, injectContext, type Envelope, type EnvelopeOptions, type EventPublisher } from '@omni/messaging';
 import type { Logger, Metrics } from '@omni/observability';
-import { OutboxEntry } from './entities';
 import { schemaOf } from './database';
 
 /** Collects the records a unit of work wants to publish; written to the outbox on commit. */
@@ -20,13 +19,28 @@ export class OutboxWriter {
     return envelope;
   }
 
-  async flush(manager: EntityManager): Promise<void> {
-    if (!this.envelopes.length) return;
-    await manager.insert(
-      OutboxEntry,
-      this.envelopes.map((e) => ({ topic: e.topic, key: e.key, value: e.value, headers: e.headers })),
+  /**
+   * Writes the collected records to the outbox (one statement) and returns them with their row
+   * ids, for the relay to publish right after commit.
+   */
+  async flush(manager: EntityManager): Promise<PendingRecord[]> {
+    if (!this.envelopes.length) return [];
+    const schema = schemaOf(manager.connection);
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) RETURNING id`,
+      [this.envelopes.map((e) => e.topic), this.envelopes.map((e) => e.key), this.envelopes.map((e) => e.value), this.envelopes.map((e) => JSON.stringify(e.headers))],
     );
+    // Ids come from one sequence in insertion (= array) order.
+    const ids = rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
   }
+}
+
+/** An outbox row just committed, still in memory: the relay publishes it without reading it back. */
+export interface PendingRecord {
+  id: string;
+  envelope: Envelope;
 }
 
 export interface OutboxRelayOptions {
@@ -46,10 +60,12 @@ export interface OutboxRelayOptions {
  * FOR UPDATE SKIP LOCKED so several instances can relay side by side; a crash between produce and
  * mark re-publishes the rows (same ce_id), which consumers' inboxes absorb.
  *
- * Event-driven: a commit that wrote outbox rows nudges the relay, which drains at once; commits
- * landing while a drain is in flight are picked up by the next drain, so under load one produce
- * request carries many transactions' rows. When nothing was written the relay sleeps (a slow
- * fallback poll only), instead of running a transaction several times a second.
+ * Event-driven: a commit that wrote outbox rows hands them to the relay in memory, and the relay
+ * publishes them at once without reading them back (one produce request, one UPDATE to mark them);
+ * commits landing while a produce is in flight go out together in the next one. The table itself
+ * is drained (FOR UPDATE SKIP LOCKED, id order) at start-up, after a failed publish, and by a slow
+ * fallback poll for rows a crashed instance left. When nothing was written the relay sleeps,
+ * instead of running a transaction several times a second.
  */
 export class OutboxRelay {
   private running = false;
@@ -57,6 +73,10 @@ export class OutboxRelay {
   private wake?: () => void;
   private nudged = false;
   private lastCleanup = Date.now();
+  /** Rows committed by this instance, in commit order, not yet published. */
+  private committed: PendingRecord[] = [];
+  /** Ids the table drain published lately, so the in-memory path does not publish them again. */
+  private readonly drained = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -79,13 +99,48 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * Called after a commit with the rows it wrote: they are published from memory (no read back),
+   * in commit order, then marked. Falls back to draining the table if publishing fails.
+   */
+  publishCommitted(records: PendingRecord[]): void {
+    if (!records.length) return;
+    if (!this.running) return this.nudge();
+    for (const record of records) this.committed.push(record);
+    this.wake?.();
+  }
+
   /** Stops the loop after one last drain, so rows committed during shutdown still go out. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.publishFromMemory().catch(() => undefined);
     await this.drainOnce().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: final drain failed; rows stay for the next start'));
+  }
+
+  /**
+   * Publishes the rows committed in this process from memory: one produce request, then one
+   * UPDATE marking them. On failure they stay unmarked in the table, and the table drain (which
+   * reads in id order) takes over.
+   */
+  private async publishFromMemory(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    const batch = this.committed.splice(0, batchSize).filter((r) => !this.drained.has(r.id));
+    if (!batch.length) return 0;
+    try {
+      await this.publisher.publishEnvelopes(batch.map((r) => r.envelope));
+    } catch (err) {
+      // Keep order: everything still in memory is in the table too; the drain publishes it all in id order.
+      this.committed = [];
+      this.nudged = true;
+      throw err;
+    }
+    const schema = schemaOf(this.dataSource);
+    await this.dataSource.query(`UPDATE "${schema}"."outbox" SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL`, [batch.map((r) => r.id)]);
+    this.metrics?.counter('omni_outbox_published_total', 'Outbox rows relayed to Kafka').inc(batch.length);
+    return batch.length;
   }
 
   /** Publishes one batch of pending rows; returns how many went out. */
@@ -101,6 +156,8 @@ export class OutboxRelay {
       if (!rows.length) return 0;
       await this.publisher.publishEnvelopes(rows.map((r) => ({ topic: r.topic, key: r.record_key, value: r.value, headers: r.headers })));
       await manager.query(`UPDATE "${schema}"."outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      // Rows committed here may also sit in memory: remember them so they go out once.
+      if (this.committed.length) for (const row of rows) this.drained.add(String(row.id));
       this.metrics?.counter('omni_outbox_published_total', 'Outbox rows relayed to Kafka').inc(rows.length);
       return rows.length;
     });
@@ -110,26 +167,31 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let failures = 0;
     while (this.running) {
-      let full = false;
-      if (this.nudged || failures) {
-        this.nudged = false;
-        try {
-          full = (await this.drainOnce()) >= batchSize;
-          failures = 0;
-        } catch (err) {
-          failures++;
-          this.nudged = true;
-          this.logger.warn({ err: { message: (err as Error).message }, failures }, 'outbox relay failed, will retry');
+      let more = false;
+      try {
+        if (this.nudged || failures) {
+          // Table drain: start-up leftovers, the fallback poll, or recovery after a failure.
+          this.nudged = false;
+          more = (await this.drainOnce()) >= batchSize;
+        } else if (this.committed.length) {
+          await this.publishFromMemory();
+          more = this.committed.length > 0;
         }
+        failures = 0;
+        if (!this.committed.length) this.drained.clear();
+      } catch (err) {
+        failures++;
+        this.nudged = true;
+        this.logger.warn({ err: { message: (err as Error).message }, failures }, 'outbox relay failed, will retry');
       }
-      if (full || (this.nudged && !failures)) continue;
+      if (more || (!failures && (this.nudged || this.committed.length))) continue;
       await this.cleanupIfDue();
       // Failures (Kafka restarting…) retry quickly: rows wait in the outbox meanwhile, and a long
       // backoff would keep them waiting after the broker is back.
       const wait = failures ? Math.min(100 * 2 ** failures, 2_000) : (this.options.pollMs ?? 30_000);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          this.nudged = true; // the fallback poll
+          if (!failures) this.nudged = true; // the fallback poll
           resolve();
         }, wait);
         this.wake = () => {

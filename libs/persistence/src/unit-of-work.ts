@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BatchScope, ConsumedEvent } from '@omni/messaging';
-import { OutboxWriter, type OutboxRelay } from './outbox';
+import { OutboxWriter, type OutboxRelay, type PendingRecord } from './outbox';
 import { schemaOf } from './database';
 
 export type WorkResult = 'applied' | 'duplicate';
@@ -62,13 +62,14 @@ export class UnitOfWork {
       return 'applied';
     }
     const outbox = new OutboxWriter(this.source);
+    let written: PendingRecord[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       if (!(await this.claim(manager, consumer, eventId))) return 'duplicate' as const;
       await effect(manager, outbox);
-      await outbox.flush(manager);
+      written = await outbox.flush(manager);
       return 'applied' as const;
     });
-    if (outbox.envelopes.length) this.relay?.nudge();
+    this.relay?.publishCommitted(written);
     return result;
   }
 
@@ -77,12 +78,13 @@ export class UnitOfWork {
     const batch = this.batches.getStore();
     if (batch) return effect(batch.manager, batch.outbox);
     const outbox = new OutboxWriter(this.source);
+    let written: PendingRecord[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       const value = await effect(manager, outbox);
-      await outbox.flush(manager);
+      written = await outbox.flush(manager);
       return value;
     });
-    if (outbox.envelopes.length) this.relay?.nudge();
+    this.relay?.publishCommitted(written);
     return result;
   }
 
@@ -94,6 +96,7 @@ export class UnitOfWork {
   async inBatch(events: ReadonlyArray<Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>>, apply: () => Promise<void>): Promise<void> {
     const outbox = new OutboxWriter(this.source);
     const schema = schemaOf(this.dataSource);
+    let written: PendingRecord[] = [];
     await this.dataSource.transaction(async (manager) => {
       const consumers = events.map((e) => this.consumerFor(e.topic));
       const ids = events.map((e) => e.eventId);
@@ -109,9 +112,9 @@ export class UnitOfWork {
         registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
       };
       await this.batches.run(batch, apply);
-      await outbox.flush(manager);
+      written = await outbox.flush(manager);
     });
-    if (outbox.envelopes.length) this.relay?.nudge();
+    this.relay?.publishCommitted(written);
   }
 
   private consumerFor(topic: string): string {

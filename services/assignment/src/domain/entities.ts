@@ -30,4 +30,7 @@ export class ConversationAssignmentEntity {
   @Column({ name: 'routed_at', type: 'timestamptz' }) routedAt!: Date;
   @Column({ name: 'reply_deadline', type: 'timestamptz', nullable: true }) replyDeadline!: Date | null;
   @Column({ name: 'assigned_at', type: 'timestamptz', nullable: true }) assignedAt!: Date | null;
+  /** Set by POST /conversations/:id/resolve; meaningful while state is 'resolved'. */
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt?: Date | null;
+  @Column({ type: 'text', nullable: true }) resolution?: string | null;
 }
