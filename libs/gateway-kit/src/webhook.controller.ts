@@ -2,40 +2,58 @@ import { randomUUID } from 'node:crypto';
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { MalformedPayloadError, type ChannelAdapter, type WebhookRequest } from '@omni/channel-sdk';
-import { channelSlug, create, RawInboundSchema, timestampFromDate, Topics } from '@omni/contracts';
-import { EventPublisher, LOGGER } from '@omni/messaging';
+import { MalformedPayloadError, type ChannelAdapter, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
+import { channelSlug } from '@omni/contracts';
+import { EventPublisher, LOGGER, ProduceBatcherClosedError, ProduceQueueFullError } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { sendProblem } from '@omni/service-kit';
+import { rawRecordEnvelope } from './raw-record';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 /** Request headers kept on the raw record: useful for replay and debugging, never secrets. */
 const KEPT_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'i-twilio-idempotency-token'];
 
+const DEFAULT_ACK: WebhookReply = { status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' };
+
+/** Seconds a provider is asked to wait when Kafka cannot take the record right now. */
+const RETRY_AFTER_SECONDS = '1';
+
+type OutcomeCounter = ReturnType<Metrics['counter']>;
+
 /**
  * Hosts a channel's webhooks: handshake (GET), then for POST: verify the signature over the raw
  * bytes (401/403), check the shape (400 problem+json), write the raw record to
  * omni.inbound.raw.v1 and answer 2xx only once Kafka acknowledged it (acks=all). Nothing reaches
- * Kafka before it is verified; nothing is acknowledged before it is durable.
+ * Kafka before it is verified; nothing is acknowledged before it is durable. When the gateway
+ * cannot take more records right now (produce queue full, shutting down) it answers 503 with
+ * Retry-After, so the provider redelivers.
  */
 @Controller('webhooks')
 export class WebhookController {
+  private readonly counter: OutcomeCounter;
+  /** Bound counter children per outcome: no label hashing per request. */
+  private readonly outcomes = new Map<string, { inc(): void }>();
+  private readonly source: string;
+  /** Final Content-Type header per reply content type (what Express's res.type + send would set). */
+  private readonly contentTypes = new Map<string, string | null>();
+
   constructor(
     @Inject(CHANNEL_ADAPTER) private readonly adapter: ChannelAdapter,
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     private readonly publisher: EventPublisher,
-    private readonly metrics: Metrics,
+    metrics: Metrics,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.counter = metrics.counter('omni_webhooks_total', 'Webhook requests by outcome', ['channel', 'outcome']);
+    this.source = `omni/gateway-${channelSlug(adapter.channel)}`;
+  }
 
   @ApiExcludeEndpoint()
   @All('*path')
   async receive(@Req() req: Request, @Res() res: Response): Promise<void> {
     const path = req.path.replace(/\/+$/, '');
-    const counter = this.metrics.counter('omni_webhooks_total', 'Webhook requests by outcome', ['channel', 'outcome']);
-    const count = (outcome: string) => counter.inc({ channel: this.adapter.slug, outcome });
     if (!this.adapter.webhookPaths.includes(path)) {
-      count('unknown_path');
+      this.count('unknown_path');
       return sendProblem(res, req, { status: 404, title: 'Not found', detail: `no webhook at ${path}` });
     }
     const request = this.toWebhookRequest(req, path);
@@ -43,10 +61,10 @@ export class WebhookController {
     if (req.method === 'GET') {
       const reply = this.adapter.handshake?.(request);
       if (!reply) {
-        count('no_handshake');
+        this.count('no_handshake');
         return sendProblem(res, req, { status: 405, title: 'Method not allowed', detail: `${path} takes POST` });
       }
-      count(reply.status < 300 ? 'handshake_ok' : 'handshake_refused');
+      this.count(reply.status < 300 ? 'handshake_ok' : 'handshake_refused');
       res.status(reply.status).type(reply.contentType).send(reply.body);
       return;
     }
@@ -56,7 +74,7 @@ export class WebhookController {
 
     const verification = this.adapter.verify(request);
     if (!verification.ok) {
-      count('bad_signature');
+      this.count('bad_signature');
       this.logger.warn({ channel: this.adapter.slug, path, status: verification.status, reason: verification.reason }, 'webhook refused');
       return sendProblem(res, req, { status: verification.status, title: 'Invalid signature', detail: verification.reason });
     }
@@ -66,7 +84,7 @@ export class WebhookController {
       envelope = this.adapter.inspect(request);
     } catch (err) {
       if (!(err instanceof MalformedPayloadError)) throw err;
-      count('malformed');
+      this.count('malformed');
       return sendProblem(res, req, {
         status: 400,
         title: 'Malformed payload',
@@ -77,40 +95,106 @@ export class WebhookController {
 
     const id = randomUUID();
     const receivedAt = new Date();
-    await this.publisher.publish(
-      Topics.inboundRaw,
+    const kept: Record<string, string> = {};
+    for (const name of KEPT_HEADERS) {
+      const value = request.headers[name];
+      if (value) kept[name] = value;
+    }
+    const record = rawRecordEnvelope(
       `${this.adapter.slug}:${envelope.accountId}:${envelope.threadKey}`,
-      create(RawInboundSchema, {
+      {
         id,
         channel: this.adapter.channel,
-        receivedAt: timestampFromDate(receivedAt),
+        receivedAt,
         body: request.rawBody,
         contentType: request.headers['content-type'] ?? '',
         webhookPath: path,
-        headers: Object.fromEntries(KEPT_HEADERS.filter((h) => request.headers[h]).map((h) => [h, request.headers[h]!])),
+        headers: kept,
         accountId: envelope.accountId,
         threadKey: envelope.threadKey,
-      }),
-      { id, time: receivedAt, source: `omni/gateway-${channelSlug(this.adapter.channel)}` },
+      },
+      this.source,
     );
-    count('accepted');
-    this.logger.info({ channel: this.adapter.slug, rawId: id, bytes: request.rawBody.length }, 'webhook accepted');
-    const reply = this.adapter.acknowledge?.(request) ?? { status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' };
-    res.status(reply.status).type(reply.contentType).send(reply.body);
+    try {
+      await this.publisher.publishEnvelopes([record]);
+    } catch (err) {
+      if (!(err instanceof ProduceQueueFullError || err instanceof ProduceBatcherClosedError)) throw err;
+      this.count('unavailable');
+      this.logger.warn({ channel: this.adapter.slug, path, reason: err.message }, 'webhook not accepted now, provider asked to retry');
+      res.setHeader('retry-after', RETRY_AFTER_SECONDS);
+      return sendProblem(res, req, { status: 503, title: 'Service unavailable', detail: err.message });
+    }
+    this.count('accepted');
+    // Per-webhook line at debug: omni_webhooks_total counts acceptances, the trace has the rest.
+    this.logger.debug({ channel: this.adapter.slug, rawId: id, bytes: request.rawBody.length }, 'webhook accepted');
+    this.reply(res, this.adapter.acknowledge?.(request) ?? DEFAULT_ACK);
+  }
+
+  private count(outcome: string): void {
+    let child = this.outcomes.get(outcome);
+    if (!child) {
+      child = this.counter.labels({ channel: this.adapter.slug, outcome });
+      this.outcomes.set(outcome, child);
+    }
+    child.inc();
+  }
+
+  /**
+   * Writes a string reply as Express's `res.status().type().send()` would (same status, same
+   * Content-Type with charset=utf-8, Content-Length), without its per-response ETag hashing and
+   * MIME lookups.
+   */
+  private reply(res: Response, reply: WebhookReply): void {
+    let contentType = this.contentTypes.get(reply.contentType);
+    if (contentType === undefined) {
+      contentType = finalContentType(reply.contentType);
+      this.contentTypes.set(reply.contentType, contentType);
+    }
+    if (contentType === null || reply.status === 204 || reply.status === 304) {
+      res.status(reply.status).type(reply.contentType).send(reply.body);
+      return;
+    }
+    res.writeHead(reply.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
   }
 
   private toWebhookRequest(req: Request, path: string): WebhookRequest {
     const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
-    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const source = req.headers;
+    for (const name in source) {
+      const value = source[name];
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const queryAt = req.originalUrl.indexOf('?');
+    const query = queryAt >= 0 ? req.originalUrl.slice(queryAt) : '';
     const base = this.options.publicBaseUrl?.replace(/\/+$/, '') ?? `${(headers['x-forwarded-proto'] ?? req.protocol).split(',')[0]}://${headers['x-forwarded-host'] ?? headers.host}`;
     return {
       method: req.method as 'GET' | 'POST',
       path,
       url: `${base}${path}${query}`,
-      query: req.query as WebhookRequest['query'],
+      query: queryAt >= 0 ? (req.query as WebhookRequest['query']) : {},
       headers,
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     };
   }
+}
+
+/**
+ * The Content-Type Express gives a string body sent with `res.type(contentType)`: the MIME type
+ * with `charset=utf-8`. null for what only Express knows how to expand (extension shorthands
+ * like "json").
+ */
+export function finalContentType(contentType: string): string | null {
+  const [mime, ...params] = contentType.split(';').map((part) => part.trim());
+  if (!mime || !/^[\w.+-]+\/[\w.+-]+$/.test(mime)) return null;
+  let charset = false;
+  const out = params.filter(Boolean).map((param) => {
+    const [name, ...value] = param.split('=');
+    const lower = name!.trim().toLowerCase();
+    if (lower !== 'charset') return `${lower}=${value.join('=').trim()}`;
+    charset = true;
+    return 'charset=utf-8';
+  });
+  if (!charset) out.push('charset=utf-8');
+  return [mime.toLowerCase(), ...out].join('; ');
 }

@@ -2,6 +2,8 @@ export * from './settings';
 export * from './envelope';
 export * from './connection';
 export * from './publisher';
+export * from './produce-batcher';
 export * from './consumer';
+export * from './batch-scope';
 export * from './trace-headers';
 export * from './nest';

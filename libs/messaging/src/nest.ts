@@ -122,7 +122,9 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await (this.publisher as { flush?: () => Promise<void> }).flush?.();
+    // Queued records (webhooks answered only after their ack, the relay's last drain) go out
+    // before the producer disconnects; later publishes are refused (503 / left in the outbox).
+    await this.publisher.close();
     await this.connection.close();
   }
 }
@@ -142,7 +144,11 @@ export class MessagingModule {
       module: MessagingModule,
       providers: [
         { provide: KafkaConnection, inject: [LOGGER], useFactory: (logger: Logger) => new KafkaConnection(settings, logger) },
-        { provide: EventPublisher, inject: [KafkaConnection, Metrics], useFactory: (c: KafkaConnection, m: Metrics) => new EventPublisher(c, m) },
+        {
+          provide: EventPublisher,
+          inject: [KafkaConnection, Metrics],
+          useFactory: (c: KafkaConnection, m: Metrics) => new EventPublisher(c, m, { lingerMs: settings.produceLingerMs }),
+        },
         {
           provide: EventConsumer,
           inject: [KafkaConnection, LOGGER, Metrics, { token: BATCH_SCOPE, optional: true }],

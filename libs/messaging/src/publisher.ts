@@ -1,20 +1,53 @@
-import { context } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { DescMessage, MessageShape, TopicDefinition } from '@omni/contracts';
-import type { Metrics } from '@omni/observability';
+import { tracer, type Metrics } from '@omni/observability';
 import type { KafkaConnection } from './connection';
 import { buildEnvelope, CE_HEADERS, type Envelope, type EnvelopeOptions } from './envelope';
+import { ProduceBatcher, type ProduceBatcherOptions, type ProduceRecord } from './produce-batcher';
 import { physicalTopic } from './settings';
-import { extractContext, injectContext, withMessagingSpan } from './trace-headers';
+import { extractContext, injectContext } from './trace-headers';
+
+/** Records per produce request: the histogram's buckets. */
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+/** Batching settings of a publisher (see ProduceBatcher); the hooks are the publisher's own. */
+export type EventPublisherOptions = Omit<ProduceBatcherOptions, 'onRequest' | 'onAcked'>;
+
+interface TopicNames {
+  physical: string;
+  spanName: string;
+}
 
 /**
  * Typed publishing over the topic registry. Resolves only once Kafka acknowledged the records with
  * acks=all, so callers (webhooks, the outbox relay) can treat success as durable.
+ *
+ * Concurrent calls share produce requests (see ProduceBatcher): the service's producer sends one
+ * request at a time, so everything published meanwhile goes out together in the next one. Call
+ * `close()` (or at least `flush()`) before the connection is closed, or queued records are lost.
  */
 export class EventPublisher {
+  /** The batcher all of this publisher's records go through. */
+  readonly batcher: ProduceBatcher;
+  private readonly names = new Map<string, TopicNames>();
+
   constructor(
     private readonly connection: KafkaConnection,
     private readonly metrics?: Metrics,
-  ) {}
+    options: EventPublisherOptions = {},
+  ) {
+    const published = metrics?.counter('omni_kafka_published_total', 'Records published', ['topic']);
+    const batchSize = metrics?.histogram('omni_kafka_produce_batch_records', 'Records per Kafka produce request', [], BATCH_BUCKETS);
+    this.batcher = new ProduceBatcher(() => connection.producer(), {
+      ...options,
+      onRequest: batchSize ? (records) => batchSize.observe(records) : undefined,
+      onAcked: published
+        ? (_records, perTopic) => {
+            for (const [topic, count] of perTopic) published.inc({ topic }, count);
+          }
+        : undefined,
+    });
+  }
 
   async publish<S extends DescMessage>(
     topic: TopicDefinition<S>,
@@ -28,52 +61,77 @@ export class EventPublisher {
   }
 
   /**
-   * Produces already-built envelopes (used directly by the outbox relay). Each record gets a
-   * PRODUCER span, child of the trace context stored in its headers when present (outbox rows),
-   * else of the active context; that span's context is written into the record's headers.
+   * Produces already-built envelopes (used directly by the outbox relay), in order, in one produce
+   * request when they fit one (≤ 500 records / 1 MiB by default). Each record gets a PRODUCER
+   * span, child of the trace context stored in its headers when present (outbox rows), else of the
+   * active context; that span's context is written into the record's headers, and the span ends
+   * when the record was acknowledged (or failed).
    */
   async publishEnvelopes(envelopes: readonly Envelope[]): Promise<void> {
-    if (!envelopes.length) return;
-    const producer = await this.connection.producer();
-    const settings = this.connection.settings;
-    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string> }>>();
-    const spans: Array<Promise<void>> = [];
-    let release!: () => void;
-    const sent = new Promise<void>((resolve) => (release = resolve));
-    let failure: unknown;
+    const count = envelopes.length;
+    if (!count) return;
+    const active = context.active();
+    const publishTracer = tracer('omni-messaging');
+    const records = new Array<ProduceRecord>(count);
+    const spans = new Array<Span>(count);
+    for (let i = 0; i < count; i++) {
+      const envelope = envelopes[i]!;
+      const source = envelope.headers;
+      const names = this.topicNames(envelope.topic);
+      const parent = source.traceparent ? extractContext(source, active) : active;
+      const attributes: Attributes = {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': names.physical,
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'publish',
+        'messaging.kafka.message.key': envelope.key,
+      };
+      const id = source[CE_HEADERS.id];
+      if (id !== undefined) attributes['messaging.message.id'] = id;
+      const span = publishTracer.startSpan(names.spanName, { kind: SpanKind.PRODUCER, attributes }, parent);
+      // A fresh headers object (the envelope's stays as it is) without any earlier trace context.
+      const headers: Record<string, string> = {};
+      for (const name in source) if (name !== 'traceparent' && name !== 'tracestate') headers[name] = source[name]!;
+      injectContext(headers, trace.setSpan(parent, span));
+      spans[i] = span;
+      records[i] = { topic: names.physical, key: envelope.key, value: envelope.value, headers };
+    }
+    return this.batcher.submit(records, {
+      acked: (from, to) => {
+        for (let i = from; i < to; i++) spans[i]!.end();
+      },
+      failed: (error, from) => {
+        const message = error instanceof Error ? error.message : String(error);
+        for (let i = from; i < count; i++) {
+          const span = spans[i]!;
+          if (error instanceof Error) span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message });
+          span.end();
+        }
+      },
+    });
+  }
 
-    for (const envelope of envelopes) {
-      const topic = physicalTopic(settings, envelope.topic);
-      const headers = { ...envelope.headers };
-      const parent = headers.traceparent ? extractContext(headers, context.active()) : context.active();
-      delete headers.traceparent;
-      delete headers.tracestate;
-      spans.push(
-        withMessagingSpan('publish', topic, parent, { 'messaging.message.id': headers[CE_HEADERS.id], 'messaging.kafka.message.key': envelope.key }, async (_span, ctx) => {
-          injectContext(headers, ctx);
-          const list = byTopic.get(topic) ?? [];
-          list.push({ key: envelope.key, value: envelope.value, headers });
-          byTopic.set(topic, list);
-          await sent;
-          if (failure) throw failure;
-        }),
-      );
+  /** Sends what is queued now and resolves once everything published so far has settled. */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  /**
+   * Stops accepting records and flushes. Whoever closes the KafkaConnection calls this first:
+   * `await publisher.close(); await connection.close();`.
+   */
+  close(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  private topicNames(logical: string): TopicNames {
+    let names = this.names.get(logical);
+    if (!names) {
+      const physical = physicalTopic(this.connection.settings, logical);
+      names = { physical, spanName: `publish ${physical}` };
+      this.names.set(logical, names);
     }
-    // All spans are open and headers injected: send everything in one request, then close spans.
-    await Promise.resolve();
-    try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: Array.from(byTopic, ([topic, messages]) => ({ topic, messages })),
-      });
-      for (const [topic, messages] of byTopic) this.metrics?.counter('omni_kafka_published_total', 'Records published', ['topic']).inc({ topic }, messages.length);
-    } catch (err) {
-      failure = err;
-    } finally {
-      release();
-    }
-    const results = await Promise.allSettled(spans);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (rejected) throw rejected.reason;
+    return names;
   }
 }

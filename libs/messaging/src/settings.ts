@@ -23,6 +23,8 @@ export interface KafkaSettings {
   sessionTimeoutMs?: number;
   /** How long members get to rejoin during a rebalance; default 30 s. */
   rebalanceTimeoutMs?: number;
+  /** Linger of the produce micro-batcher (ms, default 1); 0 coalesces only records that arrive together or while a request is in flight. */
+  produceLingerMs?: number;
   /** How long an idle fetch waits at the broker before returning empty; default 1 s. */
   fetchMaxWaitMs?: number;
 }

@@ -55,6 +55,7 @@ export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): K
     handlerRetryBaseMs: config.KAFKA_HANDLER_RETRY_BASE_MS,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
+    produceLingerMs: config.KAFKA_PRODUCE_LINGER_MS,
   };
 }
 

@@ -75,6 +75,14 @@ export class BaseServiceConfig {
   @Max(64)
   KAFKA_PARTITIONS_CONCURRENTLY?: number;
 
+  /** Linger of the produce micro-batcher in ms (0–2): how long a lone record waits for company. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(0)
+  @Max(2)
+  KAFKA_PRODUCE_LINGER_MS?: number;
+
   /** Fallback poll of the outbox relay; commits nudge it, so this only catches leftovers. */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
