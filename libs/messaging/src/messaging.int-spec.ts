@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Kafka } from 'kafkajs';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics, type RawInbound } from '@omni/contracts';
 import { createLogger, Metrics, startTelemetry, traceIdOf, tracer } from '@omni/observability';
-import { waitFor } from '@omni/testing';
+import { readTopicRecords, waitFor } from '@omni/testing';
 import { CE_HEADERS, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type ConsumedEvent, type KafkaSettings } from './index';
 
 const exporter = new InMemorySpanExporter();
@@ -90,7 +89,7 @@ describe('messaging on a real Kafka broker', () => {
     await waitFor(() => handled.includes('after'), { description: 'record after the poison one', timeoutMs: 30_000 });
     expect(attemptsOnPoison).toBe(3); // first try + 2 retries
 
-    const dlq = await readAll(s, dlqTopicName(Topics.inboundRaw.name), 1);
+    const dlq = await readTopicRecords(s.brokers, physicalTopic(s, dlqTopicName(Topics.inboundRaw.name)), 1);
     const headers = headersToStrings(dlq[0]!.headers);
     expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
     expect(headers).toMatchObject({
@@ -113,23 +112,9 @@ describe('messaging on a real Kafka broker', () => {
     await consumer.start();
     const producer = await connection.producer();
     await producer.send({ topic: physicalTopic(s, Topics.inboundRaw.name), acks: -1, messages: [{ key: 'k', value: Buffer.from([0xff, 0xff, 0xff]) }] });
-    const dlq = await readAll(s, dlqTopicName(Topics.inboundRaw.name), 1);
+    const dlq = await readTopicRecords(s.brokers, physicalTopic(s, dlqTopicName(Topics.inboundRaw.name)), 1);
     expect(headersToStrings(dlq[0]!.headers)[DLQ_HEADERS.errorType]).toBe('UndecodableRecordError');
     expect(calls).toBe(0);
   }, 60_000);
 });
 
-async function readAll(s: KafkaSettings, logical: string, count: number) {
-  const kafka = new Kafka({ brokers: s.brokers, logLevel: 0 });
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  const messages: Array<{ value: Buffer | null; headers?: Record<string, unknown> }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: physicalTopic(s, logical), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  try {
-    await waitFor(() => messages.length >= count, { description: `${count} record(s) on ${logical}`, timeoutMs: 30_000 });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}

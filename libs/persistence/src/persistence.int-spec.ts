@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
 import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics } from '@omni/contracts';
 import { consumerGroupId, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type KafkaSettings } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
-import { waitFor } from '@omni/testing';
+import { readTopicRecords, waitFor } from '@omni/testing';
 import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork } from './index';
 
 const root = join(__dirname, '../../..');
@@ -115,7 +114,7 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
       expect(await query(`SELECT raw_id, count(*)::int AS n FROM "${schema}".effects GROUP BY raw_id ORDER BY raw_id`)).toEqual(
         ['a', 'b', 'd', 'e'].map((raw_id) => ({ raw_id, n: 1 })),
       );
-      const dlq = await readTopic(s, dlqTopicName(Topics.inboundRaw.name), 1);
+      const dlq = await readTopicRecords(s.brokers, physicalTopic(s, dlqTopicName(Topics.inboundRaw.name)), 1);
       expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
       expect(headersToStrings(dlq[0]!.headers)).toMatchObject({ [DLQ_HEADERS.error]: 'cannot apply this one', [DLQ_HEADERS.attempts]: '3', [DLQ_HEADERS.originalOffset]: '2' });
     } finally {
@@ -195,17 +194,3 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
   }, 60_000);
 });
 
-async function readTopic(s: KafkaSettings, logical: string, count: number) {
-  const kafka = new Kafka({ brokers: s.brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  const messages: Array<{ value: Buffer | null; headers?: Record<string, unknown> }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: physicalTopic(s, logical), fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  try {
-    await waitFor(() => messages.length >= count, { description: `${count} record(s) on ${logical}`, timeoutMs: 30_000 });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}

@@ -72,3 +72,28 @@ export class KafkaTap {
     await this.consumer.disconnect();
   }
 }
+
+/** A raw record as kafkajs gives it (DLQ records are read this way: value bytes and headers). */
+export interface RawTopicRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, unknown>;
+}
+
+/**
+ * Reads a (physical) topic from the beginning until `count` records arrived, in a throw-away
+ * group, and returns them undecoded.
+ */
+export async function readTopicRecords(brokers: string[], topic: string, count: number, timeoutMs = 30_000): Promise<RawTopicRecord[]> {
+  const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: `reader-${randomUUID()}` });
+  const records: RawTopicRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
+    await waitFor(() => records.length >= count, { description: `${count} record(s) on ${topic}`, timeoutMs });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
