@@ -20,7 +20,11 @@ export class RoutedConversationHandler {
     const routed = event.value;
     let outcome: 'assigned' | 'queued' | 'already-owned' = 'already-owned';
     await this.uow.handle(event, async (manager, outbox) => {
-      const existing = await manager.findOne(ConversationAssignmentEntity, { where: { conversationId: routed.conversationId }, lock: { mode: 'pessimistic_write' } });
+      // Raw SQL on the hot path (a finder builds and maps a query each call); locks the row if any.
+      const schema = (manager.connection.options as { schema: string }).schema;
+      const [existing] = (await manager.query(`SELECT state FROM "${schema}".conversation_assignments WHERE conversation_id = $1 FOR UPDATE`, [routed.conversationId])) as Array<{
+        state: ConversationAssignmentEntity['state'];
+      }>;
       if (existing && existing.state !== 'resolved') return;
       const now = new Date();
       const row = manager.create(ConversationAssignmentEntity, {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { ChannelEvent } from '@omni/channel-sdk';
 import {
   channelSlug,
@@ -62,11 +62,13 @@ export function textOf(content: Content | undefined): string | undefined {
 
 /** Is this (channel, provider id) already stored, possibly as an erased tombstone? */
 async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string): Promise<boolean> {
-  const found = await manager.findOne(MessageEntity, {
-    where: { channel, providerMessageId: In([providerMessageId, erasedProviderId(channel, providerMessageId)]) },
-    select: { id: true },
-  });
-  return found !== null;
+  // Raw SQL: runs for every message, and a finder builds and maps a query each call.
+  const schema = (manager.connection.options as { schema: string }).schema;
+  const found: unknown[] = await manager.query(`SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND provider_message_id = ANY($2::text[]) LIMIT 1`, [
+    channel,
+    [providerMessageId, erasedProviderId(channel, providerMessageId)],
+  ]);
+  return found.length > 0;
 }
 
 async function ingestMessage(ctx: IngestContext, message: Message): Promise<IngestOutcome> {
