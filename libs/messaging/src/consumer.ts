@@ -130,6 +130,7 @@ export class EventConsumer {
   private stopped = false;
   private joined = false;
   private lastError?: string;
+  private abortStart?: AbortController;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -154,11 +155,6 @@ export class EventConsumer {
     this.options.afterApply = hook;
   }
 
-  /** A scope can be given after construction (Nest wires it once the database module exists). */
-  useBatchScope(scope: BatchScope | undefined): void {
-    this.options.batchScope = scope;
-  }
-
   subscribe<S extends DescMessage>(topic: TopicDefinition<S>, handler: EventHandler<MessageShape<S>>, options: SubscribeOptions | string = {}): void {
     const opts = typeof options === 'string' ? { name: options } : options;
     if (this.consumer || this.starting) throw new Error('subscribe before start()');
@@ -180,14 +176,19 @@ export class EventConsumer {
   /** For readiness: throws while the consumer is not (yet) a running member of its group. */
   check(): void {
     if (!this.subscriptions.size) return;
-    if (!this.joined) throw new Error(this.lastError ? `not consuming: ${this.lastError}` : 'joining the consumer group');
+    if (!this.joined) throw new Error(this.lastError ? `not consuming: ${this.lastError}` : 'connecting to Kafka and joining the consumer group');
   }
 
   private async startLoop(): Promise<void> {
+    const abort = new AbortController();
+    this.abortStart = abort;
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.connection.ensureTopics(this.options.provision === 'all' ? undefined : this.topics);
+        if (this.stopped) return;
         await this.startOnce();
+        // stop() during the join: it found no consumer to disconnect, so do it here.
+        if (this.stopped) await this.consumer?.disconnect();
         return;
       } catch (err) {
         const consumer = this.consumer;
@@ -197,7 +198,7 @@ export class EventConsumer {
         if (this.stopped) return;
         const delay = Math.min(500 * 2 ** Math.min(attempt - 1, 5), 10_000);
         this.logger.warn({ group: this.groupId, attempt, retryInMs: delay, err: { message: this.lastError } }, 'consumer start failed, retrying');
-        await sleep(delay);
+        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined);
       }
     }
   }
@@ -252,14 +253,15 @@ export class EventConsumer {
    */
   stop(): Promise<void> {
     this.stopped = true;
+    this.abortStart?.abort(); // a retry wait while Kafka is away ends now
     this.stopping ??= (async () => {
-      await this.starting?.catch(() => undefined);
       const consumer = this.consumer;
       this.consumer = undefined;
       this.joined = false;
-      if (!consumer) return;
-      await consumer.disconnect();
-      this.logger.info({ group: this.groupId }, 'consumer stopped');
+      // Disconnecting also ends a join in progress. A start attempt still reaching an absent broker
+      // is not waited for (kafkajs retries for tens of seconds): it sees `stopped` and gives up.
+      if (consumer) await consumer.disconnect();
+      if (consumer) this.logger.info({ group: this.groupId }, 'consumer stopped');
     })().finally(() => (this.stopping = undefined));
     return this.stopping;
   }
