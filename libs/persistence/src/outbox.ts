@@ -43,6 +43,12 @@ export interface PendingRecord {
   envelope: Envelope;
 }
 
+/**
+ * Rows younger than this are left to the instance that committed them (it publishes them from
+ * memory); leftover drains only take older ones.
+ */
+const LEFTOVER_AGE_MS = 5_000;
+
 export interface OutboxRelayOptions {
   /** Rows per drain: one produce request each. */
   batchSize?: number;
@@ -71,7 +77,9 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  private nudged = false;
+  /** A table drain is due, for rows at least this old (ms); undefined: none due. */
+  private drainMinAgeMs: number | undefined;
+  private leftoverTimer?: NodeJS.Timeout;
   private lastCleanup = Date.now();
   /** Rows committed by this instance, in commit order, not yet published. */
   private committed: PendingRecord[] = [];
@@ -89,14 +97,25 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.nudged = true; // publish whatever a previous run left behind
+    // Publish whatever a previous run left behind: now, and once more when rows a crash left just
+    // before this start are old enough for the leftover drain.
+    this.requestDrain(LEFTOVER_AGE_MS);
+    this.leftoverTimer = setTimeout(() => {
+      this.requestDrain(LEFTOVER_AGE_MS);
+      this.wake?.();
+    }, LEFTOVER_AGE_MS + 500);
+    this.leftoverTimer.unref();
     this.loop = this.run();
   }
 
-  /** Called after a commit that wrote outbox rows, so they go out without waiting for a poll. */
+  /** Asks for a table drain of every pending row of this instance (any age) without waiting for a poll. */
   nudge(): void {
-    this.nudged = true;
+    this.requestDrain(0);
     this.wake?.();
+  }
+
+  private requestDrain(minAgeMs: number): void {
+    this.drainMinAgeMs = Math.min(this.drainMinAgeMs ?? Number.POSITIVE_INFINITY, minAgeMs);
   }
 
   /**
@@ -114,10 +133,11 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.leftoverTimer);
     this.wake?.();
     await this.loop;
-    await this.publishFromMemory().catch(() => undefined);
-    await this.drainOnce().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: final drain failed; rows stay for the next start'));
+    await this.publishFromMemory().catch(() => this.requestDrain(0));
+    await this.drainOnce(this.drainMinAgeMs ?? LEFTOVER_AGE_MS).catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: final drain failed; rows stay for the next start'));
   }
 
   /**
@@ -134,7 +154,7 @@ export class OutboxRelay {
     } catch (err) {
       // Keep order: everything still in memory is in the table too; the drain publishes it all in id order.
       this.committed = [];
-      this.nudged = true;
+      this.requestDrain(0);
       throw err;
     }
     const schema = schemaOf(this.dataSource);
@@ -143,15 +163,20 @@ export class OutboxRelay {
     return batch.length;
   }
 
-  /** Publishes one batch of pending rows; returns how many went out. */
-  async drainOnce(): Promise<number> {
+  /**
+   * Publishes one batch of pending rows at least `minAgeMs` old; returns how many went out.
+   * Leftover drains (start-up, fallback poll) skip fresh rows: those belong to an instance that is
+   * publishing them from memory right now, and taking them too would publish them twice.
+   */
+  async drainOnce(minAgeMs = 0): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
     return this.dataSource.transaction(async (manager) => {
       const schema = schemaOf(this.dataSource);
       const rows: Array<{ id: string; topic: string; record_key: string; value: Buffer; headers: Record<string, string> }> = await manager.query(
         `SELECT id, topic, record_key, value, headers FROM "${schema}"."outbox"
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+          WHERE published_at IS NULL AND created_at <= now() - make_interval(secs => $2::float8 / 1000)
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize, minAgeMs],
       );
       if (!rows.length) return 0;
       await this.publisher.publishEnvelopes(rows.map((r) => ({ topic: r.topic, key: r.record_key, value: r.value, headers: r.headers })));
@@ -169,10 +194,12 @@ export class OutboxRelay {
     while (this.running) {
       let more = false;
       try {
-        if (this.nudged || failures) {
+        if (this.drainMinAgeMs !== undefined) {
           // Table drain: start-up leftovers, the fallback poll, or recovery after a failure.
-          this.nudged = false;
-          more = (await this.drainOnce()) >= batchSize;
+          const minAge = this.drainMinAgeMs;
+          this.drainMinAgeMs = undefined;
+          more = (await this.drainOnce(minAge)) >= batchSize;
+          if (more) this.requestDrain(minAge);
         } else if (this.committed.length) {
           await this.publishFromMemory();
           more = this.committed.length > 0;
@@ -181,17 +208,17 @@ export class OutboxRelay {
         if (!this.committed.length) this.drained.clear();
       } catch (err) {
         failures++;
-        this.nudged = true;
+        this.requestDrain(0);
         this.logger.warn({ err: { message: (err as Error).message }, failures }, 'outbox relay failed, will retry');
       }
-      if (more || (!failures && (this.nudged || this.committed.length))) continue;
+      if (more || (!failures && (this.drainMinAgeMs !== undefined || this.committed.length))) continue;
       await this.cleanupIfDue();
       // Failures (Kafka restarting…) retry quickly: rows wait in the outbox meanwhile, and a long
       // backoff would keep them waiting after the broker is back.
       const wait = failures ? Math.min(100 * 2 ** failures, 2_000) : (this.options.pollMs ?? 30_000);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          if (!failures) this.nudged = true; // the fallback poll
+          if (!failures) this.requestDrain(LEFTOVER_AGE_MS); // the fallback poll
           resolve();
         }, wait);
         this.wake = () => {
