@@ -8,7 +8,7 @@ import { gatewayWhatsApp } from '@omni/gateway-whatsapp';
 import { normalizer } from '@omni/normalizer';
 import { router } from '@omni/router';
 import { startService, type RunningService, type ServiceDefinition, type ServiceName } from '@omni/service-kit';
-import { testEnv } from '@omni/testing';
+import { serviceTestEnv, testEnv } from '@omni/testing';
 import { windowPolicy } from '@omni/window-policy';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,19 +57,7 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
   const suffix = randomUUID().slice(0, 6);
   const prefix = `${env.topicPrefix}${suffix}.`;
   const databaseUrl = withDatabase(env.databaseUrl, `_h${suffix}`);
-  const common = {
-    ...process.env,
-    ...TEST_SECRETS,
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    DATABASE_URL: databaseUrl,
-    OMNI_TOPIC_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
-    KAFKA_TOPIC_PARTITIONS: '2',
-    KAFKA_HANDLER_RETRY_BASE_MS: '50',
-    ...extraEnv,
-  };
+  const common = serviceTestEnv({ prefix, databaseUrl }, { ...TEST_SECRETS, ...extraEnv });
   const services: Omni['services'] = {};
   const started = await Promise.allSettled(names.map(async (name) => [name, await startService(DEFINITIONS[name], { env: common, waitForReadyMs: 90_000 })] as const));
   for (const result of started) if (result.status === 'fulfilled') services[result.value[0]] = result.value[1] as RunningService<never>;

@@ -127,3 +127,24 @@ function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The environment a service started in a test gets: this run's broker and database, its own topic
+ * prefix, an ephemeral port on loopback, quiet logs (E2E_LOG_LEVEL to see them), 2 partitions and
+ * fast handler retries. `extra` overrides any of it.
+ */
+export function serviceTestEnv(options: { prefix: string; databaseUrl?: string }, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env = testEnv();
+  return {
+    ...process.env,
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    DATABASE_URL: options.databaseUrl ?? env.databaseUrl,
+    OMNI_TOPIC_PREFIX: options.prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+    KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_HANDLER_RETRY_BASE_MS: '50',
+    ...extra,
+  };
+}

@@ -10,7 +10,7 @@ import { Channel, ConversationRoutedSchema, create, timestampFromDate, Topics } 
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
-import { KafkaTap, testEnv, waitFor } from '@omni/testing';
+import { KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import { assignment, type AssignmentConfig } from '../assignment';
 
 jest.setTimeout(90_000);
@@ -35,17 +35,8 @@ describe('assignment: POST /conversations/:id/resolve (real Kafka + PostgreSQL)'
 
   beforeAll(async () => {
     service = await startService(assignment, {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        DATABASE_URL: databaseUrl,
-        OMNI_TOPIC_PREFIX: prefix,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
-        KAFKA_TOPIC_PARTITIONS: '2',
-        KAFKA_HANDLER_RETRY_BASE_MS: '50',
-      },
+      env: serviceTestEnv({ prefix, databaseUrl }),
+      waitForReadyMs: 90_000,
     });
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);

@@ -10,7 +10,7 @@ import { Channel, channelSlug, create, RawInboundSchema, timestampFromDate, Topi
 import { EventPublisher, KafkaConnection, type Envelope } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
-import { KafkaTap, testEnv, waitFor } from '@omni/testing';
+import { KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import type { NormalizerConfig } from '../config';
 import { Clock } from '../domain/clock';
 import { createNormalizer } from '../normalizer';
@@ -143,18 +143,7 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
   const env = testEnv();
   const prefix = options.prefix ?? `${env.topicPrefix}n${randomUUID().slice(0, 6)}.`;
   const clock = options.clock ?? new TestClock();
-  const serviceEnv = {
-    ...process.env,
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    DATABASE_URL: env.databaseUrl,
-    OMNI_TOPIC_PREFIX: prefix,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
-    KAFKA_TOPIC_PARTITIONS: '2',
-    KAFKA_HANDLER_RETRY_BASE_MS: '50',
-    ...options.env,
-  };
+  const serviceEnv = serviceTestEnv({ prefix }, options.env);
   const service = await startWithRetry(() => startService(createNormalizer({ clock }), { env: serviceEnv, waitForReadyMs: 90_000 }));
   const connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'normalizer-test', topicPrefix: prefix, partitions: 2 }, quiet);
   const publishers = new Map<string, EventPublisher>();
