@@ -163,7 +163,7 @@ describe('X DMs end to end (gateway-twitter + normalizer, real Kafka and Postgre
       const response = await fetch(`${webhook()}?crc_token=challenge`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('application/json');
-      // base64 HMAC-SHA256('e2e-consumer-secret', 'challenge'); same recipe as channels.md 1.2's vector.
+      // base64 HMAC-SHA256('e2e-consumer-secret', 'challenge'); same recipe as docs/channels/protocols.md's vector.
       expect(await response.json()).toEqual({ response_token: 'sha256=cAZGogw6ZLkfJojvuU40tnFGWoTfma3tdH6knCiDUro=' });
       expect(await fake.crc(webhook())).toMatchObject({ status: 200, valid: true }); // a random token, checked independently
       expect((await fetch(webhook())).status).toBe(400);

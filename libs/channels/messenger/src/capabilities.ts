@@ -1,7 +1,7 @@
 import type { ChannelCapabilities } from '@omni/channel-sdk';
 import { MediaKind } from '@omni/contracts';
 
-/** Send API limits (channels.md 2.4, 2.7). */
+/** Send API limits (docs/channels/messenger.md). */
 export const MESSENGER_LIMITS = {
   text: 2000,
   quickReplies: 13,
@@ -9,7 +9,7 @@ export const MESSENGER_LIMITS = {
   quickReplyPayload: 1000,
   buttonTemplateText: 640,
   buttons: 3,
-  /** Button title ≤ 20 is UNVERIFIED (channels.md 2.4); kept at 20 to stay on the safe side. */
+  /** Button title ≤ 20 is UNVERIFIED (docs/channels/messenger.md); kept at 20 to stay on the safe side. */
   buttonTitle: 20,
   genericElements: 10,
   genericTitle: 80,
@@ -26,7 +26,7 @@ export const messengerCapabilities: ChannelCapabilities = {
   // Stickers and GIFs go out as images: the Send API has no sticker attachment type.
   mediaKinds: [MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.FILE],
   // Utility messages (Meta's replacement for the retired tags) are approved templates whose Send
-  // API shape channels.md does not document; until it does, Messenger declares no templates.
+  // API shape docs/channels/messenger.md does not document; until it does, Messenger declares no templates.
   templates: false,
   receipts: { delivery: true, read: true },
   typingIndicator: true,

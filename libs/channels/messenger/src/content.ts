@@ -57,7 +57,7 @@ export function attachmentContent(attachment: WireAttachment): ContentInit {
       },
     };
   }
-  // Messenger documents no location attachment any more (channels.md 2.3); older payloads sent
+  // Messenger documents no location attachment any more (docs/channels/messenger.md); older payloads sent
   // `payload.coordinates`, so it is read when present rather than lost as unsupported.
   if (type === 'location' && typeof payload.coordinates?.lat === 'number' && typeof payload.coordinates.long === 'number') {
     return {

@@ -4,7 +4,7 @@ import type { WireReferral } from './wire';
 type EntryPointInit = MessageInitShape<typeof EntryPointSchema>;
 
 /**
- * How the customer arrived, from a Messenger `referral` (channels.md 2.3): an m.me link
+ * How the customer arrived, from a Messenger `referral` (docs/channels/messenger.md): an m.me link
  * (`SHORTLINK`, `?ref=`) is a deep link, a Click-to-Messenger ad (`ADS`, `ad_id`) an ad; the chat
  * plugin and anything newer are `OTHER`, with Meta's own source name kept in the attributes.
  */

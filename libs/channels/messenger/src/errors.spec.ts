@@ -15,7 +15,7 @@ const graph = (status: number, code: number, subcode?: number, headers: Record<s
   },
 });
 
-describe('interpretMessengerResponse: channels.md 2.6 mapped to canonical errors', () => {
+describe('interpretMessengerResponse: docs/channels/messenger.md mapped to canonical errors', () => {
   it('a sent message gives its mid', () => {
     expect(interpretMessengerResponse({ status: 200, headers: {}, body: { recipient_id: '6543210987654321', message_id: 'm_Out456' } })).toEqual({
       ok: true,

@@ -19,7 +19,7 @@ interface Rule {
 }
 
 /**
- * channels.md 2.6, most specific first. Messages are ours, not Meta's, so they never carry
+ * docs/channels/messenger.md, most specific first. Messages are ours, not Meta's, so they never carry
  * personal data from the provider's text.
  */
 const RULES: readonly Rule[] = [
@@ -39,9 +39,9 @@ const RULES: readonly Rule[] = [
   { code: 613, subcode: 2018338, error: ErrorCode.UNKNOWN, retryable: false, message: 'message tag used outside its allowed purpose' },
   { code: 4, error: ErrorCode.RATE_LIMITED, retryable: true, message: 'rate limited: back off' },
   { code: 613, error: ErrorCode.RATE_LIMITED, retryable: true, message: 'rate limited: back off' },
-  // Code 2 may also hide a block (channels.md 2.6): retryable, but the gateway bounds the attempts.
+  // Code 2 may also hide a block (docs/channels/messenger.md): retryable, but the gateway bounds the attempts.
   { code: 2, error: ErrorCode.PROVIDER_DOWN, retryable: true, message: 'temporary Graph API problem' },
-  // 1200 is UNVERIFIED (channels.md 6); treated like 2, bounded retries.
+  // 1200 is UNVERIFIED (docs/channels/protocols.md); treated like 2, bounded retries.
   { code: 1200, error: ErrorCode.PROVIDER_DOWN, retryable: true, message: 'temporary Send API problem' },
 ];
 

@@ -37,7 +37,7 @@ const bodies = (content: ContentInit, options?: Parameters<typeof approved>[1]) 
 const recipient = { id: PSID };
 
 describe('Messenger format + toHttp: the exact Send API requests', () => {
-  it('text with quick replies (channels.md 2.4 example)', () => {
+  it('text with quick replies (docs/channels/messenger.md example)', () => {
     expect(http({ text: 'Size M is available.', quickReplies: [{ title: 'Reserve it', payload: 'RESERVE_42' }] })).toEqual([
       {
         purpose: 'text',

@@ -20,7 +20,7 @@ export interface MessengerFormatOptions {
 }
 
 /**
- * Turn an approved outbound into Send API requests (channels.md 2.4), in the order to make them:
+ * Turn an approved outbound into Send API requests (docs/channels/messenger.md), in the order to make them:
  *
  * 1. the sender action (typing_on / typing_off / mark_seen) as its own request;
  * 2. a reaction (`sender_action: react|unreact`, UNVERIFIED shape) as its own request;

@@ -1,7 +1,7 @@
 import { answerVerifyTokenChallenge, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
 
 /**
- * Meta's subscription check (channels.md 2.1): `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`
+ * Meta's subscription check (docs/channels/protocols.md): `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`
  * → 200 with the bare challenge when the token is ours, else 403. The keys contain dots, so they are
  * read from the query object as-is. Requests with no `hub.*` parameter are not handshakes (undefined).
  */

@@ -3,7 +3,7 @@ import { mapMessengerError, type GraphErrorFacts } from './errors';
 
 /**
  * The exact HTTP request for a Send API call: the Page access token goes in the `access_token`
- * query parameter (channels.md 2.4), the body is JSON. Never log the result: it holds the token.
+ * query parameter (docs/channels/messenger.md), the body is JSON. Never log the result: it holds the token.
  */
 export function messengerToHttp(request: ProviderRequest, pageAccessToken: string): HttpRequestSpec {
   const query = new URLSearchParams({ ...(request.query ?? {}), access_token: pageAccessToken });

@@ -28,14 +28,14 @@ interface ItemContext {
 }
 
 /**
- * Turn one Messenger webhook into canonical events (channels.md 2.3). Every entry and every
+ * Turn one Messenger webhook into canonical events (docs/channels/messenger.md). Every entry and every
  * messaging item is read, `standby` items too (threads another app owns under the handover
  * protocol: still the customer talking, so they are kept the same way). Nothing is dropped: kinds
  * Omni does not model (optins, handovers, policy enforcement, edits, unknown keys) come back as
  * `unsupported` content with the item's JSON.
  *
  * Dedupe keys: the message `mid` (Meta redelivers); receipts have no id, so
- * page + user + watermark (channels.md 0). Ids are page-scoped (PSID), times epoch ms.
+ * page + user + watermark (docs/channels/protocols.md). Ids are page-scoped (PSID), times epoch ms.
  */
 export function parseMessengerWebhook(raw: RawWebhook): ChannelEvent[] {
   const body = readMessengerBody(raw.body);

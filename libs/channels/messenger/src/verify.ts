@@ -5,7 +5,7 @@ export const SIGNATURE_HEADER = 'x-hub-signature-256';
 const PREFIX = 'sha256=';
 
 /**
- * Verify a Messenger webhook over its raw bytes (channels.md 2.2). Meta signs its own escaped
+ * Verify a Messenger webhook over its raw bytes (docs/channels/protocols.md). Meta signs its own escaped
  * JSON (`\u00e4`), so the body must never be re-serialised before this check. The legacy
  * `X-Hub-Signature: sha1=…` header Meta also sends is ignored on purpose: SHA-1 is not accepted,
  * and a `sha1=` value in the SHA-256 header is refused as a wrong prefix.

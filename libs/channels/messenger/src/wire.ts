@@ -1,5 +1,5 @@
 /**
- * Messenger Platform wire shapes (channels.md 2.3/2.4). Inbound fields are all optional: the body
+ * Messenger Platform wire shapes (docs/channels/messenger.md). Inbound fields are all optional: the body
  * is untrusted JSON and Meta adds fields over time, so the parser checks what it reads.
  */
 
@@ -80,7 +80,7 @@ export interface WireReaction {
   emoji?: string;
 }
 
-/** Send API request bodies (channels.md 2.4). */
+/** Send API request bodies (docs/channels/messenger.md). */
 export interface SendApiBody {
   recipient: { id: string };
   messaging_type?: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG';

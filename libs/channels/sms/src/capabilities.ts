@@ -5,7 +5,7 @@ export const SMS_BODY_LIMIT = 1_600;
 export const MMS_MEDIA_LIMIT = 10;
 
 /**
- * Twilio SMS/MMS (channels.md 4.4–4.7, 5): 1,600 characters per message (split into 160/153 or
+ * Twilio SMS/MMS (docs/channels/sms.md): 1,600 characters per message (split into 160/153 or
  * 70/67-character billed segments), no quick replies or buttons (numbered lists instead), media as
  * MMS URLs (US/Canada numbers; elsewhere Twilio may refuse or convert them), delivery receipts via
  * status callbacks, no read receipts, typing or echoes, no reply window (opt-out and quiet hours

@@ -2,7 +2,7 @@ import { ErrorCode } from '@omni/contracts';
 import type { CanonicalErrorInit } from '@omni/channel-sdk';
 
 /**
- * Twilio error codes → canonical errors (channels.md 4.6; codes from twilio.com/docs/api/errors,
+ * Twilio error codes → canonical errors (docs/channels/sms.md; codes from twilio.com/docs/api/errors,
  * 21617 and the 30xxx wording UNVERIFIED). The same codes arrive synchronously in the REST answer
  * (`{code, message, more_info, status}`) and asynchronously in status callbacks (`ErrorCode`).
  */

@@ -17,7 +17,7 @@ export interface SmsFormatOptions {
 export const messagesPath = (accountSid: string) => `/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
 
 /**
- * An approved outbound → Twilio Messages API requests (form-encoded, channels.md 4.4):
+ * An approved outbound → Twilio Messages API requests (form-encoded, docs/channels/sms.md):
  * To, MessagingServiceSid or From, Body (split at 1,600 characters), MediaUrl (≤ 10, on the first
  * part), StatusCallback (our public status URL). Quick replies and postback buttons become a
  * numbered list (see matchOfferedOption); cards and link buttons become lines. Typing, mark-read and

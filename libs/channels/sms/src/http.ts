@@ -3,7 +3,7 @@ import { mapTwilioError } from './errors';
 
 export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
 
-/** HTTP Basic AccountSid:AuthToken, form body (channels.md 4.4). */
+/** HTTP Basic AccountSid:AuthToken, form body (docs/channels/sms.md). */
 export function twilioHttpRequest(request: ProviderRequest, accountSid: string, authToken: string): HttpRequestSpec {
   const query = new URLSearchParams(Object.entries(request.query ?? {})).toString();
   const spec: HttpRequestSpec = {

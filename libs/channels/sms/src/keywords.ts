@@ -1,7 +1,7 @@
 import { ConsentState } from '@omni/contracts';
 
 /**
- * Twilio's default keyword families (channels.md 4.5; twilio.com/docs/messaging/tutorials/advanced-opt-out).
+ * Twilio's default keyword families (docs/channels/sms.md; twilio.com/docs/messaging/tutorials/advanced-opt-out).
  * "STOP ALL" (two words) is not in Twilio's list (UNVERIFIED) but clearly means opt-out, so it is
  * honoured: wrongly keeping someone subscribed is the worse mistake.
  */

@@ -10,7 +10,7 @@ import { statusCallbackToEvent } from './status';
  * - an inbound message → one media message per MediaUrl{i}, then the text (an empty text only when
  *   there is no media; ids `sid`, `sid#1`, `sid#2`…), then a consent event when the body is an opt-out/opt-in/help keyword or
  *   Twilio's Advanced Opt-Out says so. The keyword message itself still reaches history.
- * Inbound SMS carry no provider time (channels.md 0): providerTimestamp is when Omni received it.
+ * Inbound SMS carry no provider time (docs/channels/protocols.md): providerTimestamp is when Omni received it.
  */
 export function parseSmsWebhook(raw: RawWebhook): ChannelEvent[] {
   const form = new TwilioForm(raw.body);

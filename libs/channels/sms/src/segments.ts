@@ -1,5 +1,5 @@
 /**
- * How many billed segments an SMS body takes (channels.md 4.7). A body that fits the GSM 03.38
+ * How many billed segments an SMS body takes (docs/channels/sms.md). A body that fits the GSM 03.38
  * 7-bit alphabet is sent as GSM-7: 160 septets in one segment, 153 per part once concatenated;
  * characters from the extension table (^{}\[~]|€ and form feed) take two septets (escape + char).
  * Anything else forces UCS-2 for the whole body: 70 UTF-16 units alone, 67 per part (emoji and

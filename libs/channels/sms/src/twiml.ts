@@ -2,7 +2,7 @@ import type { WebhookReply } from '@omni/channel-sdk';
 
 /**
  * Twilio wants TwiML back; an empty <Response> says "no auto-reply". Replies always go through the
- * REST API after routing, never as TwiML <Message> (channels.md 4.3).
+ * REST API after routing, never as TwiML <Message> (docs/channels/sms.md).
  */
 export const EMPTY_TWIML: WebhookReply = {
   status: 200,

@@ -3,7 +3,7 @@ import { fixture, webhookRequest } from '../fixtures';
 import { isValidTwilioRequest, twilioSignature, urlVariants, verifyTwilioWebhook } from './verify';
 
 // Vectors: twilio/twilio-python tests/unit/test_request_validator.py (also twilio-csharp
-// RequestValidatorTest.cs), re-computed in channels.md 4.2. Token 12345.
+// RequestValidatorTest.cs), re-computed in docs/channels/protocols.md. Token 12345.
 const token = '12345';
 const url = 'https://mycompany.com/myapp.php?foo=1&bar=2';
 const params: Array<[string, string]> = [

@@ -15,7 +15,7 @@ describe('createTwitterAdapter', () => {
     expect(adapter.webhookPaths).toEqual(['/webhooks/twitter']);
   });
 
-  it('declares capabilities per channels.md, quick replies/typing/mark-read only with v1.1', () => {
+  it('declares capabilities per docs/channels/twitter.md, quick replies/typing/mark-read only with v1.1', () => {
     expect(adapter.capabilities).toEqual({
       textLimit: 10_000,
       quickReplyLimit: 0,

@@ -8,7 +8,7 @@ export const QUICK_REPLY_DESCRIPTION_LIMIT = 72;
 export const QUICK_REPLY_METADATA_LIMIT = 1_000;
 
 /**
- * X DMs (channels.md 1.5, 1.8, 5). v2 has no quick replies, typing or mark-read; only the legacy
+ * X DMs (docs/channels/twitter.md). v2 has no quick replies, typing or mark-read; only the legacy
  * v1.1 endpoints (availability today UNVERIFIED) have them, so those capabilities follow
  * `useLegacyV1`. Inbound read receipts and typing arrive either way; there are no delivery receipts
  * and no formal window (the recipient's DM settings decide).

@@ -2,7 +2,7 @@ import { fixture, webhookRequest } from '../fixtures';
 import { answerCrc, crcResponseToken } from './crc';
 
 describe('CRC', () => {
-  // channels.md 1.2 vector; reference code xdevplatform/account-activity-dashboard helpers/security.js.
+  // docs/channels/protocols.md vector; reference code xdevplatform/account-activity-dashboard helpers/security.js.
   it('computes the known answer for secret "test", token "challenge"', () => {
     expect(crcResponseToken('test', 'challenge')).toBe('sha256=qY4nvvHq1WgEw5lnDPH7oyBXbGGVKEfSQTXJq7jt3V0=');
   });

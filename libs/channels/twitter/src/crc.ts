@@ -4,7 +4,7 @@ import type { WebhookReply, WebhookRequest } from '@omni/channel-sdk';
 /**
  * X's Challenge-Response Check: `GET <webhook>?crc_token=<t>` must answer 200 with
  * `{"response_token":"sha256=<base64 HMAC-SHA256(consumer secret, t)>"}`. The key is the app's
- * consumer (API key) secret, not a bearer token (channels.md 1.2).
+ * consumer (API key) secret, not a bearer token (docs/channels/protocols.md).
  */
 export function crcResponseToken(consumerSecret: string, crcToken: string): string {
   return `sha256=${hmacBase64('sha256', consumerSecret, crcToken)}`;

@@ -91,7 +91,7 @@ const MEDIA_KINDS: Record<string, MediaKind> = {
 /**
  * X media entity to MediaContent. For video and GIF, `media_url_https` is only a thumbnail: the
  * playable file is the highest-bitrate variant in `video_info`. Downloading needs user-context
- * OAuth (UNVERIFIED, channels.md 1.4), so the provider media id is kept too. The text of a DM with
+ * OAuth (UNVERIFIED, docs/channels/twitter.md), so the provider media id is kept too. The text of a DM with
  * media ends with the media's t.co link; it is removed from the caption.
  */
 function mediaOf(media: JsonObject, text: string) {

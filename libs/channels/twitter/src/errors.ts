@@ -4,7 +4,7 @@ import { asArray, asObject, asString } from './fields';
 import { msUntilReset, parseRateLimitHeaders } from './rate-limit';
 
 /**
- * Map an X error answer onto the canonical vocabulary (channels.md 1.7). Two shapes exist:
+ * Map an X error answer onto the canonical vocabulary (docs/channels/twitter.md). Two shapes exist:
  * v2 problem JSON `{title, detail, type: "https://api.x.com/2/problems/<kind>"}` with the HTTP
  * status, and v1.1 `{"errors":[{code, message}]}`. v1.1 codes are more precise, so they win.
  */

@@ -13,7 +13,7 @@ export interface V1QuickReply {
 }
 
 /**
- * v1.1 quick reply options (PLhery/node-twitter-api-v2 dm.v1.types.ts, channels.md 1.5): at most
+ * v1.1 quick reply options (PLhery/node-twitter-api-v2 dm.v1.types.ts, docs/channels/twitter.md): at most
  * 20, label ≤ 36, description ≤ 72 and either on every option or on none, metadata ≤ 1,000.
  * Returns undefined when the options cannot be shown natively without losing something (too many,
  * or a payload too long to round-trip): the caller then degrades to a numbered list instead.

@@ -1,5 +1,5 @@
 /**
- * X's DM send limits (channels.md 1.6, xdevplatform/docs x-api/fundamentals/rate-limits.mdx):
+ * X's DM send limits (docs/channels/twitter.md, xdevplatform/docs x-api/fundamentals/rate-limits.mdx):
  * 15 per 15 minutes per user, 1,440 per 24 hours per user and per app. The gateway asks before each
  * send and defers (never fails) when a window is full. Windows are treated as sliding, which is
  * never looser than X's fixed windows.

@@ -8,7 +8,7 @@ export interface XProfile {
 /**
  * The `users` map that rides along with DM events, read the same way for both envelopes:
  * Account Activity gives `{<id>: {id, name, screen_name, …}}`, the X Activity API gives
- * `{<id>: {data: {id, name, username, …}}}` (channels.md 1.4).
+ * `{<id>: {data: {id, name, username, …}}}` (docs/channels/twitter.md).
  */
 export function readUsers(value: unknown): Map<string, XProfile> {
   const users = new Map<string, XProfile>();

@@ -1,6 +1,6 @@
 import { verifyWebhookSignature, webhookSignature } from './verify';
 
-// Published vectors: xdevplatform/autohook test/signature.js (secret "test"), re-computed in channels.md 1.3.
+// Published vectors: xdevplatform/autohook test/signature.js (secret "test"), re-computed in docs/channels/protocols.md.
 const vectors: Array<[string, string]> = [
   ['test=1&other_test=2', 'sha256=25Cu3iwbbiqBTwQRzcKJZwisjf736V2Q8UaTlkfLSoc='],
   ['{"test_number":1,"test_string":"two"}', 'sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI='],

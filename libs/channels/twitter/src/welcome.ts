@@ -50,7 +50,7 @@ export function defaultWelcomeRule(welcomeMessageId: string): ProviderRequest {
 
 /**
  * `https://x.com/messages/compose?recipient_id=<id>&welcome_message_id=<id>&text=<prefill>`
- * (channels.md 1.4; the legacy twitter.com host works the same). The DM that follows arrives with
+ * (docs/channels/twitter.md; the legacy twitter.com host works the same). The DM that follows arrives with
  * `initiated_via.welcome_message_id`, which the parser turns into the entry point.
  */
 export function welcomeDeepLink(input: { recipientId: string; welcomeMessageId?: string; text?: string }): string {

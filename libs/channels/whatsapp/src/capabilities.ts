@@ -1,7 +1,7 @@
 import type { ChannelCapabilities } from '@omni/channel-sdk';
 import { MediaKind } from '@omni/contracts';
 
-/** Cloud API limits (channels.md 3.3, 3.6). */
+/** Cloud API limits (docs/channels/whatsapp.md). */
 export const WHATSAPP_LIMITS = {
   text: 4096,
   interactiveBody: 1024,
@@ -13,7 +13,7 @@ export const WHATSAPP_LIMITS = {
   listRowId: 200,
   listRowDescription: 72,
   listButtonLabel: 20,
-  /** Caption limit is not in channels.md; 1,024 matches the interactive body and is conservative. */
+  /** Caption limit is not in docs/channels/whatsapp.md; 1,024 matches the interactive body and is conservative. */
   caption: 1024,
   callbackData: 512,
 } as const;
@@ -32,7 +32,7 @@ export const whatsappCapabilities: ChannelCapabilities = {
   receipts: { delivery: true, read: true },
   typingIndicator: true,
   markSeen: true,
-  // No echoes of our own sends (channels.md 3.2, UNVERIFIED absence).
+  // No echoes of our own sends (docs/channels/whatsapp.md, UNVERIFIED absence).
   echoes: false,
   window: { kind: 'customer-service', hours: 24, outside: 'template' },
 };

@@ -12,7 +12,7 @@ const MEDIA_KINDS: Record<string, MediaKind> = {
 };
 
 /**
- * The canonical contents of one WhatsApp message (channels.md 3.2), in order. Usually one; a
+ * The canonical contents of one WhatsApp message (docs/channels/whatsapp.md), in order. Usually one; a
  * `contacts` message sharing several people gives one contact card each. Types Omni does not model
  * (order, system, unsupported, nfm_reply Flows, anything new) are kept as `unsupported` with the
  * message's JSON, and so is a known type whose object is missing.

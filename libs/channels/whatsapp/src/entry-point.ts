@@ -3,7 +3,7 @@ import { EntryPoint_Source, type EntryPointSchema, type MessageInitShape } from 
 type EntryPointInit = MessageInitShape<typeof EntryPointSchema>;
 
 /**
- * A Click-to-WhatsApp referral (channels.md 3.2: `source_url, source_type ad|post, source_id,
+ * A Click-to-WhatsApp referral (docs/channels/whatsapp.md: `source_url, source_type ad|post, source_id,
  * headline, body, media_type, ctwa_clid, …`) as an entry point. Scalar fields are kept as
  * attributes so the router and CRMs see the ad's headline, URL and click id.
  */

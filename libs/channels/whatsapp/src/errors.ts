@@ -20,13 +20,13 @@ const oneOf = (...codes: number[]) => (code: number) => codes.includes(code);
 const between = (low: number, high: number) => (code: number) => code >= low && code <= high;
 
 /**
- * channels.md 3.5, first match wins. The same table reads send answers and `failed` statuses.
+ * docs/channels/whatsapp.md, first match wins. The same table reads send answers and `failed` statuses.
  * Messages are ours: Meta's `error_data.details` can quote phone numbers, so it is never copied.
  */
 const RULES: readonly Rule[] = [
   { matches: oneOf(131047), error: ErrorCode.WINDOW_CLOSED, retryable: false, message: 'outside the 24 h customer service window: send a template' },
   { matches: oneOf(131026), error: ErrorCode.RECIPIENT_UNAVAILABLE, retryable: false, message: 'message undeliverable to this WhatsApp user' },
-  // 131050 (user stopped marketing messages) is UNVERIFIED (channels.md 3.4).
+  // 131050 (user stopped marketing messages) is UNVERIFIED (docs/channels/whatsapp.md).
   { matches: oneOf(131049, 131050), error: ErrorCode.OPTED_OUT, retryable: false, message: 'marketing message not delivered: the user opted out or is being protected' },
   { matches: oneOf(131021, 131030), error: ErrorCode.INVALID_RECIPIENT, retryable: false, message: 'recipient not allowed (same as sender, or not in the test allow list)' },
   { matches: oneOf(0, 190, 3, 10), error: ErrorCode.AUTH, retryable: false, message: 'access token invalid or missing a permission' },

@@ -27,7 +27,7 @@ interface TapOption {
 }
 
 /**
- * Turn an approved outbound into Cloud API requests (channels.md 3.3), in the order to make them,
+ * Turn an approved outbound into Cloud API requests (docs/channels/whatsapp.md), in the order to make them,
  * all `POST /{version}/{phone_number_id}/messages` from `request.accountId`:
  *
  * 1. MARK_SEEN → mark the customer's message read; TYPING_ON → read + typing indicator (one call).

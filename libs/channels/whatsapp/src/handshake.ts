@@ -1,7 +1,7 @@
 import { answerVerifyTokenChallenge, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
 
 /**
- * Meta's subscription check, as for Messenger (channels.md 3.1 → 2.1): `hub.mode=subscribe` and
+ * Meta's subscription check, as for Messenger (docs/channels/protocols.md): `hub.mode=subscribe` and
  * our verify token → 200 with the bare `hub.challenge`; anything else with `hub.*` → 403.
  */
 export function answerWhatsAppHandshake(request: WebhookRequest, verifyToken: string): WebhookReply | undefined {

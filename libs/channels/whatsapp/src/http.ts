@@ -2,7 +2,7 @@ import type { HttpRequestSpec, ProviderRequest, ProviderResponse, SendOutcome } 
 import { mapWhatsAppError } from './errors';
 
 /**
- * The exact HTTP request for a Cloud API call: `Authorization: Bearer <token>` (channels.md 3.3),
+ * The exact HTTP request for a Cloud API call: `Authorization: Bearer <token>` (docs/channels/whatsapp.md),
  * JSON body. Never log the result: it holds the token.
  */
 export function whatsappToHttp(request: ProviderRequest, accessToken: string): HttpRequestSpec {

@@ -17,12 +17,12 @@ interface ChangeContext {
 }
 
 /**
- * Turn one WhatsApp webhook into canonical events (channels.md 3.2). Every entry and change is read;
+ * Turn one WhatsApp webhook into canonical events (docs/channels/whatsapp.md). Every entry and change is read;
  * one WABA may hold several numbers, each change names its own `metadata.phone_number_id`, which
  * becomes the account id. Nothing is dropped: unknown message types, unknown statuses, value-level
  * `errors[]` and other webhook fields come back as `unsupported` with their JSON.
  *
- * Dedupe keys (channels.md 0): the message `wamid`; statuses `wamid:status` (one message gets
+ * Dedupe keys (docs/channels/protocols.md): the message `wamid`; statuses `wamid:status` (one message gets
  * sent, delivered, read…). Timestamps are epoch seconds as strings.
  */
 export function parseWhatsAppWebhook(raw: RawWebhook): ChannelEvent[] {
@@ -150,7 +150,7 @@ function statusEvent(ctx: ChangeContext, status: WireStatus): ChannelEvent {
 }
 
 /**
- * Marketing opt-out / resume (`user_preferences`, channels.md 3.4). The body shape is UNVERIFIED:
+ * Marketing opt-out / resume (`user_preferences`, docs/channels/whatsapp.md). The body shape is UNVERIFIED:
  * `user_preferences[{wa_id, category, value: "stop"|"resume", timestamp}]` is read when present,
  * anything else falls back to `unsupported` so nothing is lost.
  */

@@ -1,7 +1,7 @@
 import type { TemplateRef } from '@omni/contracts';
 
 /**
- * A TemplateRef as the Cloud API `template` object (channels.md 3.3):
+ * A TemplateRef as the Cloud API `template` object (docs/channels/whatsapp.md):
  * `{name, language:{code}, components:[{type, sub_type?, index?, parameters:[…]}]}`.
  * The template must be approved under exactly this name and language, or Meta answers 132001.
  */

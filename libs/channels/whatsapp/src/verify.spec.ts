@@ -1,7 +1,7 @@
 import { loadFixture, signBody, TEST_APP_SECRET, webhookRequest } from '../fixtures';
 import { verifyWhatsAppSignature } from './verify';
 
-describe('verifyWhatsAppSignature (same scheme as Messenger, channels.md 3.1)', () => {
+describe('verifyWhatsAppSignature (same scheme as Messenger, docs/channels/protocols.md)', () => {
   it('accepts the published vector (WhatsApp-Nodejs-SDK: TEST_APP_SECRET / "test")', () => {
     const request = webhookRequest('test', { 'x-hub-signature-256': 'sha256=0c61947b610d4f45e65f3d680e26027121ec2413e77598bcb6cfc6e0d9888221' });
     expect(verifyWhatsAppSignature(request, 'TEST_APP_SECRET')).toEqual({ ok: true });

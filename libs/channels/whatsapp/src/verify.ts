@@ -1,6 +1,6 @@
 import { verifyHexHmacHeader, type VerificationResult, type WebhookRequest } from '@omni/channel-sdk';
 
-/** Same scheme as Messenger (channels.md 3.1 → 2.2): `X-Hub-Signature-256: sha256=<hex>`, App Secret. */
+/** Same scheme as Messenger (docs/channels/protocols.md): `X-Hub-Signature-256: sha256=<hex>`, App Secret. */
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
 const PREFIX = 'sha256=';
 

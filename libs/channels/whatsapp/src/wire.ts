@@ -1,5 +1,5 @@
 /**
- * WhatsApp Cloud API wire shapes (channels.md 3.2/3.3). Inbound fields are optional: the body is
+ * WhatsApp Cloud API wire shapes (docs/channels/whatsapp.md). Inbound fields are optional: the body is
  * untrusted and Meta adds fields over time, so the parser checks what it reads.
  */
 
@@ -91,7 +91,7 @@ export interface WireStatus {
   [other: string]: unknown;
 }
 
-/** UNVERIFIED shape (channels.md 3.4 names the `user_preferences` webhook without its body). */
+/** UNVERIFIED shape (docs/channels/whatsapp.md names the `user_preferences` webhook without its body). */
 export interface WireUserPreference {
   wa_id?: string;
   detail?: string;
@@ -100,7 +100,7 @@ export interface WireUserPreference {
   timestamp?: number | string;
 }
 
-/** Cloud API send bodies (channels.md 3.3). */
+/** Cloud API send bodies (docs/channels/whatsapp.md). */
 export interface SendBody {
   messaging_product: 'whatsapp';
   recipient_type?: 'individual';

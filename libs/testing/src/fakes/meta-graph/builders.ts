@@ -1,5 +1,5 @@
 /**
- * Builders for Messenger and WhatsApp webhook bodies in the documented shapes (channels.md 2.3,
+ * Builders for Messenger and WhatsApp webhook bodies in the documented shapes (docs/channels/messenger.md,
  * 3.2). They return plain objects; `postSignedWebhook` serialises them the way Meta does. Ids are
  * generated when not given (distinct per call); times default to now, since window rules count
  * from the customer's last message.

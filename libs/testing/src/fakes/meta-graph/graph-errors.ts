@@ -1,5 +1,5 @@
 /**
- * Graph API error bodies as Meta sends them (channels.md 2.6 and 3.5):
+ * Graph API error bodies as Meta sends them (docs/channels/messenger.md and 3.5):
  * `{"error":{message, type, code, error_subcode?, error_data?, fbtrace_id}}`.
  */
 export interface GraphError {

@@ -31,7 +31,7 @@ const VERSION = /^v\d+\.\d+$/;
 
 /**
  * A fake Meta Graph API over real HTTP (127.0.0.1, random port) speaking the Send API and the
- * WhatsApp Cloud API as channels.md describes them: it checks the credentials (Messenger
+ * WhatsApp Cloud API as docs/channels/protocols.md describes them: it checks the credentials (Messenger
  * `access_token` query, WhatsApp `Authorization: Bearer`), checks the request shape and refuses
  * bad ones with real-shaped Graph errors, answers with real-shaped success bodies, records every
  * request, and can be told to fail the next N requests with a given error.

@@ -1,7 +1,7 @@
 import type { GraphError } from './graph-errors';
 
 /**
- * The Send API's request rules the fake enforces (channels.md 2.4/2.7), answered with code 100 as
+ * The Send API's request rules the fake enforces (docs/channels/messenger.md), answered with code 100 as
  * Graph does for bad parameters. Not every rule Meta has: the ones a formatter can get wrong.
  */
 

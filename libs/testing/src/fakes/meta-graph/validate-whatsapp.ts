@@ -1,7 +1,7 @@
 import type { GraphError } from './graph-errors';
 
 /**
- * The Cloud API's request rules the fake enforces (channels.md 3.3/3.6), answered like Meta: code
+ * The Cloud API's request rules the fake enforces (docs/channels/whatsapp.md), answered like Meta: code
  * 100 "Invalid parameter" (or 131008/131009) with `error_data.details` saying what is wrong.
  */
 

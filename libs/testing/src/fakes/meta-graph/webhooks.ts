@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /**
- * Sending webhooks the way Meta does (channels.md 2.2, 2.8, 3.1): JSON with non-ASCII escaped as
+ * Sending webhooks the way Meta does (docs/channels/protocols.md): JSON with non-ASCII escaped as
  * `\uXXXX`, signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(App Secret, raw body)>` (plus
  * the legacy `X-Hub-Signature: sha1=…` Meta still sends), POSTed to the gateway.
  */

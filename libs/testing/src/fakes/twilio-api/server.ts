@@ -48,7 +48,7 @@ function restError(status: number, code: number, message: string): Reply {
 /**
  * A fake Twilio Programmable Messaging API over real HTTP on 127.0.0.1: HTTP Basic auth
  * (AccountSid:AuthToken), `POST /2010-04-01/Accounts/{sid}/Messages.json` validated like Twilio
- * (channels.md 4.4, 4.6), 201 answers with the real resource shape, scripted failures, a record
+ * (docs/channels/sms.md), 201 answers with the real resource shape, scripted failures, a record
  * of every request, and signed inbound / status-callback webhooks towards a gateway.
  */
 export class FakeTwilioApi extends FakeHttpServer<TwilioFailure, RecordedTwilioRequest> {

@@ -55,7 +55,7 @@ const V2_TEXT_LIMIT = 10_000;
  * A fake X API over real HTTP on 127.0.0.1: checks OAuth 1.0a user-context signatures, validates
  * DM requests (v2 send, v1.1 send with quick replies, typing, mark-read, welcome messages), answers
  * with real-shaped bodies, records every request, fails on demand, and posts signed webhooks / CRC
- * checks to a gateway. Shapes: channels.md 1.5–1.7; v2 invalid-request and 403 wording approximate.
+ * checks to a gateway. Shapes: docs/channels/twitter.md; v2 invalid-request and 403 wording approximate.
  */
 export class FakeTwitterApi extends FakeHttpServer<TwitterFailure, RecordedTwitterRequest> {
   private readonly seenNonces = new Set<string>();
@@ -354,7 +354,7 @@ function chars(value: unknown): number {
   return typeof value === 'string' ? Array.from(value).length : -1;
 }
 
-/** v2 body rules: text ≤ 10,000 and/or exactly one attachment with a media_id (channels.md 1.5). */
+/** v2 body rules: text ≤ 10,000 and/or exactly one attachment with a media_id (docs/channels/twitter.md). */
 function v2MessageProblem(body: Record<string, unknown>): string | undefined {
   const hasText = body['text'] !== undefined;
   if (hasText && chars(body['text']) < 1) return 'text must be a non-empty string';
@@ -381,7 +381,7 @@ function v1EventProblem(body: unknown): string | undefined {
   return quickReplyProblem(dig(data, 'quick_reply'));
 }
 
-/** v1.1 quick reply rules (channels.md 1.5): ≤ 20 options, label ≤ 36, description ≤ 72 all-or-none, metadata ≤ 1,000. */
+/** v1.1 quick reply rules (docs/channels/twitter.md): ≤ 20 options, label ≤ 36, description ≤ 72 all-or-none, metadata ≤ 1,000. */
 function quickReplyProblem(quickReply: unknown): string | undefined {
   if (quickReply === undefined) return undefined;
   const options = dig(quickReply, 'options');

@@ -51,7 +51,7 @@ function dmEvent(init: DmInit): Record<string, unknown> {
   return event;
 }
 
-/** An Account Activity API delivery of one DM for `forUserId` (channels.md 1.4). */
+/** An Account Activity API delivery of one DM for `forUserId` (docs/channels/twitter.md). */
 export function accountActivityDm(forUserId: string, init: DmInit): Record<string, unknown> {
   return {
     for_user_id: forUserId,
