@@ -1,22 +1,17 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { DescMessage, MessageShape, TopicDefinition } from '@omni/contracts';
-import { tracer, type Metrics } from '@omni/observability';
+import type { Metrics } from '@omni/observability';
 import type { KafkaConnection } from './connection';
 import { buildEnvelope, CE_HEADERS, type Envelope, type EnvelopeOptions } from './envelope';
 import { ProduceBatcher, type ProduceBatcherOptions, type ProduceRecord } from './produce-batcher';
 import { physicalTopic } from './settings';
-import { extractContext, injectContext } from './trace-headers';
+import { extractContext, injectContext, startMessagingSpan } from './trace-headers';
 
 /** Records per produce request: the histogram's buckets. */
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** Batching settings of a publisher (see ProduceBatcher); the hooks are the publisher's own. */
 export type EventPublisherOptions = Omit<ProduceBatcherOptions, 'onRequest' | 'onAcked'>;
-
-interface TopicNames {
-  physical: string;
-  spanName: string;
-}
 
 /**
  * Typed publishing over the topic registry. Resolves only once Kafka acknowledged the records with
@@ -29,7 +24,7 @@ interface TopicNames {
 export class EventPublisher {
   /** The batcher all of this publisher's records go through. */
   readonly batcher: ProduceBatcher;
-  private readonly names = new Map<string, TopicNames>();
+  private readonly names = new Map<string, string>();
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -71,30 +66,20 @@ export class EventPublisher {
     const count = envelopes.length;
     if (!count) return;
     const active = context.active();
-    const publishTracer = tracer('omni-messaging');
     const records = new Array<ProduceRecord>(count);
     const spans = new Array<Span>(count);
     for (let i = 0; i < count; i++) {
       const envelope = envelopes[i]!;
       const source = envelope.headers;
-      const names = this.topicNames(envelope.topic);
+      const topic = this.physical(envelope.topic);
       const parent = source.traceparent ? extractContext(source, active) : active;
-      const attributes: Attributes = {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': names.physical,
-        'messaging.operation.type': 'send',
-        'messaging.operation.name': 'publish',
-        'messaging.kafka.message.key': envelope.key,
-      };
-      const id = source[CE_HEADERS.id];
-      if (id !== undefined) attributes['messaging.message.id'] = id;
-      const span = publishTracer.startSpan(names.spanName, { kind: SpanKind.PRODUCER, attributes }, parent);
+      const span = startMessagingSpan('publish', topic, parent, { 'messaging.kafka.message.key': envelope.key, 'messaging.message.id': source[CE_HEADERS.id] });
       // A fresh headers object (the envelope's stays as it is) without any earlier trace context.
       const headers: Record<string, string> = {};
       for (const name in source) if (name !== 'traceparent' && name !== 'tracestate') headers[name] = source[name]!;
       injectContext(headers, trace.setSpan(parent, span));
       spans[i] = span;
-      records[i] = { topic: names.physical, key: envelope.key, value: envelope.value, headers };
+      records[i] = { topic, key: envelope.key, value: envelope.value, headers };
     }
     return this.batcher.submit(records, {
       acked: (from, to) => {
@@ -125,13 +110,13 @@ export class EventPublisher {
     return this.batcher.close();
   }
 
-  private topicNames(logical: string): TopicNames {
-    let names = this.names.get(logical);
-    if (!names) {
-      const physical = physicalTopic(this.connection.settings, logical);
-      names = { physical, spanName: `publish ${physical}` };
-      this.names.set(logical, names);
+  /** Physical topic names, computed once per logical topic (this runs for every record). */
+  private physical(logical: string): string {
+    let name = this.names.get(logical);
+    if (name === undefined) {
+      name = physicalTopic(this.connection.settings, logical);
+      this.names.set(logical, name);
     }
-    return names;
+    return name;
   }
 }

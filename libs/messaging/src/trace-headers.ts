@@ -21,8 +21,26 @@ export function injectContext(headers: Record<string, string>, ctx: Context): vo
 }
 
 /**
- * Runs `fn` inside a span named by OpenTelemetry messaging conventions ("<operation> <topic>").
+ * Starts a span named by OpenTelemetry messaging conventions ("<operation> <topic>"): PRODUCER for
+ * publish, CONSUMER for process, with the messaging attributes plus `attributes` (undefined values
+ * are left out). The caller ends it: the publisher when the record is acknowledged, or
+ * withMessagingSpan when its function settles.
  */
+export function startMessagingSpan(kind: 'publish' | 'process', topic: string, parent: Context, attributes: Record<string, string | number | boolean | undefined>): Span {
+  const all: Record<string, string | number | boolean> = {
+    'messaging.system': 'kafka',
+    'messaging.destination.name': topic,
+    'messaging.operation.type': kind === 'publish' ? 'send' : 'process',
+    'messaging.operation.name': kind,
+  };
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value !== undefined) all[name] = value;
+  }
+  return tracer('omni-messaging').startSpan(`${kind} ${topic}`, { kind: kind === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes: all }, parent);
+}
+
+/** Runs `fn` inside a messaging span (see startMessagingSpan) that ends when `fn` settles. */
 export async function withMessagingSpan<T>(
   kind: 'publish' | 'process',
   topic: string,
@@ -30,22 +48,7 @@ export async function withMessagingSpan<T>(
   attributes: Record<string, string | number | boolean | undefined>,
   fn: (span: Span, ctx: Context) => Promise<T>,
 ): Promise<T> {
-  const span = tracer('omni-messaging').startSpan(
-    `${kind} ${topic}`,
-    {
-      kind: kind === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER,
-      attributes: Object.fromEntries(
-        Object.entries({
-          'messaging.system': 'kafka',
-          'messaging.destination.name': topic,
-          'messaging.operation.type': kind === 'publish' ? 'send' : 'process',
-          'messaging.operation.name': kind,
-          ...attributes,
-        }).filter(([, v]) => v !== undefined),
-      ) as Record<string, string | number | boolean>,
-    },
-    parent,
-  );
+  const span = startMessagingSpan(kind, topic, parent, attributes);
   const ctx = trace.setSpan(parent, span);
   try {
     return await context.with(ctx, () => fn(span, ctx));
