@@ -34,8 +34,6 @@ export class WebhookController {
   /** Bound counter children per outcome: no label hashing per request. */
   private readonly outcomes = new Map<string, { inc(): void }>();
   private readonly source: string;
-  /** Final Content-Type header per reply content type (what Express's res.type + send would set). */
-  private readonly contentTypes = new Map<string, string | null>();
 
   constructor(
     @Inject(CHANNEL_ADAPTER) private readonly adapter: ChannelAdapter,
@@ -127,7 +125,8 @@ export class WebhookController {
     this.count('accepted');
     // Per-webhook line at debug: omni_webhooks_total counts acceptances, the trace has the rest.
     this.logger.debug({ channel: this.adapter.slug, rawId: id, bytes: request.rawBody.length }, 'webhook accepted');
-    this.reply(res, this.adapter.acknowledge?.(request) ?? DEFAULT_ACK);
+    const reply = this.adapter.acknowledge?.(request) ?? DEFAULT_ACK;
+    res.status(reply.status).type(reply.contentType).send(reply.body);
   }
 
   private count(outcome: string): void {
@@ -137,25 +136,6 @@ export class WebhookController {
       this.outcomes.set(outcome, child);
     }
     child.inc();
-  }
-
-  /**
-   * Writes a string reply as Express's `res.status().type().send()` would (same status, same
-   * Content-Type with charset=utf-8, Content-Length), without its per-response ETag hashing and
-   * MIME lookups.
-   */
-  private reply(res: Response, reply: WebhookReply): void {
-    let contentType = this.contentTypes.get(reply.contentType);
-    if (contentType === undefined) {
-      contentType = finalContentType(reply.contentType);
-      this.contentTypes.set(reply.contentType, contentType);
-    }
-    if (contentType === null || reply.status === 204 || reply.status === 304) {
-      res.status(reply.status).type(reply.contentType).send(reply.body);
-      return;
-    }
-    res.writeHead(reply.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(reply.body) });
-    res.end(reply.body);
   }
 
   private toWebhookRequest(req: Request, path: string): WebhookRequest {
@@ -179,22 +159,3 @@ export class WebhookController {
   }
 }
 
-/**
- * The Content-Type Express gives a string body sent with `res.type(contentType)`: the MIME type
- * with `charset=utf-8`. null for what only Express knows how to expand (extension shorthands
- * like "json").
- */
-export function finalContentType(contentType: string): string | null {
-  const [mime, ...params] = contentType.split(';').map((part) => part.trim());
-  if (!mime || !/^[\w.+-]+\/[\w.+-]+$/.test(mime)) return null;
-  let charset = false;
-  const out = params.filter(Boolean).map((param) => {
-    const [name, ...value] = param.split('=');
-    const lower = name!.trim().toLowerCase();
-    if (lower !== 'charset') return `${lower}=${value.join('=').trim()}`;
-    charset = true;
-    return 'charset=utf-8';
-  });
-  if (!charset) out.push('charset=utf-8');
-  return [mime.toLowerCase(), ...out].join('; ');
-}
