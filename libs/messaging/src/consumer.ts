@@ -146,17 +146,12 @@ export class EventConsumer {
     return Array.from(this.subscriptions.values(), (s) => s.topic);
   }
 
-  get group(): string {
-    return this.groupId;
-  }
-
   /** Test seam, see ConsumerOptions.afterApply. */
   onAfterApply(hook: ConsumerOptions['afterApply']): void {
     this.options.afterApply = hook;
   }
 
-  subscribe<S extends DescMessage>(topic: TopicDefinition<S>, handler: EventHandler<MessageShape<S>>, options: SubscribeOptions | string = {}): void {
-    const opts = typeof options === 'string' ? { name: options } : options;
+  subscribe<S extends DescMessage>(topic: TopicDefinition<S>, handler: EventHandler<MessageShape<S>>, opts: SubscribeOptions = {}): void {
     if (this.consumer || this.starting) throw new Error('subscribe before start()');
     if (this.subscriptions.has(topic.name)) throw new Error(`${topic.name} already has a handler in ${this.groupId}`);
     this.subscriptions.set(topic.name, { topic, handler: handler as EventHandler<unknown>, name: opts.name ?? topic.name, batch: opts.batch ?? true });
@@ -313,7 +308,7 @@ export class EventConsumer {
       } catch (err) {
         // Nothing of the batch remains (the scope rolled back): replay it record by record, so a
         // poison record is retried and parked alone while the others still apply once.
-        this.logger.warn({ topic: subscription.topic.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
+        this.logger.warn({ topic: subscription.topic.name, handler: subscription.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
       }
     }
     for (const { event, parent, message } of events) {
@@ -383,7 +378,7 @@ export class EventConsumer {
         const last = attempt >= maxAttempts || error instanceof NonRetryableError || error.name === 'NonRetryableError';
         metrics.handlerError();
         this.logger.warn(
-          { topic: subscription.topic.name, partition: event.partition, offset: event.offset, eventId: event.eventId, attempt, err: { type: error.name, message: error.message } },
+          { topic: subscription.topic.name, handler: subscription.name, partition: event.partition, offset: event.offset, eventId: event.eventId, attempt, err: { type: error.name, message: error.message } },
           last ? 'handler failed, sending record to DLQ' : 'handler failed, retrying',
         );
         if (last) return { ok: false, error, attempts: attempt };
