@@ -61,31 +61,18 @@ export class UnitOfWork {
       await effect(batch.manager, batch.outbox);
       return 'applied';
     }
-    const outbox = new OutboxWriter(this.source);
-    let written: PendingRecord[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
+    return this.transact(async (manager, outbox) => {
       if (!(await this.claim(manager, consumer, eventId))) return 'duplicate' as const;
       await effect(manager, outbox);
-      written = await outbox.flush(manager);
       return 'applied' as const;
     });
-    this.relay?.publishCommitted(written);
-    return result;
   }
 
   /** A transaction that only publishes (no inbox), e.g. for REST commands. Joins a batch's. */
   async run<T>(effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<T>): Promise<T> {
     const batch = this.batches.getStore();
     if (batch) return effect(batch.manager, batch.outbox);
-    const outbox = new OutboxWriter(this.source);
-    let written: PendingRecord[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      const value = await effect(manager, outbox);
-      written = await outbox.flush(manager);
-      return value;
-    });
-    this.relay?.publishCommitted(written);
-    return result;
+    return this.transact(effect);
   }
 
   /**
@@ -94,10 +81,8 @@ export class UnitOfWork {
    * outbox rows at once and commits. Throws (and rolls everything back) if anything fails.
    */
   async inBatch(events: ReadonlyArray<Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>>, apply: () => Promise<void>): Promise<void> {
-    const outbox = new OutboxWriter(this.source);
     const schema = schemaOf(this.dataSource);
-    let written: PendingRecord[] = [];
-    await this.dataSource.transaction(async (manager) => {
+    await this.transact(async (manager, outbox) => {
       const consumers = events.map((e) => this.consumerFor(e.topic));
       const ids = events.map((e) => e.eventId);
       const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
@@ -112,9 +97,23 @@ export class UnitOfWork {
         registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
       };
       await this.batches.run(batch, apply);
+    });
+  }
+
+  /**
+   * One transaction whose outbox rows are written just before the commit and handed to the relay
+   * right after it.
+   */
+  private async transact<T>(work: (manager: EntityManager, outbox: OutboxWriter) => Promise<T>): Promise<T> {
+    const outbox = new OutboxWriter(this.source);
+    let written: PendingRecord[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
+      const value = await work(manager, outbox);
       written = await outbox.flush(manager);
+      return value;
     });
     this.relay?.publishCommitted(written);
+    return result;
   }
 
   private consumerFor(topic: string): string {
