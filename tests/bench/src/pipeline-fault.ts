@@ -131,9 +131,7 @@ export async function runFaultBench(settings: PipelineSettings): Promise<void> {
       const h = latenciesOf(bench.ledger, mine).webhookToAssigned;
       return { name, webhookToAssigned: h.summary(), failed: mine.filter((w) => w.status !== undefined && !accepted(w)).length };
     });
-    const unexpected = bench.fleet.unexpectedExits();
-    for (const e of unexpected) notes.push(`${e.name} (pid ${e.pid}) exited unexpectedly (${e.signal ?? e.code}); see ${bench.fleet.logFile(e.name)}`);
-    if (bench.tap.crashes) notes.push(`The tap's consumer restarted ${bench.tap.crashes} time(s); records it re-read were skipped by offset.`);
+    notes.push(...bench.incidentNotes());
     notes.push(
       'Recovery = restarted process ready → it processed input that arrived after the fault (see the table); window-policy is judged by its committed offsets, ' +
         'so its figure includes its commit delay. A new Kafka group member waits for the killed member\'s session to expire before it gets partitions.',

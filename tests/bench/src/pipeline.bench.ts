@@ -145,9 +145,7 @@ async function main(): Promise<void> {
     await bench.settle(() => bench.ledger.webhooks, settings.drainSeconds);
     const integrity = integrityOf(bench.ledger, bench.ledger.webhooks);
     const agents = { ...bench.desk.stats };
-    const unexpected = bench.fleet.unexpectedExits();
-    for (const e of unexpected) notes.push(`${e.name} (pid ${e.pid}) exited unexpectedly (${e.signal ?? e.code}); see ${bench.fleet.logFile(e.name)}`);
-    if (bench.tap.crashes) notes.push(`The tap's consumer restarted ${bench.tap.crashes} time(s); records it re-read were skipped by offset.`);
+    notes.push(...bench.incidentNotes());
     notes.push(
       'Latencies run from the scheduled send time of each webhook (open model); "decided" = first assigned-or-queued event; ' +
         '"kept up" = ≥ 90 % of the step\'s new conversations decided by the end of the step + grace and no growing backlog.',

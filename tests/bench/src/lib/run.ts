@@ -173,6 +173,8 @@ export interface Bench {
   fire(step: number, scheduledAt: number): SentWebhook;
   /** Waits until these webhooks are answered, normalized and (new ones) decided, or nothing moved for `seconds`. */
   settle(webhooks: () => readonly SentWebhook[], seconds: number): Promise<boolean>;
+  /** Report notes on what went wrong around the measurement: services that exited, tap restarts. */
+  incidentNotes(): string[];
   stop(): Promise<void>;
 }
 
@@ -290,6 +292,10 @@ export async function startBench(settings: PipelineSettings, options: { extraTop
     logDir,
     fire,
     settle,
+    incidentNotes: () => [
+      ...fleet.unexpectedExits().map((e) => `${e.name} (pid ${e.pid}) exited unexpectedly (${e.signal ?? e.code}); see ${fleet.logFile(e.name)}`),
+      ...(tap.crashes ? [`The tap's consumer restarted ${tap.crashes} time(s); records it re-read were skipped by offset.`] : []),
+    ],
     stop: async () => {
       sampler.stop();
       desk.stop();
