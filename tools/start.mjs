@@ -29,6 +29,8 @@ const DEV_SECRETS = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
   TWILIO_AUTH_TOKEN: 'dev-twilio-auth-token',
   TWILIO_PUBLIC_BASE_URL: 'http://127.0.0.1:3104',
+  // Signs the API bearer tokens (the admin token printed below); NODE_ENV=production refuses it.
+  AUTH_JWT_SECRET: 'omni-dev-jwt-secret',
 };
 
 /**
@@ -102,6 +104,18 @@ async function main() {
   if (pending.size) throw new Error(`not ready after 180 s: ${[...pending].join(', ')}`);
   log(`ready in ${((Date.now() - began) / 1000).toFixed(1)} s:`);
   for (const s of services) log(`  ${s.name.padEnd(18)} http://127.0.0.1:${s.port}  (health /health/ready, metrics /metrics, API /docs)`);
+  if (env.AUTH_JWT_SECRET === DEV_SECRETS.AUTH_JWT_SECRET) {
+    // The APIs need a bearer token: hand the developer an admin one, signed with the dev secret.
+    const { SignJWT } = require('jose');
+    const token = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('dev-admin')
+      .setIssuedAt()
+      .setExpirationTime('30d')
+      .sign(new TextEncoder().encode(env.AUTH_JWT_SECRET));
+    log('development admin token (30 days; APIs need "Authorization: Bearer <token>"):');
+    log(`  export OMNI_TOKEN=${token}`);
+  }
   log('Ctrl-C stops everything.');
 }
 

@@ -6,7 +6,7 @@ import { MalformedPayloadError, type ChannelAdapter, type WebhookReply, type Web
 import { channelSlug } from '@omni/contracts';
 import { EventPublisher, LOGGER, ProduceBatcherClosedError, ProduceQueueFullError } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
-import { sendProblem } from '@omni/service-kit';
+import { Public, sendProblem } from '@omni/service-kit';
 import { rawRecordEnvelope } from './raw-record';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
@@ -28,6 +28,8 @@ type OutcomeCounter = ReturnType<Metrics['counter']>;
  * cannot take more records right now (produce queue full, shutting down) it answers 503 with
  * Retry-After, so the provider redelivers.
  */
+// Providers can't send bearer tokens: each webhook is authenticated by its channel's signature.
+@Public()
 @Controller('webhooks')
 export class WebhookController {
   private readonly counter: OutcomeCounter;

@@ -11,6 +11,8 @@ import { httpMetrics } from './http-telemetry';
 import { ServiceKitModule } from './kit.module';
 import { sendProblem } from './problem';
 import { serviceEntry, type ServiceName } from './catalog';
+import { authSettingsFrom } from './auth/token-verifier';
+import { DEV_JWT_SECRET } from './auth/dev-token';
 
 export interface ServiceDefinition<C extends BaseServiceConfig> {
   name: ServiceName;
@@ -68,12 +70,13 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   const entry = serviceEntry(definition.name);
   const env = options.env ?? process.env;
   const config = loadConfig(definition.configClass, { ...env, ...(options.overrides as NodeJS.ProcessEnv) }, { PORT: entry.port } as never);
+  const auth = authSettingsFrom(config, env.NODE_ENV, (value) => value === DEV_JWT_SECRET);
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const metrics = new Metrics(definition.name);
   const health = new HealthRegistry();
 
   const imports: DynamicModule[] = [
-    ServiceKitModule.forRoot({ service: definition.name, logger, metrics, health, config }),
+    ServiceKitModule.forRoot({ service: definition.name, logger, metrics, health, config, auth }),
     MessagingModule.forRoot(kafkaSettingsFrom(definition.name, config)),
   ];
   if (definition.database) {
@@ -101,7 +104,16 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(`Omni ${definition.name}`).setDescription(definition.description).setVersion('1').build(),
+    new DocumentBuilder()
+      .setTitle(`Omni ${definition.name}`)
+      .setDescription(
+        `${definition.description}\n\nEvery operation except provider webhooks, health and metrics needs \`Authorization: Bearer <JWT>\` ` +
+          `with a role claim (\`roles\`: agent, supervisor, admin; or the \`crm\` scope). \`npm start\` prints a development admin token.`,
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addSecurityRequirements('bearer')
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync, type ValidationError } from 'class-validator';
+import { DEV_JWT_SECRET } from './auth/dev-token';
 
 /** A bad or missing environment variable; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -89,6 +90,29 @@ export class BaseServiceConfig {
   @IsInt()
   @Min(100)
   OUTBOX_POLL_MS?: number;
+
+  /** HS256 secret that verifies API bearer tokens (unused when AUTH_JWKS_URL is set). */
+  @Transform(emptyToUndefined)
+  @IsString()
+  AUTH_JWT_SECRET = DEV_JWT_SECRET;
+
+  /** JWKS endpoint of an identity provider (e.g. Keycloak's …/protocol/openid-connect/certs). */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  AUTH_JWKS_URL?: string;
+
+  /** Required `iss` of tokens, when set. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AUTH_JWT_ISSUER?: string;
+
+  /** Required `aud` of tokens, when set. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AUTH_JWT_AUDIENCE?: string;
 }
 
 /**

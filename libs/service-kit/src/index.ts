@@ -5,3 +5,4 @@ export * from './kit.module';
 export * from './bootstrap';
 export * from './main-runner';
 export * from './http-telemetry';
+export * from './auth';

@@ -1,15 +1,19 @@
 import { Controller, Get, Global, HttpCode, Inject, Module, Res, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ValidationPipe, BadRequestException, type ValidationError } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HealthRegistry, Metrics, type Logger } from '@omni/observability';
 import { LOGGER } from '@omni/messaging';
 import { ProblemException, ProblemFilter } from './problem';
+import { BearerAuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
+import { Public } from './auth/roles';
+import { TokenVerifier, type AuthSettings } from './auth/token-verifier';
 
 export const SERVICE_CONFIG = Symbol('omni.service-config');
 
 @ApiExcludeController()
+@Public()
 @Controller()
 class OpsController {
   constructor(
@@ -54,6 +58,7 @@ export interface KitOptions {
   metrics: Metrics;
   health: HealthRegistry;
   config: unknown;
+  auth: AuthSettings;
 }
 
 /**
@@ -72,6 +77,8 @@ export class ServiceKitModule {
         { provide: Metrics, useValue: options.metrics },
         { provide: HealthRegistry, useValue: options.health },
         { provide: SERVICE_CONFIG, useValue: options.config },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.auth) },
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_FILTER, useFactory: () => new ProblemFilter(options.logger) },
         {
           provide: APP_PIPE,
@@ -85,7 +92,7 @@ export class ServiceKitModule {
             }),
         },
       ],
-      exports: [LOGGER, Metrics, HealthRegistry, SERVICE_CONFIG],
+      exports: [LOGGER, Metrics, HealthRegistry, SERVICE_CONFIG, TOKEN_VERIFIER],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
-import { waitFor } from '@omni/testing';
+import { authHeader, waitFor } from '@omni/testing';
 import { drained, raw, startRig, uniqueDigits, type Rig } from './testing/rig';
 
 /** A French mobile number nobody else in this run uses: +33 6 xx xx xx xx. */
@@ -90,7 +90,7 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     const old = await rig.http('GET', `/contacts/${fromWhatsApp.contactId}/timeline?limit=5`);
     expect(old.status).toBe(308);
     expect(old.location).toBe(`/contacts/${survivor}/timeline?limit=5`);
-    expect((await fetch(`${rig.url}/contacts/${fromWhatsApp.contactId}`)).url).toBe(`${rig.url}/contacts/${survivor}`);
+    expect((await fetch(`${rig.url}/contacts/${fromWhatsApp.contactId}`, { headers: await authHeader(['agent']) })).url).toBe(`${rig.url}/contacts/${survivor}`);
     expect((await rig.http('PATCH', `/contacts/${fromWhatsApp.contactId}`, { tier: 'vip' })).status).toBe(409);
     const [tombstone] = await rig.query<{ status: string; merged_into: string; display_name: string | null }>(
       'SELECT status, merged_into, display_name FROM normalizer.contacts WHERE id = $1',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hmacHex } from '@omni/channel-sdk';
 import { twilioSignature } from '@omni/channel-sms';
 import { Topics } from '@omni/contracts';
-import { KafkaTap, testEnv } from '@omni/testing';
+import { authHeader, KafkaTap, testEnv } from '@omni/testing';
 import { startOmni, TEST_SECRETS, type Omni } from './harness';
 
 const PAGE_ID = '104857600000001';
@@ -85,13 +85,14 @@ describe('normalizer e2e: one customer across Messenger, WhatsApp and SMS, throu
     for (const message of [fromMessenger!, fromWhatsApp!, fromSms!]) expect(message.language).toBe('fr');
 
     const api = omni.url('normalizer');
-    const found = (await (await fetch(`${api}/contacts?phone=${encodeURIComponent('+33 6 12 34 56 78')}`)).json()) as { items: Array<{ id: string; identities: Array<{ channel: string; id: string }> }> };
+    const crm = await authHeader(['crm']);
+    const found = (await (await fetch(`${api}/contacts?phone=${encodeURIComponent('+33 6 12 34 56 78')}`, { headers: crm })).json()) as { items: Array<{ id: string; identities: Array<{ channel: string; id: string }> }> };
     expect(found.items.map((c) => c.id)).toEqual([fromWhatsApp!.contactId]);
     expect(found.items[0]!.identities.map((i) => `${i.channel}:${i.id}`).sort()).toEqual(['phone:+33612345678', `sms:${SMS_FROM}`, `whatsapp:${WA_ID}`]);
 
     const link = await fetch(`${api}/contacts/link`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...crm },
       body: JSON.stringify({ customerId: `crm-e2e-${randomUUID()}`, identities: [{ channel: 'messenger', id: psid }], phones: ['+33 6 12 34 56 78'] }),
     });
     expect(link.status).toBe(200);
@@ -99,14 +100,14 @@ describe('normalizer e2e: one customer across Messenger, WhatsApp and SMS, throu
     expect(linked.merged).toHaveLength(1);
     expect([fromMessenger!.contactId, fromWhatsApp!.contactId]).toContain(linked.contact.id);
 
-    const timeline = (await (await fetch(`${api}/contacts/${linked.contact.id}/timeline`)).json()) as { items: Array<{ channel: string; direction: string; text: string }> };
+    const timeline = (await (await fetch(`${api}/contacts/${linked.contact.id}/timeline`, { headers: crm })).json()) as { items: Array<{ channel: string; direction: string; text: string }> };
     expect(timeline.items.map((m) => [m.channel, m.text])).toEqual([
       ['messenger', 'Bonjour, où en est ma commande ?'],
       ['whatsapp', 'Toujours pas de nouvelles de ma commande'],
       ['sms', 'Je vous écris par SMS : ma commande ?'],
     ]);
     // The id of the contact merged away still leads to the same history.
-    const merged = await fetch(`${api}/contacts/${linked.merged[0]}/timeline`);
+    const merged = await fetch(`${api}/contacts/${linked.merged[0]}/timeline`, { headers: crm });
     expect(merged.url).toBe(`${api}/contacts/${linked.contact.id}/timeline`);
     expect(((await merged.json()) as { items: unknown[] }).items).toHaveLength(3);
   }, 90_000);

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { createTwitterAdapter } from '@omni/channel-twitter';
 import { BUSINESS_ID, CUSTOMER_ID, FIXTURE_NAMES, fixture } from '../../../libs/channels/twitter/fixtures';
 import { Channel, DeliveryState, Direction, EntryPoint_Source, ErrorCode, MediaKind, Topics } from '@omni/contracts';
-import { KafkaTap, testEnv, twitterApi, waitFor } from '@omni/testing';
+import { authHeader, KafkaTap, testEnv, twitterApi, waitFor } from '@omni/testing';
 import { startOmni, TEST_SECRETS, type Omni } from './harness';
 import { ApprovedPublisher, approvedOutbound, derivedFrom, expectProblem } from './xsms-helpers';
 
@@ -123,7 +123,7 @@ describe('X DMs end to end (gateway-twitter + normalizer, real Kafka and Postgre
   const post = (body: string, headers: Record<string, string> = { 'x-twitter-webhooks-signature': sign(body) }) =>
     fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   type WelcomeItem = { key: string; welcomeMessageId: string | null; deepLink: string | null; status: string; error: string | null };
-  const welcomeList = async (url: string) => ((await (await fetch(`${url}/welcome-messages`)).json()) as { items: WelcomeItem[] }).items;
+  const welcomeList = async (url: string) => ((await (await fetch(`${url}/welcome-messages`, { headers: await authHeader(['supervisor']) })).json()) as { items: WelcomeItem[] }).items;
   const welcomeWhen = (url: string, ready: (items: WelcomeItem[]) => boolean, description = 'welcome messages registered') =>
     waitFor(
       async () => {

@@ -3,7 +3,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { hmacHex } from '@omni/channel-sdk';
 import { Channel, Direction, Topics } from '@omni/contracts';
 import { startTelemetry, traceIdOf } from '@omni/observability';
-import { KafkaTap, testEnv } from '@omni/testing';
+import { authHeader, KafkaTap, testEnv } from '@omni/testing';
 import { startOmni, TEST_SECRETS, type Omni } from './harness';
 
 const exporter = new InMemorySpanExporter();
@@ -37,7 +37,8 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
       Topics.agentPresence,
     ]).start();
     const agents = `${omni.url('assignment')}/agents`;
-    const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const admin = await authHeader(['admin']);
+    const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify(body) });
     expect((await put(`${agents}/agent-ana`, { displayName: 'Ana', capacity: 2, languages: ['en'] })).status).toBe(200);
     expect((await put(`${agents}/agent-ana/presence`, { status: 'online' })).status).toBe(200);
   }, 120_000);

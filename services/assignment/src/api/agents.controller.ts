@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { AgentPresenceSchema, AgentStatus, create, timestampFromDate, Topics } from '@omni/contracts';
 import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
-import { ProblemException } from '@omni/service-kit';
+import { CurrentPrincipal, ProblemException, Roles, hasRole, type Principal } from '@omni/service-kit';
 import { drainQueueFor } from '../domain/assign';
 import { AgentEntity } from '../domain/entities';
 import { AgentView, PresenceDto, UpsertAgentDto } from './agents.dto';
@@ -19,6 +19,7 @@ function view(agent: AgentEntity): AgentView {
 
 /** Agents and their presence. Every change is published on omni.agent.presence.v1. */
 @ApiTags('agents')
+@Roles('supervisor')
 @Controller('agents')
 export class AgentsController {
   constructor(private readonly uow: UnitOfWork) {}
@@ -37,6 +38,7 @@ export class AgentsController {
 
   /** Create or update an agent (presence unchanged; new agents start offline). */
   @Put(':id')
+  @Roles('admin')
   @ApiOkResponse({ type: AgentView })
   async upsert(@Param('id') id: string, @Body() body: UpsertAgentDto): Promise<AgentView> {
     if (!AGENT_ID.test(id)) throw new ProblemException(400, 'Invalid request', 'agent id has invalid characters', [{ field: 'id', message: 'must match [A-Za-z0-9._:@-]{1,128}' }]);
@@ -59,8 +61,11 @@ export class AgentsController {
   }
 
   @Put(':id/presence')
+  @Roles('agent', 'supervisor')
   @ApiOkResponse({ type: AgentView })
-  async presence(@Param('id') id: string, @Body() body: PresenceDto): Promise<AgentView> {
+  async presence(@Param('id') id: string, @Body() body: PresenceDto, @CurrentPrincipal() caller: Principal): Promise<AgentView> {
+    // Agents set their own presence only; supervisors (and admins) anyone's.
+    if (!hasRole(caller, ['supervisor']) && caller.agentId !== id) throw new ProblemException(403, 'Forbidden', 'An agent can only change their own presence.');
     return this.uow.run(async (manager, outbox) => {
       const agent = await this.find(manager, id, true);
       agent.status = body.status;

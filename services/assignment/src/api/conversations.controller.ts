@@ -4,7 +4,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import type { EntityManager } from 'typeorm';
 import { ConversationResolvedSchema, create, timestampFromDate, Topics } from '@omni/contracts';
 import { UnitOfWork } from '@omni/persistence';
-import { ProblemException } from '@omni/service-kit';
+import { ProblemException, Roles } from '@omni/service-kit';
 import { drainQueueFor } from '../domain/assign';
 import { ConversationAssignmentEntity } from '../domain/entities';
 import { ResolutionView, ResolveConversationDto } from './conversations.dto';
@@ -23,6 +23,7 @@ function schemaOf(manager: EntityManager): string {
 
 /** Conversations an agent (or a bot) is done with. */
 @ApiTags('conversations')
+@Roles('agent', 'supervisor')
 @Controller('conversations')
 export class ConversationsController {
   constructor(private readonly uow: UnitOfWork) {}

@@ -10,7 +10,7 @@ import { Channel, ConversationRoutedSchema, create, timestampFromDate, Topics } 
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
-import { KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
+import { authHeader, KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import { assignment, type AssignmentConfig } from '../assignment';
 
 jest.setTimeout(90_000);
@@ -59,7 +59,7 @@ describe('assignment: POST /conversations/:id/resolve (real Kafka + PostgreSQL)'
   async function http(method: string, path: string, body?: unknown) {
     const response = await fetch(`${service.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(await authHeader(['admin'])), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

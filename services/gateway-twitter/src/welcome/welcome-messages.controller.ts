@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@omni/service-kit';
 import { WelcomeMessageRegistrar } from './welcome-registrar';
 
 export class WelcomeMessageView {
@@ -26,6 +27,7 @@ export class WelcomeMessageListView {
 }
 
 @ApiTags('welcome-messages')
+@Roles('supervisor')
 @Controller('welcome-messages')
 export class WelcomeMessagesController {
   constructor(private readonly registrar: WelcomeMessageRegistrar) {}

@@ -7,7 +7,7 @@ import { ContactErasedSchema, create, timestampFromDate, Topics } from '@omni/co
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
-import { InjectConfig, ProblemException } from '@omni/service-kit';
+import { InjectConfig, ProblemException, Roles } from '@omni/service-kit';
 import type { NormalizerConfig } from '../config';
 import { Clock } from '../domain/clock';
 import { contactOfIdentity, CRM, identityKeys, PHONE, type IdentityKey } from '../domain/contacts';
@@ -41,6 +41,9 @@ function invalid(errors: FieldErrors): ProblemException {
  * the survivor); writes to it are refused (409) so a CRM notices the merge.
  */
 @ApiTags('contacts')
+// Reading contacts is for agents, supervisors and CRMs; changing identity, tier or erasing them
+// is narrower (see each route).
+@Roles('agent', 'supervisor', 'crm')
 @Controller('contacts')
 @UseFilters(ContactMovedFilter)
 export class ContactsController {
@@ -77,6 +80,7 @@ export class ContactsController {
   }
 
   @Post('link')
+  @Roles('supervisor', 'crm')
   @HttpCode(200)
   @ApiOperation({ summary: "Link identities to a CRM customer id: the contacts behind them become one (history follows)" })
   @ApiOkResponse({ type: LinkResultView })
@@ -116,6 +120,7 @@ export class ContactsController {
   }
 
   @Patch(':id')
+  @Roles('supervisor', 'crm')
   @ApiOperation({ summary: 'Set CRM attributes: tier, lifetime value, open orders, cart, preferred channel, language, timezone' })
   @ApiOkResponse({ type: ContactView })
   @ApiNotFoundResponse()
@@ -141,6 +146,7 @@ export class ContactsController {
   }
 
   @Post(':id/merge')
+  @Roles('supervisor', 'crm')
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge another contact into this one: its identities, conversations and messages move here' })
   @ApiOkResponse({ type: MergeResultView })
@@ -159,6 +165,7 @@ export class ContactsController {
   }
 
   @Delete(':id')
+  @Roles('crm')
   @ApiOperation({ summary: "Erase a contact: personal data and message text removed, omni.contact.erased.v1 published" })
   @ApiOkResponse({ type: ErasureView })
   @ApiNotFoundResponse()

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { ProblemException } from '@omni/service-kit';
+import { ProblemException, Roles } from '@omni/service-kit';
 import { ConversationEntity } from '../domain/entities';
 import { ConversationIdParams, PageQuery } from './dto';
 import { messagePage } from './paging';
@@ -9,6 +9,7 @@ import { ConversationView, conversationView, MessagePageView } from './views';
 
 /** Conversations and their messages, with each message's delivery status. */
 @ApiTags('conversations')
+@Roles('agent', 'supervisor', 'crm')
 @Controller('conversations')
 export class HistoryController {
   constructor(private readonly dataSource: DataSource) {}

@@ -10,7 +10,7 @@ import { Channel, channelSlug, create, RawInboundSchema, timestampFromDate, Topi
 import { EventPublisher, KafkaConnection, type Envelope } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
-import { KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
+import { authHeader, KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import type { NormalizerConfig } from '../config';
 import { Clock } from '../domain/clock';
 import { createNormalizer } from '../normalizer';
@@ -192,7 +192,7 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
       const response = await fetch(`${service.url}${path}`, {
         method,
         redirect: 'manual',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(await authHeader(['admin'])), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();

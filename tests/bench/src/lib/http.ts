@@ -13,7 +13,8 @@ export interface HttpResponse {
 export class HttpClient {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly options: { connections: number; timeoutMs: number }) {}
+  /** `authorization`: the bearer header sent with the JSON API calls (the agents' resolve and presence). */
+  constructor(private readonly options: { connections: number; timeoutMs: number; authorization?: string }) {}
 
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
@@ -37,7 +38,9 @@ export class HttpClient {
   }
 
   async json(origin: string, method: 'GET' | 'POST' | 'PUT', path: string, payload?: unknown): Promise<HttpResponse> {
-    return this.request(origin, method, path, payload === undefined ? {} : { 'content-type': 'application/json' }, payload === undefined ? undefined : JSON.stringify(payload));
+    const headers: Record<string, string> = payload === undefined ? {} : { 'content-type': 'application/json' };
+    if (this.options.authorization) headers.authorization = this.options.authorization;
+    return this.request(origin, method, path, headers, payload === undefined ? undefined : JSON.stringify(payload));
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics, type TopicDefinition } from '@omni/contracts';
-import { freePorts } from '@omni/testing';
+import { authHeader, freePorts } from '@omni/testing';
 import type { ServiceName } from '../../../../libs/service-kit/src/catalog';
 import { AgentDesk } from './agents';
 import { HttpClient } from './http';
@@ -234,7 +234,8 @@ export async function startBench(settings: PipelineSettings, options: { extraTop
   // Services provision their topics while they start (maybe after /health/ready): wait for them.
   await waitForTopics(env, [Topics.messageNormalized, Topics.conversationAssigned, Topics.conversationQueued, ...(options.extraTopics ?? [])]);
   await tap.start();
-  const http = new HttpClient({ connections: settings.connections, timeoutMs: settings.requestTimeoutMs });
+  // The bench's agent desk acts as a supervisor: it registers agents (admin) and resolves for them.
+  const http = new HttpClient({ connections: settings.connections, timeoutMs: settings.requestTimeoutMs, authorization: (await authHeader(['admin'], { sub: 'bench-desk' })).authorization });
   const desk = new AgentDesk(http, fleet.url('assignment'), ledger, { agents: settings.agents, capacity: settings.agentCapacity, holdMs: settings.holdMs });
   await desk.register();
   log(`${settings.agents} agents online, capacity ${settings.agentCapacity} each, resolving after ${settings.holdMs} ms`);
