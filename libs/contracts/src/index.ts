@@ -10,5 +10,6 @@ export * from './gen/omni/v1/contact_pb';
 export * from './topics';
 export * from './channels';
 export * from './time';
+export * from './reasons';
 export { create, toBinary, fromBinary, clone, equals, toJson } from '@bufbuild/protobuf';
 export type { MessageShape, MessageInitShape, DescMessage } from '@bufbuild/protobuf';

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/common.proto.
  */
 export const file_omni_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChRvbW5pL3YxL2NvbW1vbi5wcm90bxIHb21uaS52MSJwCgtQYXJ0aWNpcGFudBIXCg9jaGFubmVsX3VzZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEg4KBmxvY2FsZRgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRIQCgh1c2VybmFtZRgFIAEoCSKFAQoOQ2Fub25pY2FsRXJyb3ISIAoEY29kZRgBIAEoDjISLm9tbmkudjEuRXJyb3JDb2RlEhEKCXJldHJ5YWJsZRgCIAEoCBIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAxIVCg1wcm92aWRlcl9jb2RlGAQgASgJEg8KB21lc3NhZ2UYBSABKAkiLgoORGVjaXNpb25SZWFzb24SDAoEcnVsZRgBIAEoCRIOCgZkZXRhaWwYAiABKAkqdQoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASFQoRQ0hBTk5FTF9NRVNTRU5HRVIQARIUChBDSEFOTkVMX1dIQVRTQVBQEAISEwoPQ0hBTk5FTF9UV0lUVEVSEAMSDwoLQ0hBTk5FTF9TTVMQBCpVCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFQoRRElSRUNUSU9OX0lOQk9VTkQQARIWChJESVJFQ1RJT05fT1VUQk9VTkQQAiqxAgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIcChhFUlJPUl9DT0RFX1dJTkRPV19DTE9TRUQQARIYChRFUlJPUl9DT0RFX09QVEVEX09VVBACEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAMSIAocRVJST1JfQ09ERV9JTlZBTElEX1JFQ0lQSUVOVBAEEiQKIEVSUk9SX0NPREVfUkVDSVBJRU5UX1VOQVZBSUxBQkxFEAUSEwoPRVJST1JfQ09ERV9BVVRIEAYSIAocRVJST1JfQ09ERV9QQVlMT0FEX1RPT19MQVJHRRAHEhwKGEVSUk9SX0NPREVfUFJPVklERVJfRE9XThAIEhYKEkVSUk9SX0NPREVfVU5LTk9XThAJYgZwcm90bzM");
+  fileDesc("ChRvbW5pL3YxL2NvbW1vbi5wcm90bxIHb21uaS52MSJwCgtQYXJ0aWNpcGFudBIXCg9jaGFubmVsX3VzZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEg4KBmxvY2FsZRgDIAEoCRIQCgh0aW1lem9uZRgEIAEoCRIQCgh1c2VybmFtZRgFIAEoCSKFAQoOQ2Fub25pY2FsRXJyb3ISIAoEY29kZRgBIAEoDjISLm9tbmkudjEuRXJyb3JDb2RlEhEKCXJldHJ5YWJsZRgCIAEoCBIWCg5yZXRyeV9hZnRlcl9tcxgDIAEoAxIVCg1wcm92aWRlcl9jb2RlGAQgASgJEg8KB21lc3NhZ2UYBSABKAkiLgoORGVjaXNpb25SZWFzb24SDAoEcnVsZRgBIAEoCRIOCgZkZXRhaWwYAiABKAkinwEKC0N1c3RvbWVyUmVmEhIKCmNvbnRhY3RfaWQYASABKAkSIQoHY2hhbm5lbBgCIAEoDjIQLm9tbmkudjEuQ2hhbm5lbBIXCg9jaGFubmVsX3VzZXJfaWQYAyABKAkSEgoKYWNjb3VudF9pZBgEIAEoCRIYChBjcm1fY3VzdG9tZXJfaWRzGAUgAygJEhIKCnBob25lX2UxNjQYBiABKAkqdQoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASFQoRQ0hBTk5FTF9NRVNTRU5HRVIQARIUChBDSEFOTkVMX1dIQVRTQVBQEAISEwoPQ0hBTk5FTF9UV0lUVEVSEAMSDwoLQ0hBTk5FTF9TTVMQBCpVCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFQoRRElSRUNUSU9OX0lOQk9VTkQQARIWChJESVJFQ1RJT05fT1VUQk9VTkQQAiqxAgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIcChhFUlJPUl9DT0RFX1dJTkRPV19DTE9TRUQQARIYChRFUlJPUl9DT0RFX09QVEVEX09VVBACEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAMSIAocRVJST1JfQ09ERV9JTlZBTElEX1JFQ0lQSUVOVBAEEiQKIEVSUk9SX0NPREVfUkVDSVBJRU5UX1VOQVZBSUxBQkxFEAUSEwoPRVJST1JfQ09ERV9BVVRIEAYSIAocRVJST1JfQ09ERV9QQVlMT0FEX1RPT19MQVJHRRAHEhwKGEVSUk9SX0NPREVfUFJPVklERVJfRE9XThAIEhYKEkVSUk9SX0NPREVfVU5LTk9XThAJYgZwcm90bzM");
 
 /**
  * One side of a conversation as the channel knows it.
@@ -132,6 +132,61 @@ export type DecisionReason = Message<"omni.v1.DecisionReason"> & {
  */
 export const DecisionReasonSchema: GenMessage<DecisionReason> = /*@__PURE__*/
   messageDesc(file_omni_v1_common, 2);
+
+/**
+ * Who the customer is. Every conversation event carries it, so that a consumer of any one topic
+ * (a CRM reading only omni.conversation.assigned.v1, say) can name the customer without an API call.
+ *
+ * @generated from message omni.v1.CustomerRef
+ */
+export type CustomerRef = Message<"omni.v1.CustomerRef"> & {
+  /**
+   * Omni's contact id (the survivor's id after a merge).
+   *
+   * @generated from field: string contact_id = 1;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 2;
+   */
+  channel: Channel;
+
+  /**
+   * The channel's own id of the customer (page-scoped id, WhatsApp id, X user id, E.164 number).
+   *
+   * @generated from field: string channel_user_id = 3;
+   */
+  channelUserId: string;
+
+  /**
+   * The business-side account the conversation is on (page id, phone number id, X user id, Twilio number).
+   *
+   * @generated from field: string account_id = 4;
+   */
+  accountId: string;
+
+  /**
+   * CRM customer ids linked to the contact (normalizer's contacts API), when any.
+   *
+   * @generated from field: repeated string crm_customer_ids = 5;
+   */
+  crmCustomerIds: string[];
+
+  /**
+   * The contact's phone number in E.164, when known.
+   *
+   * @generated from field: string phone_e164 = 6;
+   */
+  phoneE164: string;
+};
+
+/**
+ * Describes the message omni.v1.CustomerRef.
+ * Use `create(CustomerRefSchema)` to create a new message.
+ */
+export const CustomerRefSchema: GenMessage<CustomerRef> = /*@__PURE__*/
+  messageDesc(file_omni_v1_common, 3);
 
 /**
  * Messaging channels Omni speaks. New channels are appended; numbers are never reused.

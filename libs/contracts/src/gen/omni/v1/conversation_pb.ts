@@ -6,7 +6,7 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Channel, DecisionReason, Participant } from "./common_pb";
+import type { Channel, CustomerRef, DecisionReason, Participant } from "./common_pb";
 import { file_omni_v1_common } from "./common_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/conversation.proto.
  */
 export const file_omni_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLPAwoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAki/AEKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkiyAIKFENvbnZlcnNhdGlvbkFzc2lnbmVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIaChJhZ2VudF9kaXNwbGF5X25hbWUYBCABKAkSDQoFcXVldWUYBSABKAkSKAoHcmVhc29ucxgGIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLwoLYXNzaWduZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3dhaXRfbXMYCCABKAMSIQoHY2hhbm5lbBgJIAEoDjIQLm9tbmkudjEuQ2hhbm5lbBISCgpjb250YWN0X2lkGAogASgJEhkKEXByZXZpb3VzX2FnZW50X2lkGAsgASgJEhAKCHByaW9yaXR5GAwgASgFItwBChRDb252ZXJzYXRpb25SZXNvbHZlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSLwoLcmVzb2x2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc29sdXRpb24YBSABKAkSEQoJaGFuZGxlX21zGAYgASgDEiEKB2NoYW5uZWwYByABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgIIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSL7AwoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZiKoAgoSQ29udmVyc2F0aW9uUXVldWVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRINCgVxdWV1ZRgDIAEoCRIQCghwb3NpdGlvbhgEIAEoBRIoCgdyZWFzb25zGAUgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhItCglxdWV1ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByaW9yaXR5GAcgASgFEiEKB2NoYW5uZWwYCCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgJIAEoCRIqCgxjdXN0b21lcl9yZWYYCiABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIvQCChRDb252ZXJzYXRpb25Bc3NpZ25lZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSGgoSYWdlbnRfZGlzcGxheV9uYW1lGAQgASgJEg0KBXF1ZXVlGAUgASgJEigKB3JlYXNvbnMYBiADKAsyFy5vbW5pLnYxLkRlY2lzaW9uUmVhc29uEi8KC2Fzc2lnbmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd3YWl0X21zGAggASgDEiEKB2NoYW5uZWwYCSABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgKIAEoCRIZChFwcmV2aW91c19hZ2VudF9pZBgLIAEoCRIQCghwcmlvcml0eRgMIAEoBRIqCgxjdXN0b21lcl9yZWYYDSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIogCChRDb252ZXJzYXRpb25SZXNvbHZlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSLwoLcmVzb2x2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc29sdXRpb24YBSABKAkSEQoJaGFuZGxlX21zGAYgASgDEiEKB2NoYW5uZWwYByABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgIIAEoCRIqCgxjdXN0b21lcl9yZWYYCSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmYgZwcm90bzM", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The router decided where a conversation goes (topic omni.conversation.routed.v1).
@@ -114,6 +114,13 @@ export type ConversationRouted = Message<"omni.v1.ConversationRouted"> & {
    * @generated from field: string policy_version = 17;
    */
   policyVersion: string;
+
+  /**
+   * The customer, standalone (see CustomerRef).
+   *
+   * @generated from field: omni.v1.CustomerRef customer_ref = 18;
+   */
+  customerRef?: CustomerRef | undefined;
 };
 
 /**
@@ -175,6 +182,11 @@ export type ConversationQueued = Message<"omni.v1.ConversationQueued"> & {
    * @generated from field: string contact_id = 9;
    */
   contactId: string;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 10;
+   */
+  customerRef?: CustomerRef | undefined;
 };
 
 /**
@@ -253,6 +265,11 @@ export type ConversationAssigned = Message<"omni.v1.ConversationAssigned"> & {
    * @generated from field: int32 priority = 12;
    */
   priority: number;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 13;
+   */
+  customerRef?: CustomerRef | undefined;
 };
 
 /**
@@ -309,6 +326,11 @@ export type ConversationResolved = Message<"omni.v1.ConversationResolved"> & {
    * @generated from field: string contact_id = 8;
    */
   contactId: string;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 9;
+   */
+  customerRef?: CustomerRef | undefined;
 };
 
 /**
