@@ -17,6 +17,7 @@ import { AgentPresenceSchema } from './gen/omni/v1/agent_pb';
 import { WindowExpiringSchema } from './gen/omni/v1/window_pb';
 import { ConsentChangedSchema } from './gen/omni/v1/consent_pb';
 import { ContactErasedSchema } from './gen/omni/v1/contact_pb';
+import { CsatRecordedSchema } from './gen/omni/v1/csat_pb';
 
 /**
  * One Kafka topic: its logical name, what the record key is, and the protobuf type of the value.
@@ -60,6 +61,7 @@ export const Topics = {
   windowExpiring: topic('omni.window.expiring.v1', WindowExpiringSchema, 'conversation-id', 'Reply windows about to close'),
   consentChanged: topic('omni.consent.changed.v1', ConsentChangedSchema, 'contact-id', 'Opt-out/opt-in per contact and channel'),
   contactErased: topic('omni.contact.erased.v1', ContactErasedSchema, 'contact-id', 'Erasure requests every service acts on'),
+  csatRecorded: topic('omni.csat.recorded.v1', CsatRecordedSchema, 'conversation-id', 'CSAT answers, and surveys that could not be sent'),
 } as const;
 
 export type TopicName = keyof typeof Topics;
