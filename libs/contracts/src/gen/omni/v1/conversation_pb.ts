@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/conversation.proto.
  */
 export const file_omni_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSL7AwoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZiKoAgoSQ29udmVyc2F0aW9uUXVldWVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRINCgVxdWV1ZRgDIAEoCRIQCghwb3NpdGlvbhgEIAEoBRIoCgdyZWFzb25zGAUgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhItCglxdWV1ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByaW9yaXR5GAcgASgFEiEKB2NoYW5uZWwYCCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgJIAEoCRIqCgxjdXN0b21lcl9yZWYYCiABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIvQCChRDb252ZXJzYXRpb25Bc3NpZ25lZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSGgoSYWdlbnRfZGlzcGxheV9uYW1lGAQgASgJEg0KBXF1ZXVlGAUgASgJEigKB3JlYXNvbnMYBiADKAsyFy5vbW5pLnYxLkRlY2lzaW9uUmVhc29uEi8KC2Fzc2lnbmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd3YWl0X21zGAggASgDEiEKB2NoYW5uZWwYCSABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgKIAEoCRIZChFwcmV2aW91c19hZ2VudF9pZBgLIAEoCRIQCghwcmlvcml0eRgMIAEoBRIqCgxjdXN0b21lcl9yZWYYDSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIogCChRDb252ZXJzYXRpb25SZXNvbHZlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSLwoLcmVzb2x2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc29sdXRpb24YBSABKAkSEQoJaGFuZGxlX21zGAYgASgDEiEKB2NoYW5uZWwYByABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgIIAEoCRIqCgxjdXN0b21lcl9yZWYYCSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmYgZwcm90bzM", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLpBQoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBo1ChNIYW5kb2ZmQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqAIKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkSKgoMY3VzdG9tZXJfcmVmGAogASgLMhQub21uaS52MS5DdXN0b21lclJlZiL0AgoUQ29udmVyc2F0aW9uQXNzaWduZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEhoKEmFnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRINCgVxdWV1ZRgFIAEoCRIoCgdyZWFzb25zGAYgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIvCgthc3NpZ25lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2FpdF9tcxgIIAEoAxIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSGQoRcHJldmlvdXNfYWdlbnRfaWQYCyABKAkSEAoIcHJpb3JpdHkYDCABKAUSKgoMY3VzdG9tZXJfcmVmGA0gASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAgoUQ29udmVyc2F0aW9uUmVzb2x2ZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWhhbmRsZV9tcxgGIAEoAxIhCgdjaGFubmVsGAcgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCCABKAkSKgoMY3VzdG9tZXJfcmVmGAkgASgLMhQub21uaS52MS5DdXN0b21lclJlZmIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The router decided where a conversation goes (topic omni.conversation.routed.v1).
@@ -121,6 +121,49 @@ export type ConversationRouted = Message<"omni.v1.ConversationRouted"> & {
    * @generated from field: omni.v1.CustomerRef customer_ref = 18;
    */
   customerRef?: CustomerRef | undefined;
+
+  /**
+   * What a pre-qualification bot collected before handoff (question key -> answer), so the agent
+   * does not ask again.
+   *
+   * @generated from field: map<string, string> handoff_context = 19;
+   */
+  handoffContext: { [key: string]: string };
+
+  /**
+   * Tags set by routing rules.
+   *
+   * @generated from field: repeated string tags = 20;
+   */
+  tags: string[];
+
+  /**
+   * Local sentiment estimate: "negative", "neutral" or "positive".
+   *
+   * @generated from field: string sentiment = 21;
+   */
+  sentiment: string;
+
+  /**
+   * A rule escalated the conversation (angry repeat customer…): assignment serves it first.
+   *
+   * @generated from field: bool escalated = 22;
+   */
+  escalated: boolean;
+
+  /**
+   * The queue's first-response target (0 = assignment's default for the queue).
+   *
+   * @generated from field: int32 first_response_target_seconds = 23;
+   */
+  firstResponseTargetSeconds: number;
+
+  /**
+   * Whether the queue was inside its business hours when routed.
+   *
+   * @generated from field: bool in_hours = 24;
+   */
+  inHours: boolean;
 };
 
 /**
