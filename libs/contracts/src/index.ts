@@ -8,6 +8,7 @@ export * from './gen/omni/v1/window_pb';
 export * from './gen/omni/v1/consent_pb';
 export * from './gen/omni/v1/contact_pb';
 export * from './gen/omni/v1/csat_pb';
+export * from './gen/omni/v1/notification_pb';
 export * from './topics';
 export * from './channels';
 export * from './time';

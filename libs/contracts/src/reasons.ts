@@ -32,6 +32,23 @@ export const Reasons = {
   whatsappTemplate: reason('whatsapp-template', ['window-policy'], 'An approved WhatsApp template: allowed outside the window.'),
   whatsapp24h: reason('whatsapp-24h', ['window-policy'], 'Inside WhatsApp’s 24-hour customer service window.'),
   noWindow: reason('no-window', ['window-policy'], 'The channel has no reply window.'),
+  messengerAdReferral: reason('messenger-ad-referral', ['window-policy'], 'The thread came from a Click-to-Messenger ad: the window lasts longer (7 days by default).'),
+  messengerWindowClosed: reason('messenger-window-closed', ['window-policy'], 'Outside Messenger’s window and not a human agent’s reply within 7 days.'),
+  messengerTagsRetired: reason('messenger-tags-retired', ['window-policy'], 'Proactive Messenger messages outside the window: the tags other than HUMAN_AGENT answer error 100 since 2026-04-27.'),
+  whatsappTemplateRequired: reason('whatsapp-template-required', ['window-policy'], 'Outside WhatsApp’s 24-hour window only a registered template may be sent.'),
+  whatsappTemplateInvalid: reason('whatsapp-template-invalid', ['window-policy'], 'The template is not in the registry, or its parameters do not match it.'),
+  windowClosedByProvider: reason('window-closed-by-provider', ['window-policy'], 'The provider answered that the window is closed (WhatsApp 131047, Messenger 10/2018278).'),
+  optedOut: reason('opted-out', ['window-policy'], 'The customer opted out of this channel (STOP, or the provider said so: Twilio 21610).'),
+  marketingOptedOut: reason('marketing-opted-out', ['window-policy'], 'The customer stopped marketing messages on this channel (WhatsApp 131049/131050).'),
+  smsConsent: reason('sms-consent', ['window-policy'], 'SMS has no window; the number has not opted out.'),
+  smsQuietHours: reason('sms-quiet-hours', ['window-policy'], 'Marketing SMS during quiet hours in the recipient’s local time: deferred to the end of quiet hours.'),
+  smsHelpReply: reason('sms-help-reply', ['window-policy'], 'Answer to an SMS HELP/INFO keyword with the configured help text.'),
+  twitterAcceptsDms: reason('twitter-accepts-dms', ['window-policy'], 'The X recipient accepts Direct Messages from the account.'),
+  twitterDmsClosed: reason('twitter-dms-closed', ['window-policy'], 'The X recipient does not accept Direct Messages from the account (settings or block).'),
+  twitterPacing: reason('twitter-pacing', ['window-policy'], 'X send limits (15 / 15 min, 1,440 / 24 h) or a rate-limit answer: deferred until there is room.'),
+  unsupportedContent: reason('unsupported-content', ['window-policy'], 'The channel cannot carry this content (its capabilities say so).'),
+  noRecipient: reason('no-recipient', ['window-policy'], 'Omni knows no recipient id for the contact on this channel.'),
+  proactiveRoute: reason('proactive-route', ['window-policy'], 'A proactive notification: the first compliant channel in the contact’s preferred order.'),
 } as const satisfies Record<string, ReasonDefinition>;
 
 export const ALL_REASONS: readonly ReasonDefinition[] = Object.values(Reasons);

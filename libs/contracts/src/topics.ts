@@ -18,6 +18,7 @@ import { WindowExpiringSchema } from './gen/omni/v1/window_pb';
 import { ConsentChangedSchema } from './gen/omni/v1/consent_pb';
 import { ContactErasedSchema } from './gen/omni/v1/contact_pb';
 import { CsatRecordedSchema } from './gen/omni/v1/csat_pb';
+import { NotificationRefusedSchema, OutboundDeferredSchema } from './gen/omni/v1/notification_pb';
 
 /**
  * One Kafka topic: its logical name, what the record key is, and the protobuf type of the value.
@@ -62,6 +63,8 @@ export const Topics = {
   consentChanged: topic('omni.consent.changed.v1', ConsentChangedSchema, 'contact-id', 'Opt-out/opt-in per contact and channel'),
   contactErased: topic('omni.contact.erased.v1', ContactErasedSchema, 'contact-id', 'Erasure requests every service acts on'),
   csatRecorded: topic('omni.csat.recorded.v1', CsatRecordedSchema, 'conversation-id', 'CSAT answers, and surveys that could not be sent'),
+  outboundDeferred: topic('omni.outbound.deferred.v1', OutboundDeferredSchema, 'conversation-id', 'Outbounds held back (quiet hours, pacing) until a time'),
+  notificationRefused: topic('omni.notification.refused.v1', NotificationRefusedSchema, 'contact-id', 'Proactive notifications no channel could carry, a reason per channel'),
 } as const;
 
 export type TopicName = keyof typeof Topics;

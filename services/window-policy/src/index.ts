@@ -1,1 +1,2 @@
-export { windowPolicy } from './window-policy';
+export { windowPolicy, windowPolicyWith, WindowPolicyConfig } from './window-policy';
+export { ManualClock, type Clock } from './domain/clock';

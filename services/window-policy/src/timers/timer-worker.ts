@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LOGGER } from '@omni/messaging';
+import { Metrics, type Logger } from '@omni/observability';
+import { UnitOfWork } from '@omni/persistence';
+import { CLOCK, type Clock } from '../domain/clock';
+import { ruleFor } from '../domain/rules';
+import { OutboundGate } from '../gate';
+import { SETTINGS, type WindowPolicySettings } from '../settings';
+import { claimDueTimers, pruneFiredTimers } from './timer-store';
+import { fireExpiring } from './expiring';
+
+const BATCH = 100;
+const PRUNE_EVERY_MS = 3_600_000;
+const KEEP_FIRED_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Polls PostgreSQL for due timers every WINDOW_POLICY_TIMER_POLL_MS and fires them: each batch is
+ * claimed (FOR UPDATE SKIP LOCKED), fired (outbox rows) and marked in one transaction, so any
+ * number of replicas can poll side by side and a timer fires once, restarts included.
+ */
+@Injectable()
+export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly instance = randomUUID();
+  private handle?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly gate: OutboundGate,
+    private readonly metrics: Metrics,
+    @Inject(SETTINGS) private readonly settings: WindowPolicySettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.handle = setInterval(() => void this.tick(), this.settings.timerPollMs);
+    this.handle.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.handle) clearInterval(this.handle);
+    await this.running;
+  }
+
+  /** One poll; overlapping ticks are skipped. Public for tests that drive time themselves. */
+  tick(): Promise<void> {
+    if (this.running || this.stopped) return this.running ?? Promise.resolve();
+    this.running = this.drain()
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'timer poll failed; retrying on the next tick'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    const fired = this.metrics.counter('omni_window_policy_timers_fired_total', 'Durable timers fired, by kind and effect', ['kind', 'effect']);
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.uow.run((manager) => pruneFiredTimers(manager, new Date(this.clock.now().getTime() - KEEP_FIRED_MS)));
+    }
+    for (;;) {
+      const now = this.clock.now();
+      const count = await this.uow.run(async (manager, outbox) => {
+        const due = await claimDueTimers(manager, now, this.instance, BATCH);
+        for (const timer of due) {
+          if (timer.kind === 'window-expiring') {
+            const sent = await fireExpiring(manager, outbox, timer, ruleFor, now);
+            fired.inc({ kind: timer.kind, effect: sent ? 'published' : 'stale' });
+          } else if (timer.kind === 'release-deferred') {
+            const decision = await this.gate.release(manager, outbox, timer.payload, now);
+            fired.inc({ kind: timer.kind, effect: decision.outcome });
+          }
+        }
+        return due.length;
+      });
+      if (count < BATCH || this.stopped) return;
+    }
+  }
+}
