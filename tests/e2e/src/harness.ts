@@ -43,23 +43,31 @@ export interface Omni {
   /** This instance's own database (services keep their schemas and outboxes there). */
   databaseUrl: string;
   services: Partial<Record<ServiceName, RunningService<never>>>;
+  /** The environment the services run with (to start another replica of one). */
+  env: NodeJS.ProcessEnv;
   url(name: ServiceName): string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts Omni services in this process against the run's real Kafka and PostgreSQL, each on a
+ * Starts Omni services in this process (a test may swap a service's definition, e.g. window-policy
+ * on a ManualClock) against the run's real Kafka and PostgreSQL, each on a
  * free port, with a topic prefix and a database of their own: two harnesses never share an outbox
  * (a relay would publish the other's rows under its own prefix) or a consumer group.
  */
-export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) as ServiceName[], extraEnv: Record<string, string> = {}): Promise<Omni> {
+export async function startOmni(
+  names: ServiceName[] = Object.keys(DEFINITIONS) as ServiceName[],
+  extraEnv: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  options: { definitions?: Partial<Record<ServiceName, ServiceDefinition<any>>> } = {},
+): Promise<Omni> {
   const env = testEnv();
   const suffix = randomUUID().slice(0, 6);
   const prefix = `${env.topicPrefix}${suffix}.`;
   const databaseUrl = withDatabase(env.databaseUrl, `_h${suffix}`);
   const common = serviceTestEnv({ prefix, databaseUrl }, { ...TEST_SECRETS, ...extraEnv });
   const services: Omni['services'] = {};
-  const started = await Promise.allSettled(names.map(async (name) => [name, await startService(DEFINITIONS[name], { env: common, waitForReadyMs: 90_000 })] as const));
+  const started = await Promise.allSettled(names.map(async (name) => [name, await startService(options.definitions?.[name] ?? DEFINITIONS[name], { env: common, waitForReadyMs: 90_000 })] as const));
   for (const result of started) if (result.status === 'fulfilled') services[result.value[0]] = result.value[1] as RunningService<never>;
   const stop = async () => {
     await Promise.allSettled(Object.values(services).map((s) => s!.close()));
@@ -74,6 +82,7 @@ export async function startOmni(names: ServiceName[] = Object.keys(DEFINITIONS) 
     prefix,
     databaseUrl,
     services,
+    env: common,
     url: (name) => {
       const service = services[name];
       if (!service) throw new Error(`${name} is not running`);

@@ -43,8 +43,9 @@ export class CustomerStateHandlers {
     const message = event.value;
     const userId = message.sender?.channelUserId;
     if (message.direction !== Direction.INBOUND || message.isEcho || !userId) return;
-    // The provider's time is what the platform counts from; never later than when we got it.
-    const received = event.time;
+    // The provider's time is what the platform counts from; never later than now (a skewed
+    // provider clock must not stretch the window).
+    const received = this.clock.now();
     const sent = message.providerTimestamp ? timestampDate(message.providerTimestamp) : received;
     const at = sent > received ? received : sent;
     const adReferral = message.channel === Channel.MESSENGER && message.entryPoint?.source === EntryPoint_Source.AD;
