@@ -19,8 +19,8 @@ import { StateStore } from '../state/store';
 import { uuidFrom } from '../uuid';
 
 /**
- * SMS HELP / INFO gets the configured help text, once: the reply's ids derive from the consent
- * event, and the consumer's inbox makes a redelivered HELP a no-op. Where Twilio's Advanced
+ * SMS HELP / INFO gets the configured help text, once per provider message: the reply's ids derive
+ * from the provider message id, recorded in the inbox, so a redelivered or re-sent HELP is a no-op. Where Twilio's Advanced
  * Opt-Out answers HELP itself (WINDOW_POLICY_SMS_ADVANCED_OPT_OUT), Omni stays silent, and it
  * never writes to a number that opted out (Twilio would refuse with 21610 anyway).
  */
@@ -35,11 +35,17 @@ export class HelpReplies {
   async answer(manager: EntityManager, outbox: OutboxWriter, help: ConsentChanged, now: Date): Promise<void> {
     const counter = this.metrics.counter('omni_window_policy_help_requests_total', 'SMS HELP keywords by what Omni did', ['outcome']);
     if (this.settings.smsAdvancedOptOut) return counter.inc({ outcome: 'answered_by_twilio' });
+    // The normalizer publishes a consent event per webhook delivery (Twilio retries a HELP with the
+    // same MessageSid): answer the provider message once, not each event about it.
+    const key = `${help.channel}:${help.accountId}:${help.providerMessageId || help.id}`;
+    const schema = (manager.connection.options as { schema: string }).schema;
+    const fresh: unknown[] = await manager.query(`INSERT INTO "${schema}".inbox (consumer, event_id) VALUES ('window-policy:sms-help-reply', $1) ON CONFLICT DO NOTHING RETURNING event_id`, [key]);
+    if (!fresh.length) return counter.inc({ outcome: 'duplicate' });
     const store = new StateStore(manager);
     if ((await store.consentOf(Channel.SMS, help.channelUserId)) === 'opted_out') return counter.inc({ outcome: 'opted_out' });
     const state = await store.recipient(Channel.SMS, help.channelUserId);
-    const requestId = uuidFrom(`help-reply:${help.id}`);
-    const id = uuidFrom(`help-reply-approved:${help.id}`);
+    const requestId = uuidFrom(`help-reply:${key}`);
+    const id = uuidFrom(`help-reply-approved:${key}`);
     const conversationId = state?.conversationId ?? '';
     outbox.add(
       Topics.outboundApproved,
