@@ -26,7 +26,7 @@ const settings = { templates, quietHours: parseQuietHours('21:00-08:00') };
 
 type RequestInit = MessageInitShape<typeof OutboundRequestedSchema>;
 const request = (channel: Channel, extra: Partial<RequestInit> = {}) =>
-  create(OutboundRequestedSchema, { id: 'o1', channel, accountId: 'acct', recipient: { channelUserId: 'user-1' }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'hi' }, contactId: 'contact-1', ...extra });
+  create(OutboundRequestedSchema, { id: 'o1', channel, accountId: 'acct', recipient: { channelUserId: 'user-1' }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'hi' }, contactId: 'contact-1', ...extra } as RequestInit);
 const windowed = (channel: Channel, extra: Partial<RecipientState> = {}): RecipientState => ({
   channel,
   channelUserId: 'user-1',
