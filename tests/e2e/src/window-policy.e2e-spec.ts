@@ -10,6 +10,7 @@ import {
   Alternative_Kind,
   Channel,
   ConsentState,
+  ContactErasedSchema,
   create,
   DeliveryPolicy_MessagingType,
   MessagePurpose,
@@ -100,6 +101,19 @@ describe('window-policy end to end (gateways, normalizer, fake Graph API and Twi
   };
   const sms = (from: string, body: string, messageSid?: string) =>
     twilio.sendInboundMessage(`${omni.url('gateway-sms')}/webhooks/twilio/sms`, { from, to: BUSINESS_NUMBER, body, messageSid }, { publicUrl: `${TEST_SECRETS.TWILIO_PUBLIC_BASE_URL}/webhooks/twilio/sms` });
+
+  it('the notifications API needs a crm or supervisor token, and names the bad field of a bad body', async () => {
+    const url = `${omni.url('window-policy')}/notifications`;
+    const post = async (headers: Record<string, string>, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const valid = { contactId: randomUUID(), purpose: 'transactional', content: { text: 'hi' } };
+    expect((await post({}, valid)).status).toBe(401);
+    expect((await post(await authHeader(['agent'], { agentId: 'agent-ana' }), valid)).status).toBe(403);
+    expect((await post(await authHeader(['supervisor']), valid)).status).toBe(404); // allowed, but nobody knows this contact
+    const bad = await post(await crm(), { ...valid, purpose: 'spam' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(['purpose']);
+  });
 
   describe('Messenger, 25 hours after the customer’s last message', () => {
     const psid = digits(16);
@@ -211,5 +225,25 @@ describe('window-policy end to end (gateways, normalizer, fake Graph API and Twi
     const marker = await send('marker');
     await tap.waitFor(Topics.outboundDispatched, (d) => d.outboundId === marker.id);
     expect(twilio.messages.filter((m) => m.to === phone).map((m) => m.body)).toEqual(['Welcome back!', HELP_TEXT, 'marker']);
+  });
+
+  it('omni.contact.erased.v1 drops the contact’s windows and data but keeps a bare SMS opt-out, which still blocks', async () => {
+    const phone = `+1415557${digits(4)}`;
+    expect((await sms(phone, 'STOP')).status).toBe(200);
+    const { contactId } = (await tap.waitFor(Topics.consentChanged, (c) => c.channelUserId === phone && c.state === ConsentState.OPTED_OUT)).value;
+    await consentRecorded(phone, 'opted_out');
+    await windowRecorded(Channel.SMS, phone);
+
+    const erased = create(ContactErasedSchema, { id: randomUUID(), contactId, requestedBy: 'crm:e2e' });
+    await publisher.publish(Topics.contactErased, contactId, erased, { id: erased.id });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM window_policy.channel_windows WHERE contact_id = $1 UNION ALL SELECT 1 FROM window_policy.contacts WHERE contact_id = $1`, [contactId])).rowCount === 0, {
+      timeoutMs: 30_000,
+      description: 'contact erased',
+    });
+    const consent = await db.query(`SELECT state, contact_id, keyword FROM window_policy.consents WHERE channel = $1 AND channel_user_id = $2`, [Channel.SMS, phone]);
+    expect(consent.rows).toEqual([{ state: 'opted_out', contact_id: null, keyword: null }]);
+
+    const after = await request({ conversationId: randomUUID(), channel: Channel.SMS, accountId: BUSINESS_NUMBER, recipient: { channelUserId: phone }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'Hello again' } });
+    expect((await tap.waitFor(Topics.outboundRejected, (r) => r.request?.id === after.id)).value.reason).toBe(RejectionReason.OPTED_OUT);
   });
 });
