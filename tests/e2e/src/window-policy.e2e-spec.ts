@@ -246,4 +246,44 @@ describe('window-policy end to end (gateways, normalizer, fake Graph API and Twi
     const after = await request({ conversationId: randomUUID(), channel: Channel.SMS, accountId: BUSINESS_NUMBER, recipient: { channelUserId: phone }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'Hello again' } });
     expect((await tap.waitFor(Topics.outboundRejected, (r) => r.request?.id === after.id)).value.reason).toBe(RejectionReason.OPTED_OUT);
   });
+
+  describe('what providers tell us', () => {
+    it('a WhatsApp 131047 closes the window until the customer writes again', async () => {
+      const waId = `5215${digits(8)}`;
+      const post = (body: unknown) => metaGraph.postSignedWebhook(`${omni.url('gateway-whatsapp')}/webhooks/whatsapp`, body, { appSecret: TEST_SECRETS.META_APP_SECRET });
+      const wamid = `wamid.WP${randomUUID().replace(/-/g, '')}`;
+      expect((await post(metaGraph.whatsappWebhook({ number: WABA, contacts: [{ waId, name: 'Ana' }], messages: [metaGraph.whatsappText({ from: waId, id: wamid, text: 'Hola', timestamp: Date.now() - 2 * HOUR })] }))).status).toBe(200);
+      const { conversationId } = (await tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === wamid)).value;
+      await windowRecorded(Channel.WHATSAPP, waId);
+      expect((await post(metaGraph.whatsappWebhook({ number: WABA, statuses: [metaGraph.whatsappStatus({ id: `wamid.OUT${digits(10)}`, status: 'failed', recipientId: waId })] }))).status).toBe(200);
+      await waitFor(async () => (await db.query(`SELECT 1 FROM window_policy.channel_windows WHERE channel = $1 AND channel_user_id = $2 AND closed_by_provider_at IS NOT NULL`, [Channel.WHATSAPP, waId])).rowCount === 1, {
+        timeoutMs: 30_000,
+        description: '131047 recorded',
+      });
+      const reply = await request({ conversationId, channel: Channel.WHATSAPP, accountId: WABA.phoneNumberId, recipient: { channelUserId: waId }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'Still there?' } });
+      const rejected = await tap.waitFor(Topics.outboundRejected, (r) => r.request?.id === reply.id);
+      expect(rejected.value.reasons.map((r) => r.rule)).toEqual(['whatsapp-template-required', 'window-closed-by-provider']);
+      expect(rejected.value.alternatives[0]).toMatchObject({ kind: Alternative_Kind.USE_TEMPLATE, templateName: 'delivery_update', recipientId: waId });
+    });
+
+    it('a Twilio 21610 status marks the number opted out', async () => {
+      const phone = `+1415558${digits(4)}`;
+      const callback = `${TEST_SECRETS.TWILIO_PUBLIC_BASE_URL}/webhooks/twilio/status`;
+      const sid = twilio.nextSid('SM');
+      expect((await twilio.sendStatusCallback(`${omni.url('gateway-sms')}/webhooks/twilio/status`, { messageSid: sid, status: 'failed', from: BUSINESS_NUMBER, to: phone, errorCode: 21610 }, { publicUrl: callback })).status).toBe(200);
+      await consentRecorded(phone, 'opted_out');
+      const after = await request({ conversationId: randomUUID(), channel: Channel.SMS, accountId: BUSINESS_NUMBER, recipient: { channelUserId: phone }, authorId: 'agent-ana', authorIsHuman: true, content: { text: 'Hi' } });
+      expect((await tap.waitFor(Topics.outboundRejected, (r) => r.request?.id === after.id)).value.reason).toBe(RejectionReason.OPTED_OUT);
+    });
+
+    it('a Click-to-Messenger ad referral keeps the thread open for days, also for bots', async () => {
+      const psid = digits(16);
+      const webhook = metaGraph.messengerWebhook(metaGraph.messengerReferral({ pageId: PAGE_ID, psid, ref: 'jackets', adId: '23851234567890123', timestamp: Date.now() - 3 * 24 * HOUR }));
+      expect((await metaGraph.postSignedWebhook(`${omni.url('gateway-messenger')}/webhooks/messenger`, webhook, { appSecret: TEST_SECRETS.META_APP_SECRET })).status).toBe(200);
+      await windowRecorded(Channel.MESSENGER, psid);
+      const bot = await request({ conversationId: randomUUID(), channel: Channel.MESSENGER, accountId: PAGE_ID, recipient: { channelUserId: psid }, authorId: 'bot:router', authorIsHuman: false, content: { text: 'Which size?' } });
+      const approved = await tap.waitFor(Topics.outboundApproved, (a) => a.request?.id === bot.id);
+      expect(approved.value.policy).toMatchObject({ messagingType: DeliveryPolicy_MessagingType.RESPONSE, reasons: [{ rule: 'messenger-ad-referral' }] });
+    });
+  });
 });
