@@ -68,7 +68,7 @@ export class OutboundGate {
   async decideAndPublish(manager: EntityManager, outbox: OutboxWriter, request: OutboundRequested, now: Date): Promise<Decision> {
     const input = await this.facts(manager, request, now);
     const decision = decide(input, this.settings);
-    this.publish(outbox, input.request, decision, now);
+    // Database writes first, outbox last: a failure in between leaves nothing half-published.
     if (decision.outcome === 'approved' && request.channel === Channel.TWITTER) await new StateStore(manager).recordXSend(request.accountId, now);
     if (decision.outcome === 'deferred') {
       await scheduleTimer(manager, {
@@ -79,6 +79,7 @@ export class OutboundGate {
         contactId: input.request.contactId,
       });
     }
+    this.publish(outbox, input.request, decision, now);
     this.count(request.channel, decision);
     return decision;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Alternative_Kind,
@@ -117,7 +118,7 @@ export class NotificationsController {
 
   /** Free-form first; where the channel needs a template and the caller gave one, the template. */
   private async tryChannel(
-    manager: Parameters<Parameters<UnitOfWork['run']>[0]>[0],
+    manager: EntityManager,
     notification: NotificationRequested,
     channel: Channel,
     state: RecipientState | undefined,

@@ -67,12 +67,22 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
       const count = await this.uow.run(async (manager, outbox) => {
         const due = await claimDueTimers(manager, now, this.instance, BATCH);
         for (const timer of due) {
-          if (timer.kind === 'window-expiring') {
-            const sent = await fireExpiring(manager, outbox, timer, ruleFor, now);
-            fired.inc({ kind: timer.kind, effect: sent ? 'published' : 'stale' });
-          } else if (timer.kind === 'release-deferred') {
-            const decision = await this.gate.release(manager, outbox, timer.payload, now);
-            fired.inc({ kind: timer.kind, effect: decision.outcome });
+          // A timer that cannot fire (an undecodable payload) must not hold back every other one:
+          // its own work is rolled back to the savepoint, it stays marked fired, and it is logged.
+          await manager.query('SAVEPOINT timer');
+          try {
+            if (timer.kind === 'window-expiring') {
+              const sent = await fireExpiring(manager, outbox, timer, ruleFor, now);
+              fired.inc({ kind: timer.kind, effect: sent ? 'published' : 'stale' });
+            } else if (timer.kind === 'release-deferred') {
+              const decision = await this.gate.release(manager, outbox, timer.payload, now);
+              fired.inc({ kind: timer.kind, effect: decision.outcome });
+            }
+            await manager.query('RELEASE SAVEPOINT timer');
+          } catch (err) {
+            await manager.query('ROLLBACK TO SAVEPOINT timer');
+            fired.inc({ kind: timer.kind, effect: 'failed' });
+            this.logger.error({ timerId: timer.id, kind: timer.kind, err: (err as Error).message }, 'timer could not fire; dropped');
           }
         }
         return due.length;
