@@ -117,10 +117,20 @@ describe('window-policy end to end (gateways, normalizer, fake Graph API and Twi
 
   describe('Messenger, 25 hours after the customer’s last message', () => {
     const psid = digits(16);
+    const phone = `+1415559${digits(4)}`;
     let conversationId = '';
     let contactId = '';
 
     beforeAll(async () => {
+      // The CRM says the Messenger user and this phone number are one customer, who also texted us.
+      const link = await fetch(`${omni.url('normalizer')}/contacts/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await crm()) },
+        body: JSON.stringify({ customerId: `crm-${randomUUID()}`, identities: [{ channel: 'messenger', id: psid }], phones: [phone] }),
+      });
+      expect(link.status).toBe(200);
+      expect((await sms(phone, 'Thanks for the update')).status).toBe(200);
+      await windowRecorded(Channel.SMS, phone);
       const mid = `m_wp_${randomUUID()}`;
       const webhook = metaGraph.messengerWebhook(metaGraph.messengerText({ pageId: PAGE_ID, psid, text: 'Where is my parcel?', mid, timestamp: Date.now() - 25 * HOUR }));
       expect((await metaGraph.postSignedWebhook(`${omni.url('gateway-messenger')}/webhooks/messenger`, webhook, { appSecret: TEST_SECRETS.META_APP_SECRET })).status).toBe(200);
@@ -145,9 +155,11 @@ describe('window-policy end to end (gateways, normalizer, fake Graph API and Twi
       const rejected = await tap.waitFor(Topics.outboundRejected, (r) => r.request?.id === bot.id);
       expect(rejected.value).toMatchObject({ reason: RejectionReason.WINDOW_CLOSED, reasons: [{ rule: 'messenger-window-closed' }] });
       expect(rejected.value.rejectedAt).toBeDefined();
-      expect(rejected.value.alternatives.map((a) => ({ kind: a.kind, recipientId: a.recipientId, tag: a.tag }))).toEqual([
-        { kind: Alternative_Kind.USE_TAG, recipientId: psid, tag: 'HUMAN_AGENT' },
-        { kind: Alternative_Kind.EMAIL_FOLLOW_UP, recipientId: contactId, tag: '' },
+      expect(rejected.value.alternatives.map((a) => ({ kind: a.kind, channel: a.channel, recipientId: a.recipientId, tag: a.tag }))).toEqual([
+        { kind: Alternative_Kind.USE_TAG, channel: Channel.MESSENGER, recipientId: psid, tag: 'HUMAN_AGENT' },
+        // The seed case: follow the Messenger chat up by SMS, to the number the contact texted from.
+        { kind: Alternative_Kind.OTHER_CHANNEL, channel: Channel.SMS, recipientId: phone, tag: '' },
+        { kind: Alternative_Kind.EMAIL_FOLLOW_UP, channel: Channel.UNSPECIFIED, recipientId: contactId, tag: '' },
       ]);
       expect(graph.requests.filter((r) => JSON.stringify(r.body).includes('Anything else?'))).toEqual([]);
     });
