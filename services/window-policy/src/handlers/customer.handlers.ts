@@ -43,6 +43,10 @@ export class CustomerStateHandlers {
     const message = event.value;
     const userId = message.sender?.channelUserId;
     if (message.direction !== Direction.INBOUND || message.isEcho || !userId) return;
+    // Reactions and events Omni cannot read (opt-ins, edits, policy notices) are not the customer
+    // writing to us: counting them could approve a send the platform then refuses.
+    const kind = message.content?.kind.case;
+    if (kind === 'reaction' || kind === 'unsupported') return;
     // The provider's time is what the platform counts from; never later than now (a skewed
     // provider clock must not stretch the window).
     const received = this.clock.now();
