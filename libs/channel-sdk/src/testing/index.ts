@@ -1,5 +1,6 @@
 import { ErrorCode } from '@omni/contracts';
 import {
+  checkAccountAgreement,
   checkCapabilities,
   checkEvent,
   checkHandshake,
@@ -26,9 +27,10 @@ export { generatedSamples, withContent, CONFORMANCE_LAST_INBOUND_ID, type Outbou
  * The channel conformance kit: a jest suite every channel runs against its own fixtures.
  *
  * It checks, without knowing the provider: the handshake; that every signed fixture verifies and
- * that tampered bodies, wrong secrets and missing headers are refused (401/403); that `inspect`
- * names an account and a thread for every valid body and refuses garbage with
- * MalformedPayloadError (→ 400); that `parse` gives ≥ 1 well-formed, serialisable, uniquely keyed,
+ * that wrong secrets and missing headers are refused (401/403), plus what fits the declared auth
+ * kind (a body signature refuses tampered bytes; a header secret must match exactly); that
+ * `inspect` names an account and a thread for every valid body, the same account `parse` gives
+ * the events, and refuses garbage with MalformedPayloadError (→ 400); that `parse` gives ≥ 1 well-formed, serialisable, uniquely keyed,
  * deterministic event per body and turns unknown kinds into `unsupported`; that `format` respects
  * the declared capabilities on inputs sitting on and past each limit, keeps credentials out, and
  * `toHttp` yields a concrete request; and that `interpret` maps successes and errors.
@@ -56,13 +58,16 @@ export function describeChannelConformance(name: string, subject: ConformanceSub
 
     describe('verify', () => {
       it('has fixtures to check', () => expect(fixtures.signedWebhooks.length).toBeGreaterThan(0));
-      it.each(valid.map((w) => [w.name, w] as const))('%s: verifies, and refuses tampered body, wrong secret, missing header', (_n, webhook) =>
-        checkSignature(adapter, fixtures, webhook),
-      );
+      const refuses =
+        adapter.auth?.kind === 'header-secret'
+          ? `a wrong, longer, shorter or re-cased ${adapter.auth.header}, or none`
+          : `a tampered body${adapter.auth?.coversUrl ? ' or URL' : ''}, a wrong secret, a missing header`;
+      it.each(valid.map((w) => [w.name, w] as const))(`%s: verifies, and refuses ${refuses}`, (_n, webhook) => checkSignature(adapter, fixtures, webhook));
     });
 
     describe('inspect', () => {
       it.each(valid.map((w) => [w.name, w] as const))('%s: names the account and the thread', (_n, webhook) => checkInspect(adapter, fixtures, webhook));
+      it.each(valid.map((w) => [w.name, w] as const))('%s: names the account parse gives its events', (_n, webhook) => checkAccountAgreement(subject, fixtures, webhook));
       const malformed = [...GENERIC_MALFORMED_BODIES, ...(fixtures.malformedBodies ?? [])];
       it.each(malformed.map((m) => [m.name, m] as const))('refuses %s with MalformedPayloadError (inspect and parse)', (_n, body) =>
         checkRejectsMalformed(adapter, fixtures, body),
