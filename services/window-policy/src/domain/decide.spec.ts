@@ -11,6 +11,7 @@ describe('outbound gate', () => {
     ['messenger human within 7d', Channel.MESSENGER, 30, true, DeliveryPolicy_MessagingType.MESSAGE_TAG, 'HUMAN_AGENT'],
     ['whatsapp inside 24h', Channel.WHATSAPP, 1, true, DeliveryPolicy_MessagingType.RESPONSE, undefined],
     ['sms has no window', Channel.SMS, 1000, true, DeliveryPolicy_MessagingType.RESPONSE, undefined],
+    ['telegram has no window', Channel.TELEGRAM, 1000, true, DeliveryPolicy_MessagingType.RESPONSE, undefined],
   ])('%s', (_n, channel, hours, approved, type, tag) => {
     const verdict = decide(request(channel), { lastInboundAt: hoursAgo(hours), optedOut: false, now });
     expect(verdict).toMatchObject({ approved, messagingType: type, ...(tag ? { tag } : {}) });
@@ -25,6 +26,15 @@ describe('outbound gate', () => {
   it('requires a template on WhatsApp after 24h and lets a template through', () => {
     expect(decide(request(Channel.WHATSAPP), { lastInboundAt: hoursAgo(25), optedOut: false, now })).toMatchObject({ approved: false, reason: RejectionReason.TEMPLATE_REQUIRED });
     expect(decide(request(Channel.WHATSAPP, { content: { template: { name: 'order_update', language: 'en_US' } } }), { lastInboundAt: hoursAgo(25), optedOut: false, now })).toMatchObject({ approved: true });
+  });
+
+  it('lets a Telegram bot write a year after the last message, under its own rule', () => {
+    expect(decide(request(Channel.TELEGRAM, { authorIsHuman: false }), { lastInboundAt: hoursAgo(24 * 365), optedOut: false, now })).toEqual({
+      approved: true,
+      messagingType: DeliveryPolicy_MessagingType.RESPONSE,
+      reasons: [{ rule: 'telegram-no-window', detail: 'Telegram bots have no messaging window' }],
+    });
+    expect(decide(request(Channel.TELEGRAM), { optedOut: true, now })).toMatchObject({ approved: false, reason: RejectionReason.OPTED_OUT });
   });
 
   it('refuses anything to an opted-out contact', () => {

@@ -32,7 +32,7 @@ export type Verdict =
 
 /**
  * The outbound gate: one function for every channel rule. A refusal always says what would work
- * instead (a tag, a template, another channel).
+ * instead (a tag, a template, another channel). The decision table is in docs/window-policy.md.
  */
 export function decide(request: OutboundRequested, facts: WindowFacts): Verdict {
   if (facts.optedOut) {
@@ -85,6 +85,9 @@ export function decide(request: OutboundRequested, facts: WindowFacts): Verdict 
           { kind: Alternative_Kind.OTHER_CHANNEL, detail: 'reach the customer on another channel' },
         ],
       };
+    case Channel.TELEGRAM:
+      // A bot may write to anyone who started it, at any time, until they block it (an opt-out).
+      return { approved: true, messagingType: DeliveryPolicy_MessagingType.RESPONSE, reasons: [{ rule: 'telegram-no-window', detail: 'Telegram bots have no messaging window' }] };
     default:
       return { approved: true, messagingType: DeliveryPolicy_MessagingType.RESPONSE, reasons: [{ rule: 'no-window', detail: 'the channel has no reply window' }] };
   }
