@@ -3,3 +3,4 @@ export * from './kafka-tap';
 export * as metaGraph from './fakes/meta-graph';
 export * as twitterApi from './fakes/twitter-api';
 export * as twilioApi from './fakes/twilio-api';
+export * as telegramBotApi from './fakes/telegram-bot-api';
