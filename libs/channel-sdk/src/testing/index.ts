@@ -16,6 +16,7 @@ import {
   DEFAULT_NOW,
   GENERIC_MALFORMED_BODIES,
 } from './checks';
+import type { ProviderRequest } from '../adapter';
 import type { ConformanceSubject } from './fixtures';
 import { generatedSamples, withContent, type OutboundSample } from './samples';
 
@@ -39,6 +40,9 @@ export { generatedSamples, withContent, CONFORMANCE_LAST_INBOUND_ID, type Outbou
  *
  *   describeChannelConformance('messenger', { adapter, parser: messengerParser, fixtures });
  */
+/** What interpret checks run against while `format` cannot produce a request yet. */
+const PROBE_REQUEST: ProviderRequest = { method: 'POST', path: '/conformance-probe', json: {}, purpose: 'conformance probe' };
+
 export function describeChannelConformance(name: string, subject: ConformanceSubject): void {
   const { adapter, fixtures } = subject;
 
@@ -99,17 +103,28 @@ export function describeChannelConformance(name: string, subject: ConformanceSub
     });
 
     describe('interpret', () => {
-      const firstRequest = () => adapter.format(withContent(fixtures.outbound.base, { text: 'Hello from the conformance kit.' }))[0]!;
+      // A real request when format works; interpret's own checks do not wait for format otherwise.
+      const firstRequest = (): ProviderRequest => {
+        try {
+          return adapter.format(withContent(fixtures.outbound.base, { text: 'Hello from the conformance kit.' }))[0] ?? PROBE_REQUEST;
+        } catch {
+          return PROBE_REQUEST;
+        }
+      };
       it('has at least one success and one error fixture', () => {
         expect(fixtures.successResponses.length).toBeGreaterThan(0);
         expect(fixtures.errorResponses.length).toBeGreaterThan(0);
       });
-      it.each(fixtures.successResponses.map((s) => [s.name, s] as const))('success: %s', (_n, success) =>
-        checkInterpretSuccess(adapter, fixtures, firstRequest(), success),
-      );
-      it.each(fixtures.errorResponses.map((e) => [e.name, e] as const))('error: %s', (_n, failure) =>
-        checkInterpretError(adapter, fixtures, firstRequest(), failure),
-      );
+      if (fixtures.successResponses.length) {
+        it.each(fixtures.successResponses.map((s) => [s.name, s] as const))('success: %s', (_n, success) =>
+          checkInterpretSuccess(adapter, fixtures, firstRequest(), success),
+        );
+      }
+      if (fixtures.errorResponses.length) {
+        it.each(fixtures.errorResponses.map((e) => [e.name, e] as const))('error: %s', (_n, failure) =>
+          checkInterpretError(adapter, fixtures, firstRequest(), failure),
+        );
+      }
       it('treats a bare 503 from a proxy as the provider being down, retryable', () =>
         checkInterpretError(adapter, fixtures, firstRequest(), {
           name: '503',
