@@ -5,9 +5,7 @@
 import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const all = require(join(root, 'jest.config.js')) as { projects: string[] };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const unit = require(join(root, 'jest.unit.config.js')) as { projects: Array<{ displayName: string; rootDir: string; testMatch: string[]; globalSetup?: string }> };
 
 describe('test tiers', () => {
@@ -21,7 +19,6 @@ describe('test tiers', () => {
   });
 
   it('the full run still starts the real infrastructure for integration and e2e specs', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const preset = require(join(root, 'jest.preset.js')) as { globalSetup: string; testMatch: string[] };
     expect(preset.globalSetup).toMatch(/global-setup\.ts$/);
     expect(preset.testMatch).toEqual(expect.arrayContaining(['<rootDir>/src/**/*.int-spec.ts', '<rootDir>/src/**/*.e2e-spec.ts']));

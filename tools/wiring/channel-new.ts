@@ -34,7 +34,7 @@ function pascal(name: string): string {
 }
 
 /** The files of a new channel: its library and its gateway service. */
-export function scaffoldFiles({ name, port }: ScaffoldOptions): ScaffoldFile[] {
+export function scaffoldFiles({ name }: Pick<ScaffoldOptions, 'name'>): ScaffoldFile[] {
   if (!NAME.test(name)) throw new Error(`channel name must match ${NAME} (lower-case letters and digits): got "${name}"`);
   const Name = pascal(name);
   const UPPER = name.toUpperCase();
@@ -338,7 +338,7 @@ export function scaffoldChannel(root: string, name: string, options: { port?: nu
   const protoPath = join(root, 'proto/omni/v1/common.proto');
   const catalog = readFileSync(catalogPath, 'utf8');
   const port = options.port ?? nextGatewayPort(catalog);
-  const files = scaffoldFiles({ name, port });
+  const files = scaffoldFiles({ name });
   for (const dir of [`libs/channels/${name}`, `services/gateway-${name}`]) if (existsSync(join(root, dir))) throw new Error(`${dir} already exists`);
   // Compute every edit before writing anything: a refusal leaves the checkout untouched.
   const proto = addToChannelEnum(readFileSync(protoPath, 'utf8'), name);
