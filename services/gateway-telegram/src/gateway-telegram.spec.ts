@@ -41,7 +41,7 @@ describe('gateway-telegram configuration', () => {
   it.each([
     ['a token without the bot id', { TELEGRAM_BOT_TOKEN: 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' }, 'TELEGRAM_BOT_TOKEN'],
     ['a secret Telegram would refuse', { TELEGRAM_WEBHOOK_SECRET: 'has spaces' }, 'TELEGRAM_WEBHOOK_SECRET'],
-    ['a public URL that is not one', { TELEGRAM_PUBLIC_BASE_URL: 'omni' }, 'TELEGRAM_PUBLIC_BASE_URL'],
+    ['a public URL that is not http(s)', { TELEGRAM_PUBLIC_BASE_URL: 'ftp://omni.example.com' }, 'TELEGRAM_PUBLIC_BASE_URL'],
   ])('refuses %s', (_name, env, variable) => {
     expect(problems(env)).toEqual([variable]);
   });
