@@ -15,24 +15,6 @@ const only = process.argv.slice(2); // optional: start just these services
 const env = { ...process.env };
 const log = (msg) => process.stdout.write(`omni: ${msg}\n`);
 
-// Development placeholders, so a fresh checkout starts without provider accounts. Real deployments
-// set these (see the README's configuration table); webhooks signed with other secrets are refused.
-const DEV_SECRETS = {
-  META_APP_SECRET: 'dev-meta-app-secret',
-  META_VERIFY_TOKEN: 'dev-verify-token',
-  MESSENGER_PAGE_ACCESS_TOKEN: 'dev-page-access-token',
-  WHATSAPP_ACCESS_TOKEN: 'dev-whatsapp-access-token',
-  TWITTER_CONSUMER_KEY: 'dev-consumer-key',
-  TWITTER_CONSUMER_SECRET: 'dev-consumer-secret',
-  TWITTER_ACCESS_TOKEN: 'dev-access-token',
-  TWITTER_ACCESS_TOKEN_SECRET: 'dev-access-token-secret',
-  TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-  TWILIO_AUTH_TOKEN: 'dev-twilio-auth-token',
-  TWILIO_PUBLIC_BASE_URL: 'http://127.0.0.1:3104',
-  // Signs the API bearer tokens (the admin token printed below); NODE_ENV=production refuses it.
-  AUTH_JWT_SECRET: 'omni-dev-jwt-secret',
-};
-
 /**
  * Services run with a 4 MiB V8 young generation (default 16): ~30 MiB less RSS per idle service
  * for a few more, short scavenges. Kept when NODE_OPTIONS already sets it.
@@ -59,7 +41,11 @@ async function main() {
 
   const build = spawnSync(process.execPath, [join(root, 'tools/build.mjs')], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
-  const { SERVICES } = require(join(root, 'libs/service-kit/dist/catalog.js'));
+  // Services, ports and development placeholders all come from the service catalog, so a fresh
+  // checkout starts without provider accounts. Real deployments set these (see the README's
+  // configuration table); webhooks signed with other secrets are refused.
+  const { SERVICES, devSecrets } = require(join(root, 'libs/service-kit/dist/catalog.js'));
+  const DEV_SECRETS = devSecrets();
 
   const missing = Object.keys(DEV_SECRETS).filter((name) => !env[name]);
   if (missing.length) log(`using development placeholders for ${missing.join(', ')}`);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { COMMON_ENV, SERVICES, type ServiceEntry } from '../../libs/service-kit/src/catalog';
+import { COMMON_ENV, SERVICES, envOf, type ServiceEntry } from '../../libs/service-kit/src/catalog';
 
 const root = join(__dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -30,6 +30,10 @@ describe('docker-compose.yml', () => {
     expect(new Set(published).size).toBe(published.length);
   });
 
+  it('publishes infrastructure on 127.0.0.1 only', () => {
+    for (const name of INFRA) for (const port of services[name].ports ?? []) expect({ name, port: String(port) }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
+  });
+
   describe.each(SERVICES.map((s) => [s.name, s] as [string, ServiceEntry]))('%s', (name, entry) => {
     const svc = () => services[name];
     const env = () => svc().environment as Record<string, string>;
@@ -39,8 +43,8 @@ describe('docker-compose.yml', () => {
       expect(env().SERVICE).toBe(name);
     });
 
-    it(`publishes port ${entry.port} and sets PORT to it`, () => {
-      expect(svc().ports).toEqual([`${entry.port}:${entry.port}`]);
+    it(entry.kind === 'gateway' ? `publishes its webhook port ${entry.port} and sets PORT to it` : `sets PORT ${entry.port} and publishes nothing`, () => {
+      expect(svc().ports).toEqual(entry.kind === 'gateway' ? [`${entry.port}:${entry.port}`] : undefined);
       expect(env().PORT).toBe(String(entry.port));
     });
 
@@ -52,12 +56,12 @@ describe('docker-compose.yml', () => {
       expect(env().LOG_LEVEL).toBeTruthy();
     });
 
-    it(`gets exactly the catalog's channel variables (${entry.env.join(', ') || 'none'})`, () => {
+    it(`gets exactly the catalog's channel variables (${envOf(entry).join(', ') || 'none'})`, () => {
       const extra = Object.keys(env())
         .filter((k) => !(COMMON_ENV as readonly string[]).includes(k) && k !== 'SERVICE')
         .sort();
-      expect(extra).toEqual([...entry.env].sort());
-      for (const variable of entry.env) {
+      expect(extra).toEqual(envOf(entry).sort());
+      for (const variable of envOf(entry)) {
         // Substituted from the caller's environment, with a harmless fallback (empty for optional
         // settings, which the services treat as unset): no secret in the file.
         expect(env()[variable]).toMatch(new RegExp(`^\\$\\{${variable}:-[^}]*\\}$`));
@@ -104,7 +108,7 @@ describe('docker-compose.yml', () => {
     const config: Yaml = parse(read('deploy/docker/otel-collector.yaml'));
     expect(config.service.pipelines.traces.receivers).toContain('otlp');
     expect(config.exporters['otlp/jaeger'].endpoint).toBe('jaeger:4317');
-    expect(services.jaeger.ports).toContain('16686:16686');
+    expect(services.jaeger.ports).toContain('127.0.0.1:16686:16686');
   });
 });
 
@@ -157,8 +161,8 @@ describe('deploy/k8s', () => {
       expect(env.PORT.value).toBe(String(entry.port));
       expect(env.OTEL_SERVICE_NAME.value).toBe(name);
       // Exactly the catalog's channel variables, secrets by reference only.
-      expect(Object.keys(env).filter((k) => !['SERVICE', 'PORT', 'OTEL_SERVICE_NAME'].includes(k)).sort()).toEqual([...entry.env].sort());
-      for (const variable of entry.env) {
+      expect(Object.keys(env).filter((k) => !['SERVICE', 'PORT', 'OTEL_SERVICE_NAME'].includes(k)).sort()).toEqual(envOf(entry).sort());
+      for (const variable of envOf(entry)) {
         if (!/_URL$/.test(variable)) expect(env[variable].valueFrom?.secretKeyRef?.key).toBe(variable);
       }
       expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });

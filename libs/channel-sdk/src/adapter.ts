@@ -23,6 +23,18 @@ export interface ChannelAdapter extends ChannelParser {
   readonly capabilities: ChannelCapabilities;
   /** Webhook paths this channel serves, e.g. ['/webhooks/messenger']. */
   readonly webhookPaths: readonly string[];
+  /**
+   * How the provider proves a webhook is its own: what `verify` checks. The conformance kit tests
+   * what fits the kind (a body signature must fail on one changed byte; a header secret covers no
+   * bytes, but must match exactly).
+   */
+  readonly auth: WebhookAuth;
+  /**
+   * A path prefix the provider requires before every API path, added by `toHttp` (Telegram:
+   * `/bot<token>`). It holds credentials when the provider puts them in the URL: never log it.
+   * The kit checks that `toHttp` gives `apiPathPrefix + request.path` (+ query).
+   */
+  readonly apiPathPrefix?: string;
 
   /**
    * Answer a provider's verification challenge (Meta hub.challenge, X CRC). Returns undefined
@@ -30,7 +42,10 @@ export interface ChannelAdapter extends ChannelParser {
    */
   handshake?(request: WebhookRequest): WebhookReply | undefined;
 
-  /** Check the request's signature over the raw body, in constant time. */
+  /**
+   * Authenticate the request as `auth` declares: a signature over the raw body (and URL), or a
+   * shared secret header; compared in constant time.
+   */
   verify(request: WebhookRequest): VerificationResult;
 
   /**
@@ -46,7 +61,8 @@ export interface ChannelAdapter extends ChannelParser {
   /**
    * Turn an approved outbound into the provider request(s) to make, in order: long text is split
    * at the channel's limit, rich content the channel lacks is degraded into something usable.
-   * Credentials are not added here: the gateway's `authorize` step does that.
+   * Credentials are not added here: `toHttp` adds them, so `format` output can be logged and
+   * compared in tests.
    */
   format(approved: OutboundApproved): ProviderRequest[];
 
@@ -66,7 +82,32 @@ export interface ChannelAdapter extends ChannelParser {
    * how many ms to wait before the next send (0 = now). The gateway defers instead of failing.
    */
   sendDelay?(recent: { account: readonly number[]; app: readonly number[] }, now: number): number;
+
+  /**
+   * Optional start-up registration with the provider (Telegram: `setWebhook` with the secret
+   * token). The gateway calls it once at start-up and makes the returned requests in order, in the
+   * background: webhooks are served meanwhile, a failure is retried with backoff, never fatal.
+   * Every request must be idempotent (the same call at every start, on every replica).
+   */
+  register?(context: RegistrationContext): ProviderRequest[];
 }
+
+/** What `register` knows about the gateway hosting the adapter. */
+export interface RegistrationContext {
+  /** The public URL the provider calls (scheme, host, port, no trailing slash), when configured. */
+  publicBaseUrl?: string;
+}
+
+/**
+ * How a provider authenticates its webhooks.
+ * - `body-signature`: an HMAC (or similar) over the raw body bytes, and over the public URL too
+ *   when `coversUrl` (Twilio); any changed byte must be refused.
+ * - `header-secret`: a fixed shared secret sent back in one header (Telegram's
+ *   `X-Telegram-Bot-Api-Secret-Token`); it covers no bytes, so only the exact secret passes.
+ */
+export type WebhookAuth =
+  | { kind: 'body-signature'; coversUrl?: boolean }
+  | { kind: 'header-secret'; header: string };
 
 /**
  * The part of a channel that needs no secrets: the normalizer uses it to read raw records. Each
@@ -142,6 +183,12 @@ export interface WebhookEnvelope {
 
 /** A raw record as the normalizer reads it back from omni.inbound.raw.v1. */
 export interface RawWebhook {
+  /**
+   * The business account `inspect` named when the gateway took the webhook (the record's
+   * `account_id`). Providers whose bodies do not say which account they are for (Telegram: which
+   * bot) read it from here.
+   */
+  accountId: string;
   body: Buffer;
   contentType: string;
   webhookPath: string;

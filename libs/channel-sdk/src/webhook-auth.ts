@@ -67,3 +67,13 @@ export function answerVerifyTokenChallenge(request: WebhookRequest, options: Ver
   if (!accepted) return { status: 403, contentType: 'text/plain; charset=utf-8', body: 'Forbidden' };
   return { status: 200, contentType: 'text/plain; charset=utf-8', body: challenge };
 }
+
+/**
+ * Verify a fixed shared secret sent back in a header (Telegram's `X-Telegram-Bot-Api-Secret-Token`),
+ * in constant time: missing or empty → 401, anything but the exact secret → 403.
+ */
+export function verifySecretHeader(header: string | undefined, secret: string): VerificationResult {
+  if (!secret) return { ok: false, status: 401, reason: 'no webhook secret configured' };
+  if (header === undefined || header === '') return { ok: false, status: 401, reason: 'secret header missing' };
+  return safeEqual(header, secret) ? { ok: true } : { ok: false, status: 403, reason: 'secret header mismatch' };
+}

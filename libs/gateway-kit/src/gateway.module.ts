@@ -3,13 +3,15 @@ import type { ChannelAdapter } from '@omni/channel-sdk';
 import { WebhookController } from './webhook.controller';
 import { OutboundDispatcher } from './outbound.dispatcher';
 import { SendPacer } from './send-pacer';
+import { GatewayRegistrations } from './registrations';
 import { CreateSendLedger1732300000500, SendEntity, SendLogEntity } from './send-ledger';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 /**
- * Everything a channel gateway hosts, given the channel's adapter: its webhooks and its outbound
- * dispatcher (with the send ledger in the gateway's schema). A gateway service is this module
- * plus config.
+ * Everything a channel gateway hosts, given the channel's adapter: its webhooks, its outbound
+ * dispatcher (with the send ledger in the gateway's schema) and its start-up registrations at the
+ * provider (the adapter's `register`, plus any a gateway adds to `GatewayRegistrations`). A
+ * gateway service is this module plus config.
  */
 @Module({})
 export class GatewayModule {
@@ -21,8 +23,9 @@ export class GatewayModule {
         { provide: CHANNEL_ADAPTER, useValue: adapter },
         { provide: GATEWAY_OPTIONS, useValue: options },
         SendPacer,
+        GatewayRegistrations,
       ],
-      exports: [CHANNEL_ADAPTER, GATEWAY_OPTIONS],
+      exports: [CHANNEL_ADAPTER, GATEWAY_OPTIONS, GatewayRegistrations],
     };
   }
 }

@@ -5,3 +5,4 @@ export * from './outbound.dispatcher';
 export * from './send-ledger';
 export * from './provider-client';
 export * from './gateway-config';
+export * from './registrations';

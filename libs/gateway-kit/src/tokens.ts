@@ -14,4 +14,6 @@ export interface GatewayOptions {
   /** First backoff delay between attempts (default 500 ms, doubling, capped at 30 s). */
   retryBaseMs?: number;
   requestTimeoutMs?: number;
+  /** Backoff of start-up registrations (default: 30 s doubling to 10 min); tests shorten it. */
+  registrationTiming?: { firstRetryMs: number; maxRetryMs: number };
 }

@@ -1,36 +1,110 @@
 /**
- * The eight Omni services: name, default port and the channel secrets each one needs. The start
- * script, docker-compose.yml, the k8s manifests and the compose consistency test all read this.
+ * The Omni services and their settings: the one source of truth for the wiring. From it,
+ * `npm run wiring` (tools/wiring) generates docker-compose.yml, the k8s manifests and kustomize
+ * entries, the normalizer's parser list and the e2e harness's service list; `npm start` reads it
+ * for its service list and development secrets; tests/deploy/wiring.spec.ts fails when a generated
+ * file is stale. Adding a channel is one entry in SERVICES (plus its settings in ENV).
+ *
+ * No imports: tools read this file outside the workspace build.
  */
+
+/** One environment variable a service reads beyond the common ones. */
+export interface EnvSpec {
+  /**
+   * Secret: the k8s Secret holding it (`omni-<group>`, key = the variable name); compose and
+   * `npm start` take it from the caller's environment. Absent: a plain setting.
+   */
+  secret?: string;
+  /** The service refuses to start without it. */
+  required?: boolean;
+  /** The value when unset (provider API base URLs). */
+  default?: string;
+  /** Development placeholder for a required value: `npm start`, compose fallback, k8s dev overlay. */
+  dev?: string;
+  /** The e2e harness's value; by default `dev` with its `dev-` prefix turned into `e2e-`. */
+  test?: string;
+  /**
+   * Not secret but different per deployment (public URLs): k8s reads it from the `omni-channels`
+   * ConfigMap, whose value each overlay sets (none: unset unless the operator adds it).
+   */
+  perEnvironment?: { base?: string; dev?: string; prod?: string };
+  /** Every service reads it (e.g. an auth secret), not just the ones that list it. */
+  shared?: boolean;
+  /** One line for the generated files. */
+  note?: string;
+}
+
+/** Settings by name; services list the names they read. A `shared` one goes to every service. */
+export const ENV = {
+  TWITTER_CONSUMER_KEY: { secret: 'omni-twitter', required: true, dev: 'dev-consumer-key' },
+  TWITTER_CONSUMER_SECRET: { secret: 'omni-twitter', required: true, dev: 'dev-consumer-secret', note: 'signs webhooks and answers the CRC challenge' },
+  TWITTER_ACCESS_TOKEN: { secret: 'omni-twitter', required: true, dev: 'dev-access-token' },
+  TWITTER_ACCESS_TOKEN_SECRET: { secret: 'omni-twitter', required: true, dev: 'dev-access-token-secret' },
+  TWITTER_API_BASE_URL: { default: 'https://api.x.com' },
+  TWITTER_WELCOME_MESSAGES: { secret: 'omni-twitter', note: 'optional: welcome messages per entry point (JSON)' },
+  TWITTER_BUSINESS_USER_ID: { secret: 'omni-twitter', note: 'optional: the business X user id for deep links' },
+  META_APP_SECRET: { secret: 'omni-meta', required: true, dev: 'dev-meta-app-secret', note: 'verifies X-Hub-Signature-256 (Messenger and WhatsApp are one Meta app)' },
+  META_VERIFY_TOKEN: { secret: 'omni-meta', required: true, dev: 'dev-verify-token' },
+  META_GRAPH_API_BASE_URL: { default: 'https://graph.facebook.com' },
+  MESSENGER_PAGE_ACCESS_TOKEN: { secret: 'omni-meta', required: true, dev: 'dev-page-access-token' },
+  WHATSAPP_ACCESS_TOKEN: { secret: 'omni-meta', required: true, dev: 'dev-whatsapp-access-token' },
+  TWILIO_ACCOUNT_SID: {
+    secret: 'omni-twilio',
+    required: true,
+    dev: 'AC00000000000000000000000000000000',
+    test: `AC${'0123456789abcdef'.repeat(2)}`,
+    note: 'a well-formed placeholder: the gateway checks the AC + 32 hex shape',
+  },
+  TWILIO_AUTH_TOKEN: { secret: 'omni-twilio', required: true, dev: 'dev-twilio-auth-token' },
+  TWILIO_PUBLIC_BASE_URL: {
+    required: true,
+    dev: 'http://127.0.0.1:3104',
+    test: 'https://omni.example.test',
+    perEnvironment: { base: 'https://omni.example.com', dev: 'http://localhost:3104', prod: 'https://omni.example.com' },
+    note: 'the public URL Twilio calls and signs',
+  },
+  TWILIO_API_BASE_URL: { default: 'https://api.twilio.com' },
+  TWILIO_MESSAGING_SERVICE_SID: { secret: 'omni-twilio', note: 'optional: send through a Messaging Service' },
+  TWILIO_FROM_NUMBER: { secret: 'omni-twilio', note: 'optional: default sender' },
+  TELEGRAM_BOT_TOKEN: {
+    secret: 'omni-telegram',
+    required: true,
+    dev: '1000000001:dev-telegram-bot-token-placeholder',
+    test: '7000000001:e2e-telegram-bot-token-placeholder',
+    note: 'from @BotFather; the bot id before the colon is the account',
+  },
+  TELEGRAM_WEBHOOK_SECRET: { secret: 'omni-telegram', required: true, dev: 'dev-telegram-webhook-secret', note: 'sent back in X-Telegram-Bot-Api-Secret-Token' },
+  TELEGRAM_API_BASE_URL: { default: 'https://api.telegram.org' },
+  TELEGRAM_PUBLIC_BASE_URL: { perEnvironment: {}, note: 'optional: when set, setWebhook at start-up' },
+  // Verifies API bearer tokens; tests sign theirs with the same development value (@omni/testing).
+  AUTH_JWT_SECRET: { secret: 'omni-auth', required: true, dev: 'omni-dev-jwt-secret', test: 'omni-dev-jwt-secret', shared: true, note: 'HS256 secret of API bearer tokens (or set AUTH_JWKS_URL)' },
+} as const satisfies Record<string, EnvSpec>;
+
+export type EnvName = keyof typeof ENV;
+
 export interface ServiceEntry {
-  name: ServiceName;
+  name: string;
   port: number;
   kind: 'gateway' | 'core';
   /** Postgres schema owned by the service (a gateway's holds its send ledger). */
   schema?: string;
-  /** Env variables beyond the common ones (PORT, KAFKA_BROKERS, DATABASE_URL, OTEL_*, LOG_LEVEL). */
-  env: readonly string[];
+  /** Env variables beyond the common ones (PORT, KAFKA_BROKERS, DATABASE_URL, OTEL_*, LOG_LEVEL) and shared ones. */
+  env: readonly EnvName[];
+  /** The ServiceDefinition its package (`@omni/<name>`) exports. */
+  definition: string;
+  /** Gateways: the channel slug, the library `@omni/channel-<channel>` and its exported parser. */
+  channel?: { slug: string; parser: string };
 }
 
-export type ServiceName =
-  | 'gateway-twitter'
-  | 'gateway-messenger'
-  | 'gateway-whatsapp'
-  | 'gateway-sms'
-  | 'normalizer'
-  | 'router'
-  | 'window-policy'
-  | 'assignment';
-
-export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
-
-export const SERVICES: readonly ServiceEntry[] = [
+export const SERVICES = [
   {
     name: 'gateway-twitter',
     schema: 'gateway_twitter',
     port: 3101,
     kind: 'gateway',
     env: ['TWITTER_CONSUMER_KEY', 'TWITTER_CONSUMER_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_TOKEN_SECRET', 'TWITTER_API_BASE_URL', 'TWITTER_WELCOME_MESSAGES', 'TWITTER_BUSINESS_USER_ID'],
+    definition: 'gatewayTwitter',
+    channel: { slug: 'twitter', parser: 'twitterParser' },
   },
   {
     name: 'gateway-messenger',
@@ -38,6 +112,8 @@ export const SERVICES: readonly ServiceEntry[] = [
     port: 3102,
     kind: 'gateway',
     env: ['META_APP_SECRET', 'META_VERIFY_TOKEN', 'MESSENGER_PAGE_ACCESS_TOKEN', 'META_GRAPH_API_BASE_URL'],
+    definition: 'gatewayMessenger',
+    channel: { slug: 'messenger', parser: 'messengerParser' },
   },
   {
     name: 'gateway-whatsapp',
@@ -45,6 +121,8 @@ export const SERVICES: readonly ServiceEntry[] = [
     port: 3103,
     kind: 'gateway',
     env: ['META_APP_SECRET', 'META_VERIFY_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'META_GRAPH_API_BASE_URL'],
+    definition: 'gatewayWhatsApp',
+    channel: { slug: 'whatsapp', parser: 'whatsappParser' },
   },
   {
     name: 'gateway-sms',
@@ -52,15 +130,63 @@ export const SERVICES: readonly ServiceEntry[] = [
     port: 3104,
     kind: 'gateway',
     env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_FROM_NUMBER'],
+    definition: 'gatewaySms',
+    channel: { slug: 'sms', parser: 'smsParser' },
   },
-  { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [] },
-  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [] },
-  { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [] },
-  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: [] },
-];
+  {
+    name: 'gateway-telegram',
+    schema: 'gateway_telegram',
+    port: 3105,
+    kind: 'gateway',
+    env: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_API_BASE_URL', 'TELEGRAM_PUBLIC_BASE_URL'],
+    definition: 'gatewayTelegram',
+    channel: { slug: 'telegram', parser: 'telegramParser' },
+  },
+  { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [], definition: 'normalizer' },
+  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router' },
+  { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy' },
+  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: [], definition: 'assignment' },
+] as const satisfies readonly ServiceEntry[];
+
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
 
 export function serviceEntry(name: ServiceName): ServiceEntry {
-  const entry = SERVICES.find((s) => s.name === name);
+  const entry = (SERVICES as readonly ServiceEntry[]).find((s) => s.name === name);
   if (!entry) throw new Error(`unknown service ${name}`);
   return entry;
+}
+
+/** Every variable a service reads beyond the common ones: its own, then the shared ones. */
+export function envOf(entry: Pick<ServiceEntry, 'env'>): EnvName[] {
+  const shared = (Object.keys(ENV) as EnvName[]).filter((name) => (ENV[name] as EnvSpec).shared);
+  return [...new Set([...entry.env, ...shared])];
+}
+
+export function envSpec(name: EnvName): EnvSpec {
+  return ENV[name];
+}
+
+/**
+ * Development placeholders for every required setting without a default, so a fresh checkout
+ * starts without provider accounts (`npm start`, compose fallbacks, the k8s dev overlay).
+ */
+export function devSecrets(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(ENV) as Array<[EnvName, EnvSpec]>) if (spec.dev !== undefined) out[name] = spec.dev;
+  return out;
+}
+
+/** Variables with a development placeholder (and so a test value). */
+export type PlaceholderName = { [K in EnvName]: (typeof ENV)[K] extends { dev: string } ? K : never }[EnvName];
+
+/** The values the e2e harness runs gateways with (fake providers and signed webhooks use them too). */
+export function testSecrets(): Record<PlaceholderName, string> {
+  const out = {} as Record<string, string>;
+  for (const [name, spec] of Object.entries(ENV) as Array<[EnvName, EnvSpec]>) {
+    const value = spec.test ?? spec.dev?.replace(/^dev-/, 'e2e-');
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }

@@ -37,9 +37,9 @@ describe('loadConfig', () => {
 });
 
 describe('service catalog', () => {
-  it('has the eight services on their design ports with unique schemas', () => {
+  it('has the nine services on their design ports with unique schemas', () => {
     expect(SERVICES.map((s) => [s.name, s.port])).toEqual([
-      ['gateway-twitter', 3101], ['gateway-messenger', 3102], ['gateway-whatsapp', 3103], ['gateway-sms', 3104],
+      ['gateway-twitter', 3101], ['gateway-messenger', 3102], ['gateway-whatsapp', 3103], ['gateway-sms', 3104], ['gateway-telegram', 3105],
       ['normalizer', 3201], ['router', 3202], ['window-policy', 3203], ['assignment', 3204],
     ]);
     const schemas = SERVICES.map((s) => s.schema);

@@ -7,6 +7,7 @@ import { Clock, SystemClock } from './domain/clock';
 import { NORMALIZER_ENTITIES } from './domain/entities';
 import { NormalizerInitial1732300000100 } from './migrations/1732300000100-normalizer-initial';
 import { NormalizerIdentityHistory1732300000110 } from './migrations/1732300000110-normalizer-identity-history';
+import { NormalizerDedupeKey1732300000120 } from './migrations/1732300000120-normalizer-dedupe-key';
 import { OutboundHandler } from './outbound.handler';
 import { RawInboundHandler } from './raw-inbound.handler';
 import { ResolvedHandler } from './resolved.handler';
@@ -18,7 +19,7 @@ class NormalizerModule {}
 export function normalizerDatabase() {
   return {
     entities: NORMALIZER_ENTITIES,
-    migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110],
+    migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
   };
 }
 

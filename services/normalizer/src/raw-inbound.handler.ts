@@ -33,6 +33,7 @@ export class RawInboundHandler {
     let parsed;
     try {
       parsed = parser.parse({
+        accountId: raw.accountId,
         body: Buffer.from(raw.body),
         contentType: raw.contentType,
         webhookPath: raw.webhookPath,

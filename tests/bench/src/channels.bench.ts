@@ -34,7 +34,7 @@ const whatsappBody = Buffer.from(
     entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' }, contacts: [{ profile: { name: 'Ana Ruiz' }, wa_id: '5215512345678' }], messages: [{ from: '5215512345678', id: 'wamid.HBgN', timestamp: '1717171717', type: 'text', text: { body: 'Hola, ¿mi pedido ya salió?' } }] } }] }],
   }),
 );
-const raw = (body: Buffer, webhookPath: string) => ({ body, contentType: 'application/json', webhookPath, receivedAt: new Date(), headers: {} });
+const raw = (body: Buffer, webhookPath: string) => ({ accountId: '', body, contentType: 'application/json', webhookPath, receivedAt: new Date(), headers: {} });
 const messenger = createMessengerAdapter({ appSecret: 's', verifyToken: 'v', pageAccessToken: 't' });
 const approved = create(OutboundApprovedSchema, {
   id: 'a',

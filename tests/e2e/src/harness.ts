@@ -1,42 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { assignment } from '@omni/assignment';
-import { gatewayMessenger } from '@omni/gateway-messenger';
-import { gatewaySms } from '@omni/gateway-sms';
-import { gatewayTwitter } from '@omni/gateway-twitter';
-import { gatewayWhatsApp } from '@omni/gateway-whatsapp';
-import { normalizer } from '@omni/normalizer';
-import { router } from '@omni/router';
-import { startService, type RunningService, type ServiceDefinition, type ServiceName } from '@omni/service-kit';
+import { startService, testSecrets, type RunningService, type ServiceDefinition, type ServiceName } from '@omni/service-kit';
 import { serviceTestEnv, testEnv } from '@omni/testing';
-import { windowPolicy } from '@omni/window-policy';
+import { DEFINITIONS } from './services.generated';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
-  'gateway-messenger': gatewayMessenger,
-  'gateway-whatsapp': gatewayWhatsApp,
-  'gateway-twitter': gatewayTwitter,
-  'gateway-sms': gatewaySms,
-  normalizer,
-  router,
-  'window-policy': windowPolicy,
-  assignment,
-};
-
-/** Channel secrets the e2e gateways run with (the fake providers and signed webhooks use them too). */
-export const TEST_SECRETS = {
-  META_APP_SECRET: 'e2e-meta-app-secret',
-  META_VERIFY_TOKEN: 'e2e-verify-token',
-  MESSENGER_PAGE_ACCESS_TOKEN: 'e2e-page-token',
-  WHATSAPP_ACCESS_TOKEN: 'e2e-wa-token',
-  TWITTER_CONSUMER_KEY: 'e2e-consumer-key',
-  TWITTER_CONSUMER_SECRET: 'e2e-consumer-secret',
-  TWITTER_ACCESS_TOKEN: 'e2e-access-token',
-  TWITTER_ACCESS_TOKEN_SECRET: 'e2e-access-token-secret',
-  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
-  TWILIO_AUTH_TOKEN: 'e2e-twilio-token',
-  TWILIO_PUBLIC_BASE_URL: 'https://omni.example.test',
-};
+/**
+ * Channel secrets the e2e gateways run with (the fake providers and signed webhooks use them too):
+ * the catalog's test values (libs/service-kit/src/catalog.ts), so a new channel needs no line here.
+ */
+export const TEST_SECRETS = testSecrets();
 
 export interface Omni {
   prefix: string;

@@ -65,10 +65,19 @@ export function signedRequest(fixtures: ConformanceFixtures, unsigned: UnsignedW
   return { ...unsigned, headers: { ...unsigned.headers, ...signature } };
 }
 
-export function rawRecord(request: WebhookRequest, receivedAt: Date): RawWebhook {
+/**
+ * The raw record a gateway would write for this request, as the normalizer reads it back: the
+ * account is the one `inspect` named (pass it explicitly to test a parser on its own).
+ */
+export function rawRecord(request: WebhookRequest, receivedAt: Date, accountId: string): RawWebhook {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.headers)) if (v !== undefined) headers[k] = v;
-  return { body: request.rawBody, contentType: headers['content-type'] ?? 'application/json', webhookPath: request.path, receivedAt, headers };
+  return { accountId, body: request.rawBody, contentType: headers['content-type'] ?? 'application/json', webhookPath: request.path, receivedAt, headers };
+}
+
+/** The raw record of a valid request: `inspect` runs first, as in the gateway. */
+function inspectedRecord(adapter: ChannelAdapter, request: WebhookRequest, fixtures: ConformanceFixtures): RawWebhook {
+  return rawRecord(request, fixtures.receivedAt ?? DEFAULT_RECEIVED_AT, adapter.inspect(request).accountId);
 }
 
 export function checkCapabilities(adapter: ChannelAdapter): void {
@@ -79,6 +88,10 @@ export function checkCapabilities(adapter: ChannelAdapter): void {
   expect(adapter.webhookPaths.length).toBeGreaterThan(0);
   for (const path of adapter.webhookPaths) expect(path).toMatch(/^\/[^?#\s]*$/);
   expect(adapter.slug).toMatch(/^[a-z-]+$/);
+  expect(['body-signature', 'header-secret']).toContain(adapter.auth?.kind);
+  if (adapter.auth.kind === 'header-secret') expect(adapter.auth.header).toMatch(/^[a-z0-9-]+$/);
+  // A prefix is a leading path segment (or several), never a query or a trailing slash.
+  if (adapter.apiPathPrefix !== undefined) expect(adapter.apiPathPrefix).toMatch(/^(\/[^/?#\s]+)+$/);
 }
 
 export function checkHandshake(adapter: ChannelAdapter, fixtures: ConformanceFixtures): void {
@@ -118,6 +131,11 @@ function expectRefused(result: ReturnType<ChannelAdapter['verify']>, what: strin
   }
 }
 
+/**
+ * Authentication, by the adapter's declared `auth` kind: the right request verifies; a wrong
+ * secret, a missing or empty header are refused with 401/403; then what fits the kind (see
+ * `checkBodySignature`, `checkHeaderSecret`).
+ */
 export function checkSignature(adapter: ChannelAdapter, fixtures: ConformanceFixtures, webhook: WebhookFixture): void {
   const unsigned = unsignedRequest(adapter, webhook);
   const good = signedRequest(fixtures, unsigned);
@@ -126,6 +144,22 @@ export function checkSignature(adapter: ChannelAdapter, fixtures: ConformanceFix
   const signatureHeaders = Object.keys(lowerCaseKeys(fixtures.sign(unsigned, fixtures.secret)));
   expect(signatureHeaders.length).toBeGreaterThan(0);
 
+  expectRefused(adapter.verify(signedRequest(fixtures, unsigned, `wrong-${fixtures.secret}`)), 'signed with a wrong secret');
+
+  const stripped: WebhookRequest = { ...good, headers: { ...good.headers } };
+  for (const name of signatureHeaders) delete stripped.headers[name];
+  expectRefused(adapter.verify(stripped), 'signature header missing');
+
+  const emptied: WebhookRequest = { ...good, headers: { ...good.headers } };
+  for (const name of signatureHeaders) emptied.headers[name] = '';
+  expectRefused(adapter.verify(emptied), 'signature header empty');
+
+  if (adapter.auth.kind === 'header-secret') checkHeaderSecret(adapter, fixtures, good, signatureHeaders);
+  else checkBodySignature(adapter, good);
+}
+
+/** A signature over the body: the same signature on different bytes (or another URL) is refused. */
+export function checkBodySignature(adapter: ChannelAdapter, good: WebhookRequest): void {
   // Same signature, different bytes: a trailing space (still valid JSON) and one changed byte.
   const appended = Buffer.concat([good.rawBody, Buffer.from(' ')]);
   expectRefused(adapter.verify({ ...good, rawBody: appended }), 'body with a trailing space');
@@ -135,16 +169,34 @@ export function checkSignature(adapter: ChannelAdapter, fixtures: ConformanceFix
     flipped[middle] = flipped[middle] === 0x41 ? 0x42 : 0x41;
     expectRefused(adapter.verify({ ...good, rawBody: flipped }), 'body with one byte changed');
   }
+  if (adapter.auth.kind === 'body-signature' && adapter.auth.coversUrl) {
+    // Another query string on the same path (the public origin may come from configuration).
+    const url = `${good.url}${good.url.includes('?') ? '&' : '?'}replayed=1`;
+    expectRefused(adapter.verify({ ...good, url, query: { ...good.query, replayed: '1' } }), 'signature replayed on another URL');
+  }
+}
 
-  expectRefused(adapter.verify(signedRequest(fixtures, unsigned, `${fixtures.secret}-wrong`)), 'signed with a wrong secret');
-
-  const stripped: WebhookRequest = { ...good, headers: { ...good.headers } };
-  for (const name of signatureHeaders) delete stripped.headers[name];
-  expectRefused(adapter.verify(stripped), 'signature header missing');
-
-  const emptied: WebhookRequest = { ...good, headers: { ...good.headers } };
-  for (const name of signatureHeaders) emptied.headers[name] = '';
-  expectRefused(adapter.verify(emptied), 'signature header empty');
+/**
+ * A shared secret in one header covers no bytes, so the body may change; the secret must match
+ * exactly: one character more or less, or another case, is refused (a prefix or case-insensitive
+ * comparison is the usual bug), and `sign` must send exactly the declared header.
+ */
+export function checkHeaderSecret(adapter: ChannelAdapter, fixtures: ConformanceFixtures, good: WebhookRequest, signatureHeaders: string[]): void {
+  if (adapter.auth.kind !== 'header-secret') return;
+  const header = adapter.auth.header;
+  expect({ signatureHeaders }).toEqual({ signatureHeaders: [header] });
+  const secret = good.headers[header] ?? '';
+  expect(secret.length).toBeGreaterThan(0);
+  const withSecret = (value: string): WebhookRequest => ({ ...good, headers: { ...good.headers, [header]: value } });
+  expectRefused(adapter.verify(withSecret(`${secret}x`)), 'secret with one character appended');
+  expectRefused(adapter.verify(withSecret(secret.slice(0, -1))), 'secret with its last character cut');
+  const swapped = secret === secret.toUpperCase() ? secret.toLowerCase() : secret.toUpperCase();
+  if (swapped !== secret) expectRefused(adapter.verify(withSecret(swapped)), 'secret in another letter case');
+  // The body is not covered: a valid secret on other bytes is still the provider.
+  expect({ what: 'same secret, other body', verified: adapter.verify({ ...good, rawBody: Buffer.concat([good.rawBody, Buffer.from(' ')]) }) }).toEqual({
+    what: 'same secret, other body',
+    verified: { ok: true },
+  });
 }
 
 export function checkInspect(adapter: ChannelAdapter, fixtures: ConformanceFixtures, webhook: WebhookFixture): void {
@@ -153,6 +205,31 @@ export function checkInspect(adapter: ChannelAdapter, fixtures: ConformanceFixtu
   expect(typeof envelope.threadKey).toBe('string');
   expect(envelope.accountId.length).toBeGreaterThan(0);
   expect(envelope.threadKey.length).toBeGreaterThan(0);
+}
+
+/** The business accounts a parsed event names (messages, statuses and consent carry one). */
+function accountsOf(events: ChannelEvent[]): string[] {
+  const ids = events.map((e) => (e.type === 'message' ? e.message.accountId : e.type === 'status' ? e.status.accountId : e.consent.accountId) ?? '');
+  return [...new Set(ids.filter((id) => id !== ''))];
+}
+
+/**
+ * `inspect` (the record key, at the gateway) and `parse` (the events, at the normalizer) agree on
+ * the business account: when the body holds one account, it is the one `inspect` named; a batch
+ * spanning accounts (Meta) must at least include it. Events carry the account; a parser that
+ * cannot read it from the body takes `raw.accountId`.
+ */
+export function checkAccountAgreement(subject: { adapter: ChannelAdapter; parser?: ChannelParser }, fixtures: ConformanceFixtures, webhook: WebhookFixture): void {
+  const request = signedRequest(fixtures, unsignedRequest(subject.adapter, webhook));
+  const inspected = subject.adapter.inspect(request).accountId;
+  const raw = rawRecord(request, fixtures.receivedAt ?? DEFAULT_RECEIVED_AT, inspected);
+  for (const [who, parse] of [['adapter', subject.adapter.parse], ['parser', subject.parser?.parse]] as const) {
+    if (!parse) continue;
+    const accounts = accountsOf(parse(raw));
+    expect({ webhook: webhook.name, who, eventsNameAnAccount: accounts.length > 0 }).toEqual({ webhook: webhook.name, who, eventsNameAnAccount: true });
+    if (accounts.length === 1) expect({ webhook: webhook.name, who, account: accounts[0] }).toEqual({ webhook: webhook.name, who, account: inspected });
+    else expect({ webhook: webhook.name, who, inspectedAccountAmongEvents: accounts.includes(inspected) }).toEqual({ webhook: webhook.name, who, inspectedAccountAmongEvents: true });
+  }
 }
 
 function expectMalformed(fn: () => unknown, what: string): void {
@@ -172,7 +249,7 @@ export function checkRejectsMalformed(
 ): void {
   const request = signedRequest(fixtures, unsignedRequest(adapter, malformed));
   expectMalformed(() => adapter.inspect(request), `inspect(${malformed.name})`);
-  expectMalformed(() => adapter.parse(rawRecord(request, fixtures.receivedAt ?? DEFAULT_RECEIVED_AT)), `parse(${malformed.name})`);
+  expectMalformed(() => adapter.parse(rawRecord(request, fixtures.receivedAt ?? DEFAULT_RECEIVED_AT, 'conformance-account')), `parse(${malformed.name})`);
 }
 
 /** Structural rules every canonical event obeys, whatever the channel. */
@@ -222,7 +299,7 @@ export function checkEvent(adapter: ChannelParser, event: ChannelEvent): void {
 
 export function checkParse(subject: { adapter: ChannelAdapter; parser?: ChannelParser }, fixtures: ConformanceFixtures, webhook: WebhookFixture): ChannelEvent[] {
   const { adapter, parser } = subject;
-  const raw = rawRecord(signedRequest(fixtures, unsignedRequest(adapter, webhook)), fixtures.receivedAt ?? DEFAULT_RECEIVED_AT);
+  const raw = inspectedRecord(adapter, signedRequest(fixtures, unsignedRequest(adapter, webhook)), fixtures);
   const events = adapter.parse(raw);
   expect(events.length).toBeGreaterThan(0);
   for (const event of events) checkEvent(adapter, event);
@@ -302,7 +379,9 @@ export function checkToHttp(adapter: ChannelAdapter, request: ProviderRequest, c
   const http = adapter.toHttp(request, context);
   expect(http.method).toBe(request.method);
   expect(http.pathAndQuery.startsWith('/')).toBe(true);
-  expect(http.pathAndQuery.startsWith(request.path)).toBe(true);
+  // The request's path, behind the provider's required prefix when the adapter declares one.
+  const expectedPath = `${adapter.apiPathPrefix ?? ''}${request.path}`;
+  expect({ pathAndQuery: http.pathAndQuery.split('?')[0] }).toEqual({ pathAndQuery: expectedPath });
   expect(http.pathAndQuery).not.toMatch(/undefined|null|\[object Object\]|\{[a-z_]+\}|\s/);
   for (const [name, value] of Object.entries(http.headers)) {
     expect(name).toBe(name.toLowerCase());

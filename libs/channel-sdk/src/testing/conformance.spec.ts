@@ -4,13 +4,15 @@ import { hmacHex } from '../crypto';
 import { MalformedPayloadError } from '../errors';
 import { parseJsonObject } from '../json';
 import { numberedList, splitText } from '../text';
-import { answerVerifyTokenChallenge, verifyHexHmacHeader } from '../webhook-auth';
+import { answerVerifyTokenChallenge, verifyHexHmacHeader, verifySecretHeader } from '../webhook-auth';
 import {
+  checkAccountAgreement,
   checkInterpretError,
   checkOutboundSample,
   checkParse,
   checkRejectsMalformed,
   checkSignature,
+  checkToHttp,
   describeChannelConformance,
   withContent,
   type ConformanceFixtures,
@@ -35,6 +37,7 @@ function toyAdapter(): ChannelAdapter {
     channel: Channel.SMS,
     slug: 'sms',
     webhookPaths: ['/webhooks/toy'],
+    auth: { kind: 'body-signature' },
     capabilities: {
       textLimit: 50,
       quickReplyLimit: 3,
@@ -184,5 +187,97 @@ describe('the kit catches broken channels', () => {
     const broken: ChannelAdapter = { ...good, interpret: () => ({ ok: false, error: { code: ErrorCode.RATE_LIMITED, retryable: false } }) };
     const request = good.format(withContent(fixtures.outbound.base, { text: 'hi', senderAction: SenderAction.UNSPECIFIED }))[0]!;
     expect(() => checkInterpretError(broken, fixtures, request, fixtures.errorResponses[0]!)).toThrow();
+  });
+});
+
+/**
+ * The same toy authenticated the way Telegram does it: a fixed secret in one header, covering no
+ * body bytes, and an API that wants a path prefix (`/bot<token>`).
+ */
+const HEADER = 'x-toy-secret';
+const HEADER_SECRET = 'Toy-Header-Secret_42';
+
+function headerSecretToy(): ChannelAdapter {
+  const base = toyAdapter();
+  return {
+    ...base,
+    auth: { kind: 'header-secret', header: HEADER },
+    apiPathPrefix: `/bot${TOKEN}`,
+    verify: (request) => verifySecretHeader(request.headers[HEADER], HEADER_SECRET),
+    toHttp: (request, context) => ({ ...base.toHttp(request, context), pathAndQuery: `/bot${TOKEN}${request.path}` }),
+  };
+}
+
+const headerFixtures: ConformanceFixtures = { ...fixtures, secret: HEADER_SECRET, sign: (_request, secret) => ({ [HEADER]: secret }) };
+
+describeChannelConformance('toy with a header secret', { adapter: headerSecretToy(), fixtures: headerFixtures });
+
+describe('the kit checks what fits each auth kind', () => {
+  const webhook = fixtures.signedWebhooks[0]!;
+
+  describe('a header-secret adapter, broken', () => {
+    const good = headerSecretToy();
+    const given = (request: Parameters<ChannelAdapter['verify']>[0]) => request.headers[HEADER] ?? '';
+    const cases: Array<[string, ChannelAdapter['verify'] | undefined, Partial<ChannelAdapter>, RegExp]> = [
+      ['accepts any secret the real one starts with (prefix compare)', (r) => (given(r).startsWith(HEADER_SECRET) ? { ok: true } : { ok: false, status: 403, reason: 'no' }), {}, /secret with one character appended/],
+      ['accepts a secret the real one starts with (truncation)', (r) => (given(r) !== '' && HEADER_SECRET.startsWith(given(r)) ? { ok: true } : { ok: false, status: 403, reason: 'no' }), {}, /secret with its last character cut/],
+      ['compares without case', (r) => (given(r).toLowerCase() === HEADER_SECRET.toLowerCase() ? { ok: true } : { ok: false, status: 403, reason: 'no' }), {}, /secret in another letter case/],
+      ['lets a request without the header through', (r) => (r.headers[HEADER] === undefined ? { ok: true } : good.verify(r)), {}, /signature header missing/],
+      ['claims its secret signs the body', undefined, { auth: { kind: 'body-signature' } }, /body with a trailing space/],
+    ];
+    it.each(cases)('%s', (_name, verify, override, failure) => {
+      const broken: ChannelAdapter = { ...good, ...(verify ? { verify } : {}), ...override };
+      expect(() => checkSignature(broken, headerFixtures, webhook)).toThrow(failure);
+    });
+    it('passes the same checks when right', () => expect(() => checkSignature(good, headerFixtures, webhook)).not.toThrow());
+  });
+
+  describe('a body-signature adapter, broken', () => {
+    const good = toyAdapter();
+    const cases: Array<[string, ChannelAdapter['verify'] | undefined, Partial<ChannelAdapter>, RegExp]> = [
+      ['only checks that a signature header is there', (r) => (r.headers['x-toy-signature'] ? { ok: true } : { ok: false, status: 401, reason: 'missing' }), {}, /signed with a wrong secret/],
+      ['signs the trimmed body, not the raw bytes', (r) => verifyHexHmacHeader(r.headers['x-toy-signature'], 'sha256=', SECRET, Buffer.from(r.rawBody.toString('utf8').trim())), {}, /body with a trailing space/],
+      ['claims to be a header secret', undefined, { auth: { kind: 'header-secret', header: 'x-toy-signature' } }, /secret with one character appended|same secret, other body/],
+    ];
+    it.each(cases)('%s', (_name, verify, override, failure) => {
+      const broken: ChannelAdapter = { ...good, ...(verify ? { verify } : {}), ...override };
+      expect(() => checkSignature(broken, fixtures, webhook)).toThrow(failure);
+    });
+    it('passes the same checks when right', () => expect(() => checkSignature(good, fixtures, webhook)).not.toThrow());
+  });
+
+  describe('API paths', () => {
+    const request = { method: 'POST' as const, path: '/v1/send', json: { to: 'u1', text: 'hi' }, purpose: 'text' };
+    const context = { now: new Date('2026-01-15T10:00:00Z'), nonce: 'n' };
+    it('accepts the declared provider prefix', () => expect(() => checkToHttp(headerSecretToy(), request, context)).not.toThrow());
+    it('refuses a prefix the adapter does not declare', () => {
+      const broken: ChannelAdapter = { ...headerSecretToy(), apiPathPrefix: undefined };
+      expect(() => checkToHttp(broken, request, context)).toThrow(/pathAndQuery/);
+    });
+    it('refuses a path other than prefix + request path', () => {
+      const good = headerSecretToy();
+      const broken: ChannelAdapter = { ...good, toHttp: (r, c) => ({ ...good.toHttp(r, c), pathAndQuery: `/bot${TOKEN}/v2${r.path}` }) };
+      expect(() => checkToHttp(broken, request, context)).toThrow(/pathAndQuery/);
+    });
+  });
+
+  describe('inspect and parse agree on the account', () => {
+    const good = toyAdapter();
+    it('passes when they do', () => expect(() => checkAccountAgreement({ adapter: good }, fixtures, webhook)).not.toThrow());
+    it('catches an inspect naming another account', () => {
+      const broken: ChannelAdapter = { ...good, inspect: (r) => ({ ...good.inspect(r), accountId: 'someone-else' }) };
+      expect(() => checkAccountAgreement({ adapter: broken }, fixtures, webhook)).toThrow(/account/);
+    });
+    it('catches a parser that ignores the account the record carries when the body has none', () => {
+      // A Telegram-like body names no account: inspect knows it from config, parse must read raw.accountId.
+      const fromRecord: ChannelAdapter = {
+        ...good,
+        inspect: (r) => ({ ...good.inspect(r), accountId: 'bot-7' }),
+        parse: (raw) => good.parse(raw).map((e) => (e.type === 'message' ? { ...e, message: { ...e.message, accountId: raw.accountId } } : e)),
+      };
+      expect(() => checkAccountAgreement({ adapter: fromRecord }, fixtures, webhook)).not.toThrow();
+      const ignoring: ChannelAdapter = { ...fromRecord, parse: (raw) => fromRecord.parse({ ...raw, accountId: 'bot' }) };
+      expect(() => checkAccountAgreement({ adapter: ignoring }, fixtures, webhook)).toThrow(/account/);
+    });
   });
 });

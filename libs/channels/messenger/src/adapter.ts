@@ -37,6 +37,7 @@ export function createMessengerAdapter(config: MessengerAdapterConfig): ChannelA
     ...messengerParser,
     capabilities: messengerCapabilities,
     webhookPaths: [MESSENGER_WEBHOOK_PATH],
+    auth: { kind: 'body-signature' },
     handshake: (request) => answerMessengerHandshake(request, verifyToken),
     verify: (request) => verifyMessengerSignature(request, appSecret),
     inspect: inspectMessengerWebhook,

@@ -28,6 +28,8 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
     ...smsParser,
     capabilities: smsCapabilities,
     webhookPaths: [SMS_INBOUND_PATH, statusCallbackPath],
+    // Twilio signs the public URL plus the form parameters.
+    auth: { kind: 'body-signature', coversUrl: true },
     verify: (request) => verifyTwilioWebhook(options.authToken, options.publicBaseUrl, request),
     inspect: inspectSmsWebhook,
     acknowledge: () => EMPTY_TWIML,

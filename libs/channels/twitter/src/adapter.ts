@@ -41,6 +41,7 @@ export function createTwitterAdapter(options: TwitterAdapterOptions): ChannelAda
     ...twitterParser,
     capabilities: twitterCapabilities(useLegacyV1),
     webhookPaths: [TWITTER_WEBHOOK_PATH],
+    auth: { kind: 'body-signature' },
 
     handshake(request: WebhookRequest) {
       if (request.method !== 'GET' || request.path !== TWITTER_WEBHOOK_PATH) return undefined;

@@ -41,6 +41,7 @@ export function createWhatsAppAdapter(config: WhatsAppAdapterConfig): ChannelAda
     ...whatsappParser,
     capabilities: whatsappCapabilities,
     webhookPaths: [WHATSAPP_WEBHOOK_PATH],
+    auth: { kind: 'body-signature' },
     handshake: (request) => answerWhatsAppHandshake(request, verifyToken),
     verify: (request) => verifyWhatsAppSignature(request, appSecret),
     inspect: inspectWhatsAppWebhook,

@@ -4,7 +4,7 @@ import { DataSource, type QueryRunner, type Repository } from 'typeorm';
 import type { CanonicalErrorInit, ChannelAdapter, ProviderRequest } from '@omni/channel-sdk';
 import { registerWelcomeMessages, updateWelcomeMessage, welcomeDeepLink, type WelcomeMessageConfig } from '@omni/channel-twitter';
 import { ErrorCode } from '@omni/contracts';
-import { callProvider, CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from '@omni/gateway-kit';
+import { callProvider, CHANNEL_ADAPTER, GATEWAY_OPTIONS, GatewayRegistrations, type GatewayOptions, type StartupRegistration } from '@omni/gateway-kit';
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { schemaOf } from '@omni/persistence';
@@ -49,14 +49,17 @@ class RegistrationError extends Error {
  * unchanged → nothing. Ids and content hashes live in `gateway_twitter.welcome_messages`; a
  * PostgreSQL advisory lock keeps two replicas starting together from creating a message twice.
  *
- * It runs in the background: webhooks are served at once, and a failure (X down, no v1.1 access)
- * is logged and counted (`omni_twitter_welcome_messages_total{outcome="failed"}`), never fatal.
+ * It is one of the gateway's start-up registrations (gateway-kit's `GatewayRegistrations`): it
+ * runs in the background, webhooks are served at once, and a failure (X down, no v1.1 access) is
+ * logged and counted (`omni_twitter_welcome_messages_total{outcome="failed"}`), never fatal; keys
+ * that failed are tried again later with backoff (unchanged ones cost no call).
  */
 @Injectable()
-export class WelcomeMessageRegistrar implements OnApplicationBootstrap, OnModuleDestroy {
+export class WelcomeMessageRegistrar implements StartupRegistration, OnApplicationBootstrap, OnModuleDestroy {
+  readonly name = 'welcome-messages';
   private readonly states = new Map<string, WelcomeMessageState>();
   private running?: Promise<void>;
-  private stopping = false;
+  private signal?: AbortSignal;
 
   constructor(
     @Inject(CHANNEL_ADAPTER) private readonly adapter: ChannelAdapter,
@@ -65,25 +68,37 @@ export class WelcomeMessageRegistrar implements OnApplicationBootstrap, OnModule
     private readonly dataSource: DataSource,
     private readonly metrics: Metrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    registrations: GatewayRegistrations,
   ) {
     for (const config of settings.messages) this.states.set(config.key, { key: config.key, welcomeMessageId: null, deepLink: null, status: 'pending', error: null });
+    if (settings.messages.length) registrations.add(this);
   }
 
   onApplicationBootstrap(): void {
-    if (!this.settings.messages.length) return;
-    if (!this.settings.businessUserId) {
+    if (this.settings.messages.length && !this.settings.businessUserId) {
       this.logger.warn({ channel: 'twitter' }, 'TWITTER_BUSINESS_USER_ID unknown (and not derivable from the access token): welcome messages get no deep links');
     }
-    this.running = this.registerAll().catch((err: Error) => {
-      // Anything unexpected (database down…): every key not done yet is failed, the gateway runs on.
-      for (const state of this.states.values()) if (state.status === 'pending') this.fail(state, err.message);
-      this.logger.error({ err: err.message }, 'welcome message registration aborted');
-    });
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    await this.running; // before the data source closes
+    await this.running?.catch(() => undefined); // before the data source closes
+  }
+
+  /** One attempt at every key; throws while any key failed, so the gateway tries again later. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    this.running = this.registerAll().catch((err: Error) => {
+      // Anything unexpected (database down…): every key not done yet is failed, the gateway runs on.
+      for (const state of this.states.values()) if (state.status !== 'registered') this.fail(state, err.message);
+      this.logger.error({ err: err.message }, 'welcome message registration aborted');
+    });
+    await this.running;
+    const failed = [...this.states.values()].filter((s) => s.status !== 'registered').length;
+    if (failed) throw new Error(`${failed} welcome message(s) not registered`);
+  }
+
+  private get stopping(): boolean {
+    return this.signal?.aborted ?? false;
   }
 
   /** Every configured key, in configuration order. */

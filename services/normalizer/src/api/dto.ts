@@ -18,9 +18,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { CHANNEL_SLUGS } from '@omni/contracts';
 
-/** Channel slugs a contact can have an identity on. */
-export const CHANNELS = ['messenger', 'whatsapp', 'twitter', 'sms'] as const;
+/** Channel slugs a contact can have an identity on: every channel in the schema. */
+export const CHANNELS = CHANNEL_SLUGS;
 const EXTERNAL_ID = /^[A-Za-z0-9._:@/-]{1,128}$/;
 const BCP47 = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 

@@ -73,9 +73,13 @@ export class ConversationEntity {
   @Column({ name: 'reopen_count', type: 'integer', default: 0 }) reopenCount!: number;
 }
 
-/** One canonical message; (channel, provider_message_id) is the dedupe key. */
+/**
+ * One canonical message. Deduplicated on (channel, dedupe_key), the channel adapter's key, and on
+ * (channel, provider_message_id), which also stays unique (receipts find messages by it).
+ */
 @Entity({ name: 'messages' })
 @Index('messages_provider_id', ['channel', 'providerMessageId'], { unique: true })
+@Index('messages_dedupe_key', ['channel', 'dedupeKey'], { unique: true, where: 'dedupe_key IS NOT NULL' })
 @Index('messages_conversation_time', ['conversationId', 'occurredAt', 'id'])
 @Index('messages_contact_time', ['contactId', 'occurredAt', 'id'])
 export class MessageEntity {
@@ -88,6 +92,8 @@ export class MessageEntity {
   @Column({ type: 'text' }) channel!: string;
   /** The provider's id; after erasure `erased:<sha256>` so a replay is still recognised. */
   @Column({ name: 'provider_message_id', type: 'text' }) providerMessageId!: string;
+  /** The channel adapter's dedupe key (null on rows from before it was kept); erased like the provider id. */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true }) dedupeKey!: string | null;
   @Column({ type: 'text' }) direction!: 'inbound' | 'outbound';
   @Column({ name: 'content_kind', type: 'text' }) contentKind!: string;
   /** The canonical content as protobuf JSON (text included; removed on erasure). */

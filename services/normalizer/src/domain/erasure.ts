@@ -23,7 +23,7 @@ export interface ErasureResult {
 /**
  * Erases a contact's personal data from the normalizer's store. Rows are kept as tombstones so
  * ids other services hold stay meaningful and replays stay deduplicated:
- * - messages: content, text, language and raw reference removed, provider id replaced by its digest;
+ * - messages: content, text, language and raw reference removed, provider id and dedupe key replaced by their digests;
  * - conversations: entry point (deep-link refs, ad context) removed, open ones resolved (`erased`); ids and times kept;
  * - approved outbound contents (what agents wrote) deleted;
  * - identities deleted (a later message from the same person starts a new contact);
@@ -44,6 +44,7 @@ export async function eraseContact(manager: EntityManager, contactId: string, at
     `UPDATE "${schema}".messages SET
        content = '{}'::jsonb, content_kind = 'erased', language = NULL, language_confidence = NULL, raw_id = NULL,
        provider_message_id = 'erased:' || encode(sha256(convert_to(channel || ':' || provider_message_id, 'UTF8')), 'hex'),
+       dedupe_key = 'erased:' || encode(sha256(convert_to(channel || ':' || dedupe_key, 'UTF8')), 'hex'),
        erased_at = $2
      WHERE contact_id = $1 AND erased_at IS NULL`,
     [contactId, at],

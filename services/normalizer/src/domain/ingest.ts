@@ -44,7 +44,7 @@ export interface IngestContext {
 export async function ingestEvent(ctx: IngestContext, event: ChannelEvent): Promise<IngestOutcome> {
   switch (event.type) {
     case 'message':
-      return ingestMessage(ctx, create(MessageSchema, event.message));
+      return ingestMessage(ctx, create(MessageSchema, event.message), event.dedupeKey);
     case 'status':
       return ingestStatus(ctx, event);
     case 'consent':
@@ -60,22 +60,27 @@ export function textOf(content: Content | undefined): string | undefined {
   return undefined;
 }
 
-/** Is this (channel, provider id) already stored, possibly as an erased tombstone? */
-async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string): Promise<boolean> {
+/**
+ * Is this message already stored, possibly as an erased tombstone? By the adapter's dedupe key,
+ * and by (channel, provider id) as before keys were kept (rows from then have no key).
+ */
+async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string, dedupeKey: string): Promise<boolean> {
   // Raw SQL: runs for every message, and a finder builds and maps a query each call.
   const schema = (manager.connection.options as { schema: string }).schema;
-  const found: unknown[] = await manager.query(`SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND provider_message_id = ANY($2::text[]) LIMIT 1`, [
-    channel,
-    [providerMessageId, erasedProviderId(channel, providerMessageId)],
-  ]);
+  const found: unknown[] = await manager.query(
+    `SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND (provider_message_id = ANY($2::text[]) OR dedupe_key = ANY($3::text[])) LIMIT 1`,
+    [channel, [providerMessageId, erasedProviderId(channel, providerMessageId)], [dedupeKey, erasedProviderId(channel, dedupeKey)]],
+  );
   return found.length > 0;
 }
 
-async function ingestMessage(ctx: IngestContext, message: Message): Promise<IngestOutcome> {
+async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: string): Promise<IngestOutcome> {
   const { manager, outbox } = ctx;
   const channel = channelSlug(message.channel);
+  // Receipts lock the provider id; a redelivery under another provider id shares the dedupe key.
   await lockMessageKey(manager, channel, message.providerMessageId);
-  if (await alreadyStored(manager, channel, message.providerMessageId)) return 'duplicate';
+  if (dedupeKey !== message.providerMessageId) await lockMessageKey(manager, channel, `dedupe:${dedupeKey}`);
+  if (await alreadyStored(manager, channel, message.providerMessageId, dedupeKey)) return 'duplicate';
 
   const inbound = message.direction !== Direction.OUTBOUND;
   const customer = inbound ? message.sender : message.recipient;
@@ -111,6 +116,7 @@ async function ingestMessage(ctx: IngestContext, message: Message): Promise<Inge
     contactId: contact.id,
     channel,
     providerMessageId: message.providerMessageId,
+    dedupeKey,
     direction: inbound ? 'inbound' : 'outbound',
     contentKind: message.content?.kind.case ?? 'empty',
     content: (message.content ? toJson(ContentSchema, message.content) : {}) as object,

@@ -97,6 +97,12 @@ export const raw = {
     const body = new URLSearchParams({ MessageSid: sid, SmsSid: sid, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: TWILIO_NUMBER, Body: text, NumMedia: '0' }).toString();
     return { channel: Channel.SMS, body, contentType: 'application/x-www-form-urlencoded', webhookPath: '/webhooks/twilio/sms', accountId: TWILIO_NUMBER, threadKey: from };
   },
+  /** A private-chat text update to one bot; the bot is the record's account (Telegram bodies do not name it). */
+  telegramText(botId: string, chatId: string, messageId: number, text: string, atMs: number): RawSpec {
+    const from = { id: Number(chatId), is_bot: false, first_name: 'Ana' };
+    const body = JSON.stringify({ update_id: messageId, message: { message_id: messageId, from, chat: { ...from, type: 'private' }, date: Math.floor(atMs / 1000), text } });
+    return { channel: Channel.TELEGRAM, body, contentType: 'application/json', webhookPath: '/webhooks/telegram', accountId: botId, threadKey: chatId };
+  },
   smsStatus(to: string, sid: string, status: string): RawSpec {
     const body = new URLSearchParams({ MessageSid: sid, SmsSid: sid, MessageStatus: status, From: TWILIO_NUMBER, To: to, AccountSid: `AC${'0'.repeat(32)}` }).toString();
     return { channel: Channel.SMS, body, contentType: 'application/x-www-form-urlencoded', webhookPath: '/webhooks/twilio/status', accountId: TWILIO_NUMBER, threadKey: to };

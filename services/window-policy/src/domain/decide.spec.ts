@@ -187,4 +187,7 @@ describe('channels without a rule', () => {
   it('default to "no messaging window" (one table line adds a rule)', () => {
     expect(decide(input(request(99 as Channel), at(1000 * HOUR)), settings)).toMatchObject({ outcome: 'approved', reasons: [{ rule: 'no-window' }] });
   });
+  it('Telegram has no messaging window: a bot message days after the last one is approved', () => {
+    expect(decide(input(request(Channel.TELEGRAM), at(1000 * HOUR)), settings)).toMatchObject({ outcome: 'approved', reasons: [{ rule: 'no-window' }] });
+  });
 });

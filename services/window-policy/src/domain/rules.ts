@@ -1,6 +1,7 @@
 import type { ChannelCapabilities } from '@omni/channel-sdk';
 import { messengerCapabilities } from '@omni/channel-messenger';
 import { smsCapabilities } from '@omni/channel-sms';
+import { telegramCapabilities } from '@omni/channel-telegram';
 import { twitterCapabilities } from '@omni/channel-twitter';
 import { whatsappCapabilities } from '@omni/channel-whatsapp';
 import { Channel } from '@omni/contracts';
@@ -31,6 +32,8 @@ export const CHANNEL_RULES: Partial<Record<Channel, ChannelRule>> = {
   [Channel.WHATSAPP]: { kind: 'template-window', windowHours: 24 },
   [Channel.SMS]: { kind: 'consent' },
   [Channel.TWITTER]: { kind: 'dm-settings' },
+  // Bots may message a chat whenever the user has not blocked them (a block arrives as an opt-out).
+  [Channel.TELEGRAM]: NO_WINDOW,
 };
 
 export function ruleFor(channel: Channel): ChannelRule {
@@ -52,4 +55,5 @@ export const CHANNEL_CAPABILITIES: Partial<Record<Channel, ChannelCapabilities>>
   [Channel.WHATSAPP]: whatsappCapabilities,
   [Channel.SMS]: smsCapabilities,
   [Channel.TWITTER]: twitterCapabilities(false),
+  [Channel.TELEGRAM]: telegramCapabilities,
 };

@@ -287,8 +287,8 @@ async function startReceiver(adapter: ChannelAdapter): Promise<{ url: string; ev
     const verified = adapter.verify(request);
     if (!verified.ok) return reply(verified.status, verified.reason);
     try {
-      adapter.inspect(request);
-      events.push(adapter.parse({ body: request.rawBody, contentType: 'application/json', webhookPath: request.path, receivedAt: new Date(), headers: {} }));
+      const { accountId } = adapter.inspect(request);
+      events.push(adapter.parse({ accountId, body: request.rawBody, contentType: 'application/json', webhookPath: request.path, receivedAt: new Date(), headers: {} }));
       reply(200, 'EVENT_RECEIVED');
     } catch (err) {
       reply(err instanceof MalformedPayloadError ? 400 : 500, 'bad');

@@ -155,7 +155,7 @@ describe('FakeTwilioApi over real HTTP', () => {
           res.writeHead(verified.status).end();
           return;
         }
-        const events = adapter.parse({ body: request.rawBody, contentType: headers['content-type'] ?? '', webhookPath: url.pathname, receivedAt: new Date(), headers });
+        const events = adapter.parse({ accountId: adapter.inspect(request).accountId, body: request.rawBody, contentType: headers['content-type'] ?? '', webhookPath: url.pathname, receivedAt: new Date(), headers });
         seen.push({ path: url.pathname, status: 200, events });
         const ack = adapter.acknowledge!(request);
         res.writeHead(ack.status, { 'content-type': ack.contentType }).end(ack.body);

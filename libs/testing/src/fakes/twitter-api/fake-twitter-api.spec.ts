@@ -239,7 +239,7 @@ describe('FakeTwitterApi over real HTTP', () => {
           res.writeHead(verified.status).end();
           return;
         }
-        const events = adapter.parse({ body: request.rawBody, contentType: headers['content-type'] ?? '', webhookPath: url.pathname, receivedAt: new Date(), headers });
+        const events = adapter.parse({ accountId: adapter.inspect(request).accountId, body: request.rawBody, contentType: headers['content-type'] ?? '', webhookPath: url.pathname, receivedAt: new Date(), headers });
         received.push({ ok: true, events: events.length });
         res.writeHead(200).end();
       });

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../../jest.preset'), displayName: 'channel-telegram', rootDir: __dirname };

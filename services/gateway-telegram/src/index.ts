@@ -1,0 +1,1 @@
+export { gatewayTelegram, TelegramGatewayConfig } from './gateway-telegram';

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@omni/contracts';
+import { raw, startRig, uniqueDigits, type Rig } from './testing/rig';
+
+/**
+ * The normalizer deduplicates messages on the channel adapter's dedupe key (real Kafka and
+ * PostgreSQL): Telegram message ids repeat across bots, so two bots' messages with the same id
+ * are two messages, while a redelivery to the same bot is one. Rows stored before keys were kept
+ * are still recognised by provider id.
+ */
+describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.stop();
+  }, 30_000);
+
+  const rows = (chatId: string) =>
+    rig.query<{ provider_message_id: string; dedupe_key: string }>(
+      `SELECT provider_message_id, dedupe_key FROM normalizer.messages WHERE channel = 'telegram' AND dedupe_key LIKE '%:' || $1 || ':%' ORDER BY dedupe_key`,
+      [chatId],
+    );
+
+  it('keeps one message per redelivery, and one per bot for the same Telegram message id', async () => {
+    const chatId = `55${uniqueDigits(8)}`;
+    const [botA, botB] = [`7${uniqueDigits(9)}`, `8${uniqueDigits(9)}`];
+    const now = Date.now() - 1_000;
+    await rig.send(raw.telegramText(botA, chatId, 17, 'hello bot A', now));
+    await rig.send(raw.telegramText(botA, chatId, 17, 'hello bot A', now)); // Telegram's retry
+    await rig.send(raw.telegramText(botB, chatId, 17, 'hello bot B', now));
+    // Same record key as the retry (same bot and chat): once this is through, so is the retry.
+    await rig.send(raw.telegramText(botA, chatId, 18, 'sentinel', now));
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === `${botA}:${chatId}:18`);
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === `${botB}:${chatId}:17`);
+    expect(await rows(chatId)).toEqual([
+      { provider_message_id: `${botA}:${chatId}:17`, dedupe_key: `${botA}:${chatId}:17` },
+      { provider_message_id: `${botA}:${chatId}:18`, dedupe_key: `${botA}:${chatId}:18` },
+      { provider_message_id: `${botB}:${chatId}:17`, dedupe_key: `${botB}:${chatId}:17` },
+    ]);
+    expect(rig.tap.all(Topics.messageNormalized).filter((m) => m.value.providerMessageId === `${botA}:${chatId}:17`)).toHaveLength(1);
+  });
+
+  it('still recognises a redelivery of a message stored before dedupe keys were kept', async () => {
+    const waId = `336${uniqueDigits(8)}`;
+    const wamid = `wamid.legacy.${randomUUID()}`;
+    const sentinel = `wamid.legacy-next.${randomUUID()}`;
+    await rig.send(raw.whatsappText(waId, wamid, 'first', Date.now() - 2_000));
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === wamid);
+    await rig.query(`UPDATE normalizer.messages SET dedupe_key = NULL WHERE channel = 'whatsapp' AND provider_message_id = $1`, [wamid]);
+    await rig.send(raw.whatsappText(waId, wamid, 'first', Date.now() - 2_000));
+    await rig.send(raw.whatsappText(waId, sentinel, 'second', Date.now() - 1_000));
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === sentinel);
+    const [count] = await rig.query<{ n: string }>(`SELECT count(*) AS n FROM normalizer.messages WHERE channel = 'whatsapp' AND provider_message_id = $1`, [wamid]);
+    expect(count!.n).toBe('1');
+    expect(rig.tap.all(Topics.messageNormalized).filter((m) => m.value.providerMessageId === wamid)).toHaveLength(1);
+  });
+});
