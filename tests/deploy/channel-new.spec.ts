@@ -28,7 +28,7 @@ describe('npm run channel:new', () => {
 
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'omni-channel-new-'));
-    for (const path of COPIED) cpSync(join(root, path), join(copy, path), { recursive: true, filter: (src) => !/\/(node_modules|dist|results)(\/|$)/.test(src) });
+    for (const path of COPIED) cpSync(join(root, path), join(copy, path), { recursive: true, filter: (src) => !/\/(node_modules|dist|results|\.run)(\/|$)/.test(src) });
     symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
     scaffoldChannel(copy, 'acme');
   }, 60_000);
