@@ -64,7 +64,9 @@ describe('messaging on a real Kafka broker', () => {
     expect(consumerTraceIds[0]).toBe(traceId);
     const spanNames = exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId).map((sp) => sp.name);
     expect(spanNames).toEqual(expect.arrayContaining([`publish ${physicalTopic(s, Topics.inboundRaw.name)}`, `process ${physicalTopic(s, Topics.inboundRaw.name)}`]));
-    expect((await metrics.render()).body).toMatch(/omni_kafka_consumed_total\{[^}]*topic="omni.inbound.raw.v1"[^}]*\} 1/);
+    // The consumed counter moves once the chunk is committed, just after the handler returns.
+    const consumedLine = /omni_kafka_consumed_total\{[^}]*topic="omni.inbound.raw.v1"[^}]*\} 1/;
+    await waitFor(async () => consumedLine.test((await metrics.render()).body), { description: 'consumed counter', timeoutMs: 10_000 });
   }, 60_000);
 
   it('parks a record whose handler always fails in the DLQ with the error, and keeps consuming', async () => {
