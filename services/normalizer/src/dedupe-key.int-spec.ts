@@ -58,4 +58,18 @@ describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () =
     expect(count!.n).toBe('1');
     expect(rig.tap.all(Topics.messageNormalized).filter((m) => m.value.providerMessageId === wamid)).toHaveLength(1);
   });
+
+  it('gives a redelivered STOP the same consent event id, so consumers act on it once', async () => {
+    const phone = `+1555${uniqueDigits(7)}`;
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    await rig.send(raw.smsText(phone, sid, 'STOP'));
+    await rig.send(raw.smsText(phone, sid, 'STOP')); // Twilio's retry: a new raw record
+    const sentinel = `SM${randomUUID().replace(/-/g, '')}`;
+    await rig.send(raw.smsText(phone, sentinel, 'START'));
+    await rig.tap.waitFor(Topics.consentChanged, (c) => c.providerMessageId === sentinel);
+    const stops = rig.tap.all(Topics.consentChanged).filter((c) => c.value.providerMessageId === sid);
+    expect(stops.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(stops.map((c) => c.value.id)).size).toBe(1);
+    expect(new Set(stops.map((c) => c.headers.ce_id)).size).toBe(1);
+  });
 });

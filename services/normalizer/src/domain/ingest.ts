@@ -18,6 +18,7 @@ import {
   type Message,
   type RawRef,
 } from '@omni/contracts';
+import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter } from '@omni/persistence';
 import { contactOfIdentity, resolveContact, type IdentityOptions } from './contacts';
 import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
@@ -192,7 +193,9 @@ async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { t
 async function ingestConsent(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'consent' }>): Promise<IngestOutcome> {
   const consent = create(ConsentChangedSchema, event.consent);
   const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity);
-  consent.id = randomUUID();
+  // Derived from the provider event, not random: a redelivered STOP (a new raw record) publishes
+  // the same ce_id again, which every consumer's inbox drops, so it is never acted on twice.
+  consent.id = uuidFrom(`consent:${channelSlug(consent.channel)}:${consent.accountId}:${event.dedupeKey}`);
   consent.contactId = contact.id;
   ctx.outbox.add(Topics.consentChanged, contact.id, consent, { id: consent.id });
   return 'consent';

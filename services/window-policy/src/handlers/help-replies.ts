@@ -11,12 +11,11 @@ import {
   Topics,
   type ConsentChanged,
 } from '@omni/contracts';
-import { LOGGER } from '@omni/messaging';
+import { LOGGER, uuidFrom } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import type { OutboxWriter } from '@omni/persistence';
 import { SETTINGS, type WindowPolicySettings } from '../settings';
 import { StateStore } from '../state/store';
-import { uuidFrom } from '../uuid';
 
 /**
  * SMS HELP / INFO gets the configured help text, once per provider message: the reply's ids derive
