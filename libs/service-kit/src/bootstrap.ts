@@ -13,6 +13,7 @@ import { sendProblem } from './problem';
 import { serviceEntry, type ServiceName } from './catalog';
 import { authSettingsFrom } from './auth/token-verifier';
 import { DEV_JWT_SECRET } from './auth/dev-token';
+import { assertProductionSecrets } from './production-secrets';
 
 export interface ServiceDefinition<C extends BaseServiceConfig> {
   name: ServiceName;
@@ -71,6 +72,8 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   const env = options.env ?? process.env;
   const config = loadConfig(definition.configClass, { ...env, ...(options.overrides as NodeJS.ProcessEnv) }, { PORT: entry.port } as never);
   const auth = authSettingsFrom(config, env.NODE_ENV, (value) => value === DEV_JWT_SECRET);
+  // Production never runs on the placeholders npm start / compose fill in, nor on empty secrets.
+  assertProductionSecrets(entry, { ...env, ...(options.overrides as NodeJS.ProcessEnv) });
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const metrics = new Metrics(definition.name);
   const health = new HealthRegistry();
