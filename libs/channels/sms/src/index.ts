@@ -1,5 +1,5 @@
 export { createSmsAdapter, SMS_INBOUND_PATH, SMS_STATUS_PATH, type SmsAdapterOptions } from './adapter';
-export { smsParser, parseSmsWebhook } from './parse';
+export { smsParser, parseSmsWebhook, TWILIO_MAX_MEDIA } from './parse';
 export { smsCapabilities } from './capabilities';
 export { twilioSignature, isValidTwilioRequest, verifyTwilioWebhook, publicUrlOf, urlVariants, TWILIO_SIGNATURE_HEADER } from './verify';
 export { countSegments, smsEncoding, type SegmentCount, type SmsEncoding } from './segments';
