@@ -7,3 +7,4 @@ export * from './consumer';
 export * from './batch-scope';
 export * from './trace-headers';
 export * from './nest';
+export * from './limits';
