@@ -158,7 +158,8 @@ export class WebhookController {
     return {
       method: req.method as 'GET' | 'POST',
       path,
-      url: `${base}${path}${query}`,
+      // The path as received (a trailing slash kept): Twilio signs the URL configured at Twilio.
+      url: `${base}${req.path}${query}`,
       query: queryAt >= 0 ? (req.query as WebhookRequest['query']) : {},
       headers,
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
