@@ -5,3 +5,4 @@ export * from './text';
 export * from './json';
 export * from './webhook-auth';
 export * from './split-tail';
+export * from './total';

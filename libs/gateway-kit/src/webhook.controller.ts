@@ -4,7 +4,7 @@ import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { MalformedPayloadError, type ChannelAdapter, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
 import { channelSlug } from '@omni/contracts';
-import { EventPublisher, LOGGER, ProduceBatcherClosedError, ProduceQueueFullError } from '@omni/messaging';
+import { EventPublisher, LOGGER, ProduceBatcherClosedError, ProduceQueueFullError, RecordTooLargeError } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { Public, sendProblem } from '@omni/service-kit';
 import { rawRecordEnvelope } from './raw-record';
@@ -118,6 +118,11 @@ export class WebhookController {
     try {
       await this.publisher.publishEnvelopes([record]);
     } catch (err) {
+      if (err instanceof RecordTooLargeError) {
+        // Within the body limit but not within a record once wrapped: refused for good, not retried.
+        this.count('too_large');
+        return sendProblem(res, req, { status: 413, title: 'Payload too large', detail: err.message });
+      }
       if (!(err instanceof ProduceQueueFullError || err instanceof ProduceBatcherClosedError)) throw err;
       this.count('unavailable');
       this.logger.warn({ channel: this.adapter.slug, path, reason: err.message }, 'webhook not accepted now, provider asked to retry');
@@ -153,7 +158,8 @@ export class WebhookController {
     return {
       method: req.method as 'GET' | 'POST',
       path,
-      url: `${base}${path}${query}`,
+      // The path as received (a trailing slash kept): Twilio signs the URL configured at Twilio.
+      url: `${base}${req.path}${query}`,
       query: queryAt >= 0 ? (req.query as WebhookRequest['query']) : {},
       headers,
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),

@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
 import type { Logger } from '@omni/observability';
-import { ALL_TOPICS, dlqTopicName, type TopicDefinition } from '@omni/contracts';
+import { ALL_TOPICS, dlqTopicName, Topics, type TopicDefinition } from '@omni/contracts';
+import { RAW_TOPIC_MAX_MESSAGE_BYTES } from './limits';
 import { physicalTopic, type KafkaSettings } from './settings';
 
 /**
@@ -59,6 +60,7 @@ export class KafkaConnection {
     const existing = new Set(await admin.listTopics());
     const wanted = topics.flatMap((t) => [t.name, dlqTopicName(t.name)]).map((name) => physicalTopic(this.settings, name));
     const missing = wanted.filter((name) => !existing.has(name));
+    await this.alignRawTopicLimit(admin, wanted.filter((name) => existing.has(name)));
     if (!missing.length) return;
     const partitionsOf = (name: string) =>
       this.settings.partitions ?? topics.find((t) => name.endsWith(t.name) || name.endsWith(dlqTopicName(t.name)))?.partitions ?? 6;
@@ -68,9 +70,47 @@ export class KafkaConnection {
         topic,
         numPartitions: partitionsOf(topic),
         replicationFactor: this.settings.replicationFactor ?? -1,
+        configEntries: this.topicConfig(topic),
       })),
     });
     this.logger.info({ topics: missing.length }, 'kafka topics provisioned');
+  }
+
+  /** Raw webhooks (and their DLQ twin) get an explicit `max.message.bytes` (see limits.ts). */
+  private rawTopics(): string[] {
+    return [Topics.inboundRaw.name, dlqTopicName(Topics.inboundRaw.name)].map((name) => physicalTopic(this.settings, name));
+  }
+
+  private topicConfig(topic: string): Array<{ name: string; value: string }> {
+    return this.rawTopics().includes(topic) ? [{ name: 'max.message.bytes', value: String(RAW_TOPIC_MAX_MESSAGE_BYTES) }] : [];
+  }
+
+  /**
+   * Topics created before the limit was set (or changed by hand) get it again: the gateway's body
+   * limit is only safe if the topic takes what the producer sends. Idempotent, a no-op when set.
+   * AlterConfigs replaces a topic's overrides as a whole, so the others (retention…) are sent back.
+   */
+  private async alignRawTopicLimit(admin: Admin, existing: readonly string[]): Promise<void> {
+    const raw = existing.filter((name) => this.rawTopics().includes(name));
+    if (!raw.length) return;
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: raw.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })) });
+    const limit = String(RAW_TOPIC_MAX_MESSAGE_BYTES);
+    const stale = described.resources.filter((r) => Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? 0) < RAW_TOPIC_MAX_MESSAGE_BYTES);
+    if (!stale.length) return;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: stale.map((r) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: r.resourceName,
+        configEntries: [
+          ...r.configEntries
+            .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && e.configName !== 'max.message.bytes' && !e.isSensitive)
+            .map((e) => ({ name: e.configName, value: e.configValue })),
+          { name: 'max.message.bytes', value: limit },
+        ],
+      })),
+    });
+    this.logger.info({ topics: stale.length, maxMessageBytes: RAW_TOPIC_MAX_MESSAGE_BYTES }, 'raw topic max.message.bytes aligned');
   }
 
   /** Readiness: the cluster answers a metadata request. */

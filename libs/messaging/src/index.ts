@@ -8,3 +8,4 @@ export * from './batch-scope';
 export * from './trace-headers';
 export * from './nest';
 export * from './stable-id';
+export * from './limits';

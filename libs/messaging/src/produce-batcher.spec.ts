@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProducerBatch, RecordMetadata } from 'kafkajs';
 import { PRODUCE_BATCHER_DEFAULTS, ProduceBatcher, ProduceBatcherClosedError, ProduceQueueFullError, type BatchProducer, type ProduceRecord } from './produce-batcher';
+import { MAX_RECORD_BYTES, RAW_TOPIC_MAX_MESSAGE_BYTES, RecordTooLargeError, WEBHOOK_BODY_LIMIT_BYTES } from './limits';
 
 /**
  * A stand-in for kafkajs's Producer (the batcher's collaborator, not infrastructure): records each
@@ -347,5 +348,27 @@ describe('ProduceBatcher', () => {
     expect(() => new ProduceBatcher(() => producer, { lingerMs: -1 })).toThrow(RangeError);
     expect(() => new ProduceBatcher(() => producer, { maxBatchRecords: 0 })).toThrow(RangeError);
     expect(() => new ProduceBatcher(() => producer, { maxPendingRecords: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('ProduceBatcher record size limit', () => {
+  it('refuses a record larger than the limit with RecordTooLargeError, sending nothing of its submission', async () => {
+    const producer = new FakeProducer();
+    producer.autoAck = true;
+    const batcher = new ProduceBatcher(() => producer, { lingerMs: 0, maxRecordBytes: 10_000 });
+    const small: ProduceRecord = { topic: 't', key: 'k', value: Buffer.alloc(1_000), headers: {} };
+    const big: ProduceRecord = { topic: 't', key: 'k', value: Buffer.alloc(20_000), headers: {} };
+    await expect(batcher.submit([small, big])).rejects.toBeInstanceOf(RecordTooLargeError);
+    await batcher.submit([small]);
+    expect(producer.requests.map((r) => r.batch.topicMessages!.flatMap((t) => t.messages.length))).toEqual([[1]]);
+  });
+
+  it(`defaults to MAX_RECORD_BYTES (${MAX_RECORD_BYTES}), below the raw topic's max.message.bytes`, async () => {
+    expect(MAX_RECORD_BYTES).toBeLessThan(RAW_TOPIC_MAX_MESSAGE_BYTES);
+    expect(WEBHOOK_BODY_LIMIT_BYTES).toBeLessThan(MAX_RECORD_BYTES);
+    const producer = new FakeProducer();
+    producer.autoAck = true;
+    const batcher = new ProduceBatcher(() => producer, { lingerMs: 0 });
+    await expect(batcher.submit([{ topic: 't', key: 'k', value: Buffer.alloc(MAX_RECORD_BYTES), headers: {} }])).rejects.toBeInstanceOf(RecordTooLargeError);
   });
 });

@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { MAX_RECORD_BYTES, RecordTooLargeError } from './limits';
 
 /** One record to produce: physical topic, key, encoded value and its final headers. */
 export interface ProduceRecord {
@@ -25,6 +26,8 @@ export interface ProduceBatcherOptions {
   maxBatchBytes?: number;
   /** Records submitted and not yet acknowledged beyond which submit() rejects (default 10,000). */
   maxPendingRecords?: number;
+  /** Largest single record (estimated bytes); submit() rejects larger ones with RecordTooLargeError. */
+  maxRecordBytes?: number;
   /** Called when a request goes out (records per topic), e.g. for a batch-size histogram. */
   onRequest?: (records: number, perTopic: ReadonlyMap<string, number>) => void;
   /** Called when a request was acknowledged (records per topic), e.g. for a published counter. */
@@ -146,6 +149,7 @@ export class ProduceBatcher {
   private readonly maxBatchRecords: number;
   private readonly maxBatchBytes: number;
   private readonly maxPendingRecords: number;
+  private readonly maxRecordBytes: number;
   private readonly queue: Submission[] = [];
   /** Index of the queue's head (the queue is compacted lazily, so shift() is not O(n)). */
   private head = 0;
@@ -165,6 +169,7 @@ export class ProduceBatcher {
     this.maxBatchRecords = options.maxBatchRecords ?? PRODUCE_BATCHER_DEFAULTS.maxBatchRecords;
     this.maxBatchBytes = options.maxBatchBytes ?? PRODUCE_BATCHER_DEFAULTS.maxBatchBytes;
     this.maxPendingRecords = options.maxPendingRecords ?? PRODUCE_BATCHER_DEFAULTS.maxPendingRecords;
+    this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
     if (!(this.lingerMs >= 0 && this.lingerMs <= 1000)) throw new RangeError(`lingerMs must be 0…1000, got ${this.lingerMs}`);
     if (!(this.maxBatchRecords >= 1)) throw new RangeError(`maxBatchRecords must be ≥ 1, got ${this.maxBatchRecords}`);
     if (!(this.maxBatchBytes >= 1)) throw new RangeError(`maxBatchBytes must be ≥ 1, got ${this.maxBatchBytes}`);
@@ -193,7 +198,12 @@ export class ProduceBatcher {
       return refuse(new ProduceQueueFullError(this.pendingRecords, count, this.maxPendingRecords), hooks);
     }
     let bytes = 0;
-    for (let i = 0; i < count; i++) bytes += estimateRecordBytes(records[i]!);
+    for (let i = 0; i < count; i++) {
+      const recordBytes = estimateRecordBytes(records[i]!);
+      // The broker would refuse it after a round trip (MESSAGE_TOO_LARGE): refuse it here, typed.
+      if (recordBytes > this.maxRecordBytes) return refuse(new RecordTooLargeError(recordBytes, this.maxRecordBytes), hooks);
+      bytes += recordBytes;
+    }
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<void>((res, rej) => {

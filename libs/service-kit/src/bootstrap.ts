@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createLogger, HealthRegistry, Metrics, NestJsonLogger, type Logger } from '@omni/observability';
-import { KafkaTransport, MessagingModule, type KafkaSettings } from '@omni/messaging';
+import { KafkaTransport, MessagingModule, WEBHOOK_BODY_LIMIT_BYTES, type KafkaSettings } from '@omni/messaging';
 import { PersistenceModule, type DatabaseSettings } from '@omni/persistence';
 import { loadConfig, type BaseServiceConfig } from './config';
 import { httpMetrics } from './http-telemetry';
@@ -13,6 +13,7 @@ import { sendProblem } from './problem';
 import { serviceEntry, type ServiceName } from './catalog';
 import { authSettingsFrom } from './auth/token-verifier';
 import { DEV_JWT_SECRET } from './auth/dev-token';
+import { assertProductionSecrets } from './production-secrets';
 
 export interface ServiceDefinition<C extends BaseServiceConfig> {
   name: ServiceName;
@@ -71,6 +72,8 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   const env = options.env ?? process.env;
   const config = loadConfig(definition.configClass, { ...env, ...(options.overrides as NodeJS.ProcessEnv) }, { PORT: entry.port } as never);
   const auth = authSettingsFrom(config, env.NODE_ENV, (value) => value === DEV_JWT_SECRET);
+  // Production never runs on the placeholders npm start / compose fill in, nor on empty secrets.
+  assertProductionSecrets(entry, { ...env, ...(options.overrides as NodeJS.ProcessEnv) });
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const metrics = new Metrics(definition.name);
   const health = new HealthRegistry();
@@ -93,7 +96,8 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   const app = await NestFactory.create(RootModule, { logger: new NestJsonLogger(logger), bodyParser: false, abortOnError: false });
   app.use(httpMetrics(metrics));
   // Webhooks get the raw bytes: providers sign them, and they are kept byte-for-byte.
-  app.use('/webhooks', express.raw({ type: () => true, limit: '5mb' }));
+  // Limited below what one Kafka record may hold (limits.ts): larger bodies are 413, never a 500.
+  app.use('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT_BYTES }));
   app.use(express.json({ limit: '1mb' }));
   app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

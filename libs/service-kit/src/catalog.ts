@@ -66,6 +66,7 @@ export const ENV = {
   TWILIO_API_BASE_URL: { default: 'https://api.twilio.com' },
   TWILIO_MESSAGING_SERVICE_SID: { secret: 'omni-twilio', note: 'optional: send through a Messaging Service' },
   TWILIO_FROM_NUMBER: { secret: 'omni-twilio', note: 'optional: default sender' },
+  TWILIO_WEBHOOK_SHARED_KEY_SECRET: { secret: 'omni-twilio', note: 'optional: SharedKey secret when a Webhooks Rule signs with HMAC-SHA256' },
   TELEGRAM_BOT_TOKEN: {
     secret: 'omni-telegram',
     required: true,
@@ -129,7 +130,7 @@ export const SERVICES = [
     schema: 'gateway_sms',
     port: 3104,
     kind: 'gateway',
-    env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_FROM_NUMBER'],
+    env: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PUBLIC_BASE_URL', 'TWILIO_API_BASE_URL', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_FROM_NUMBER', 'TWILIO_WEBHOOK_SHARED_KEY_SECRET'],
     definition: 'gatewaySms',
     channel: { slug: 'sms', parser: 'smsParser' },
   },

@@ -13,9 +13,21 @@ export function httpMetrics(metrics: Metrics) {
     if (isUntracedHttpPath(req.path)) return next();
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? req.path;
-      histogram.observe({ method: req.method, route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      histogram.observe({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
+}
+
+/** The route label for a request: no matched route means no label of the caller's choosing. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The matched route's template (`/contacts/:id`, `/webhooks/*path`), or "unmatched" (404s, bodies
+ * refused before routing): never the raw path, which a caller could vary to create a time series
+ * per request.
+ */
+export function routeLabel(req: Pick<Request, 'route' | 'baseUrl'>): string {
+  const template: unknown = req.route?.path;
+  return typeof template === 'string' ? `${req.baseUrl ?? ''}${template}` : UNMATCHED_ROUTE;
 }

@@ -26,6 +26,8 @@ export class SmsGatewayConfig extends GatewayServiceConfig {
   @Matches(/^(\+[1-9]\d{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, { message: 'must be an E.164 number (+14155550100) or an alphanumeric sender id' })
   TWILIO_FROM_NUMBER?: string;
 
+  /** SharedKey secret, when a Twilio Webhooks Rule signs this gateway's webhooks with a SharedKey (HMAC-SHA1 or -SHA256). */
+  @IsOptional() @IsString() TWILIO_WEBHOOK_SHARED_KEY_SECRET?: string;
 }
 
 export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {
@@ -40,6 +42,7 @@ export const gatewaySms: ServiceDefinition<SmsGatewayConfig> = {
         publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL,
         messagingServiceSid: c.TWILIO_MESSAGING_SERVICE_SID,
         fromNumber: c.TWILIO_FROM_NUMBER,
+        webhookSharedKeySecret: c.TWILIO_WEBHOOK_SHARED_KEY_SECRET || undefined,
       }),
       { apiBaseUrl: c.TWILIO_API_BASE_URL, publicBaseUrl: c.TWILIO_PUBLIC_BASE_URL, retryBaseMs: c.GATEWAY_RETRY_BASE_MS },
     ),

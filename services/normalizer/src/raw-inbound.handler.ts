@@ -1,5 +1,5 @@
 import { Inject, Controller } from '@nestjs/common';
-import { MalformedPayloadError } from '@omni/channel-sdk';
+import { MalformedPayloadError, reasonOf } from '@omni/channel-sdk';
 import { channelSlug, create, RawRefSchema, timestampDate, Topics, type RawInbound } from '@omni/contracts';
 import { LOGGER, NonRetryableError, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
@@ -41,8 +41,9 @@ export class RawInboundHandler {
         headers: raw.headers,
       });
     } catch (err) {
-      if (err instanceof MalformedPayloadError) throw new NonRetryableError(`unparseable ${channelSlug(raw.channel)} webhook: ${err.message}`);
-      throw err;
+      // Parsing is pure: a retry would fail the same way, so never block the partition retrying it.
+      // Parsers keep unreadable items as events (totalEvents); this is only for a body as a whole.
+      throw new NonRetryableError(`unparseable ${channelSlug(raw.channel)} webhook: ${err instanceof MalformedPayloadError ? err.message : reasonOf(err)}`);
     }
     const slug = channelSlug(raw.channel);
     const outcomes = this.metrics.counter('omni_normalizer_events_total', 'Parsed channel events by outcome', ['channel', 'outcome']);

@@ -169,6 +169,22 @@ describe('X DMs end to end (gateway-twitter + normalizer, real Kafka and Postgre
       expect((await fetch(webhook())).status).toBe(400);
     });
 
+    it('refuses the CRC signing-oracle forgery: a DM body as crc_token gets no HMAC, and the body posted with a guessed signature is refused', async () => {
+      const forged = fixtureBody('xaa-dm-received').replace('Where is my order?', 'crc-oracle-forgery');
+      const crc = await fetch(`${webhook()}?crc_token=${encodeURIComponent(forged)}`);
+      const crcText = await crc.text();
+      // The attack in full: whatever the CRC answered is posted as the body's signature.
+      const oracle = crc.status === 200 ? (JSON.parse(crcText) as { response_token: string }).response_token : 'sha256=';
+      const attempt = await post(forged, { 'x-twitter-webhooks-signature': oracle });
+      expect({ crc: crc.status, forgedPost: attempt.status }).toEqual({ crc: 400, forgedPost: 403 });
+      expect(crcText).not.toContain('sha256=');
+      const marker = fixtureBody('xaa-dm-indicate-typing').replace('7730155241905520718', '7730155241905520798');
+      expect((await post(marker)).status).toBe(200);
+      await tap.waitFor(Topics.inboundRaw, (r) => Buffer.from(r.body).toString() === marker);
+      expect(tap.all(Topics.inboundRaw).filter((r) => Buffer.from(r.value.body).toString().includes('crc-oracle-forgery'))).toEqual([]);
+      expect(tap.all(Topics.messageNormalized).filter((m) => JSON.stringify(m.value).includes('crc-oracle-forgery'))).toEqual([]);
+    });
+
     it('has a case for every fixture', () => {
       expect(CASES.map((c) => c.name).sort()).toEqual([...FIXTURE_NAMES]);
     });

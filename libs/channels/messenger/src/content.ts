@@ -1,4 +1,5 @@
 import { MediaKind, type ContentSchema, type MessageInitShape } from '@omni/contracts';
+import { safeJsonText } from '@omni/channel-sdk';
 import type { WireAttachment, WireMessage } from './wire';
 
 export type ContentInit = MessageInitShape<typeof ContentSchema>;
@@ -52,7 +53,8 @@ export function attachmentContent(attachment: WireAttachment): ContentInit {
         value: {
           kind: isSticker ? MediaKind.STICKER : MEDIA_KINDS[type]!,
           url,
-          providerMediaId: stickerId !== undefined ? String(stickerId) : undefined,
+          // Only a number or string is an id; anything else (an object with its own toString) is not.
+          providerMediaId: typeof stickerId === 'string' || (typeof stickerId === 'number' && Number.isFinite(stickerId)) ? String(stickerId) : undefined,
         },
       },
     };
@@ -73,5 +75,5 @@ export function attachmentContent(attachment: WireAttachment): ContentInit {
     return { kind: { case: 'text', value: { text: title ? `${title}\n${url}` : url, urls: [url] } } };
   }
   // reel, ig_reel, post, ig_post, template, product… kept whole for later.
-  return { kind: { case: 'unsupported', value: { providerType: `attachment:${type}`, providerJson: JSON.stringify(attachment) } } };
+  return { kind: { case: 'unsupported', value: { providerType: `attachment:${type}`, providerJson: safeJsonText(attachment) } } };
 }

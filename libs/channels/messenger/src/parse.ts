@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChannelEvent, ChannelParser, RawWebhook } from '@omni/channel-sdk';
+import { epochMs, safeJsonText, totalEvents, unreadableEvent, type ChannelEvent, type ChannelParser, type RawWebhook } from '@omni/channel-sdk';
 import { Channel, DeliveryState, Direction, timestampFromDate, timestampFromMs } from '@omni/contracts';
 import { customerId, idOf, readMessengerBody } from './body';
 import { messageContents, type ContentInit } from './content';
@@ -41,11 +41,14 @@ export function parseMessengerWebhook(raw: RawWebhook): ChannelEvent[] {
   const body = readMessengerBody(raw.body);
   const events: ChannelEvent[] = [];
   for (const entry of body.entry) {
+    // Each item on its own: one Omni cannot read is kept as unreadable, its siblings as usual.
+    const unreadable = (providerType: string, json: unknown, customer?: unknown) => (reason: string) =>
+      unreadableEvent({ channel: Channel.MESSENGER, accountId: entry.id, customerId: customer, providerType, json, receivedAt: raw.receivedAt, reason });
     for (const item of [...(entry.messaging ?? []), ...(entry.standby ?? [])]) {
-      events.push(...parseItem(contextOf(entry, item, raw.receivedAt)));
+      events.push(...totalEvents(() => parseItem(contextOf(entry, item, raw.receivedAt)), unreadable('messaging', item, item.sender?.id)));
     }
     if (Array.isArray(entry.changes)) {
-      for (const change of entry.changes) events.push(pageChange(entry, change, raw.receivedAt));
+      for (const change of entry.changes) events.push(...totalEvents(() => [pageChange(entry, change, raw.receivedAt)], unreadable('changes', change)));
     }
   }
   return events;
@@ -63,9 +66,9 @@ function contextOf(entry: MessengerEntry, item: MessagingItem, receivedAt: Date)
   return { pageId: entry.id, userId: customerId(item) ?? entry.id, atMs, receivedAt, item };
 }
 
+/** Epoch ms as Meta sends them, bounded and whole (1e30 or 1717171717512.3 are no time). */
 function finiteNumber(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+  return epochMs(value);
 }
 
 function parseItem(ctx: ItemContext): ChannelEvent[] {
@@ -104,7 +107,7 @@ function messageEvent(ctx: ItemContext, providerMessageId: string, content: Cont
 function syntheticId(kind: string, ctx: ItemContext, withDigest = false): string {
   const base = `${kind}:${ctx.pageId}:${ctx.userId}:${ctx.atMs}`;
   if (!withDigest) return base;
-  return `${base}:${createHash('sha256').update(JSON.stringify(ctx.item)).digest('hex').slice(0, 16)}`;
+  return `${base}:${createHash('sha256').update(safeJsonText(ctx.item)).digest('hex').slice(0, 16)}`;
 }
 
 function messageEvents(ctx: ItemContext): ChannelEvent[] {
@@ -113,7 +116,7 @@ function messageEvents(ctx: ItemContext): ChannelEvent[] {
   const isEcho = message.is_echo === true;
   const parts = messageContents(message);
   if (parts.length === 0) {
-    parts.push({ kind: { case: 'unsupported', value: { providerType: 'message', providerJson: JSON.stringify(message) } } });
+    parts.push({ kind: { case: 'unsupported', value: { providerType: 'message', providerJson: safeJsonText(message) } } });
   }
   const extra: MessageExtras = {
     direction: isEcho ? Direction.OUTBOUND : Direction.INBOUND,
@@ -207,7 +210,7 @@ function readEvents(ctx: ItemContext): ChannelEvent[] {
 
 function unsupportedEvent(ctx: ItemContext): ChannelEvent {
   const kind = Object.keys(ctx.item).find((key) => !ENVELOPE_KEYS.has(key)) ?? 'empty';
-  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType: kind, providerJson: JSON.stringify(ctx.item) } } };
+  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType: kind, providerJson: safeJsonText(ctx.item) } } };
   return messageEvent(ctx, syntheticId(kind, ctx, true), content);
 }
 
@@ -215,8 +218,8 @@ function unsupportedEvent(ctx: ItemContext): ChannelEvent {
 function pageChange(entry: MessengerEntry, change: unknown, receivedAt: Date): ChannelEvent {
   const ctx = contextOf(entry, {}, receivedAt);
   const field = change && typeof change === 'object' && typeof (change as { field?: unknown }).field === 'string' ? (change as { field: string }).field : 'change';
-  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType: `changes:${field}`, providerJson: JSON.stringify(change) } } };
-  const id = `changes:${entry.id}:${ctx.atMs}:${createHash('sha256').update(JSON.stringify(change)).digest('hex').slice(0, 16)}`;
+  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType: `changes:${field}`, providerJson: safeJsonText(change) } } };
+  const id = `changes:${entry.id}:${ctx.atMs}:${createHash('sha256').update(safeJsonText(change)).digest('hex').slice(0, 16)}`;
   return messageEvent(ctx, id, content);
 }
 

@@ -20,6 +20,8 @@ export interface SmsAdapterOptions {
   fromNumber?: string;
   /** Path of the status callback URL under publicBaseUrl; default /webhooks/twilio/status. */
   statusCallbackPath?: string;
+  /** SharedKey secret, for webhooks a Twilio Webhooks Rule signs with a SharedKey (HMAC-SHA1 or -SHA256). */
+  webhookSharedKeySecret?: string;
 }
 
 export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
@@ -30,7 +32,7 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
     webhookPaths: [SMS_INBOUND_PATH, statusCallbackPath],
     // Twilio signs the public URL plus the form parameters.
     auth: { kind: 'body-signature', coversUrl: true },
-    verify: (request) => verifyTwilioWebhook(options.authToken, options.publicBaseUrl, request),
+    verify: (request) => verifyTwilioWebhook({ authToken: options.authToken, sharedKeySecret: options.webhookSharedKeySecret }, options.publicBaseUrl, request),
     inspect: inspectSmsWebhook,
     acknowledge: () => EMPTY_TWIML,
     format: (approved) => formatSmsOutbound(approved, { ...options, statusCallbackPath }),

@@ -12,6 +12,9 @@ import { statusCallbackToEvent } from './status';
  *   Twilio's Advanced Opt-Out says so. The keyword message itself still reaches history.
  * Inbound SMS carry no provider time (docs/channels/protocols.md): providerTimestamp is when Omni received it.
  */
+/** Twilio attaches at most 10 media to one message (MediaUrl0 … MediaUrl9). */
+export const TWILIO_MAX_MEDIA = 10;
+
 export function parseSmsWebhook(raw: RawWebhook): ChannelEvent[] {
   const form = new TwilioForm(raw.body);
   if (isStatusCallback(raw.webhookPath, form)) {
@@ -56,8 +59,10 @@ function inboundEvents(form: TwilioForm, receivedAt: Date): ChannelEvent[] {
   // House convention (docs/channels/adding-a-channel.md): part 0 keeps the MessageSid, later
   // parts get `sid#1`, `sid#2`… so each is deduplicated on its own.
   const contents: Array<MessageInit['content']> = [];
+  // Bounded by Twilio's limit, not by what the body claims: NumMedia=9e15 once looped for ever.
   const numMedia = Number(form.get('NumMedia') ?? '0');
-  for (let i = 0; i < (Number.isInteger(numMedia) ? numMedia : 0); i++) {
+  const mediaCount = Number.isInteger(numMedia) && numMedia > 0 ? Math.min(numMedia, TWILIO_MAX_MEDIA) : 0;
+  for (let i = 0; i < mediaCount; i++) {
     const url = form.get(`MediaUrl${i}`);
     if (!url) continue;
     const mimeType = form.get(`MediaContentType${i}`) ?? '';

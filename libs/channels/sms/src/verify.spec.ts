@@ -62,11 +62,13 @@ describe('X-Twilio-Signature', () => {
     expect(check({ signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8' })).toBe(false);
   });
 
-  it('lists the port variants Twilio may have signed', () => {
-    expect(urlVariants('https://a.example/x?y=1')).toEqual(['https://a.example/x?y=1', 'https://a.example:443/x?y=1']);
-    expect(urlVariants('https://a.example:443/x')).toEqual(['https://a.example:443/x', 'https://a.example/x']);
-    expect(urlVariants('http://a.example/x')).toEqual(['http://a.example/x', 'http://a.example:80/x']);
-    expect(urlVariants('https://a.example:8443/x')).toEqual(['https://a.example:8443/x']);
+  it('lists the port variants Twilio may have signed (as the twilio package: with and without any port)', () => {
+    expect(urlVariants('https://a.example/x?y=1')).toEqual(expect.arrayContaining(['https://a.example/x?y=1', 'https://a.example:443/x?y=1']));
+    expect(urlVariants('https://a.example:443/x')).toEqual(expect.arrayContaining(['https://a.example:443/x', 'https://a.example/x']));
+    expect(urlVariants('http://a.example/x')).toEqual(expect.arrayContaining(['http://a.example/x', 'http://a.example:80/x']));
+    expect(urlVariants('https://a.example:8443/x')).toEqual(expect.arrayContaining(['https://a.example:8443/x', 'https://a.example/x']));
+    expect(urlVariants("https://a.example/x?n=O%27B")).toEqual(expect.arrayContaining(["https://a.example/x?n=O'B"]));
+    for (const url of ['https://a.example/x?y=1', 'https://a.example:8443/x?n=O%27B']) expect(urlVariants(url).length).toBeLessThanOrEqual(7);
   });
 });
 

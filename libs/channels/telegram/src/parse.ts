@@ -1,4 +1,4 @@
-import type { ChannelEvent, MessageInit, RawWebhook } from '@omni/channel-sdk';
+import { safeJsonText, totalEvents, unreadableEvent, type ChannelEvent, type MessageInit, type RawWebhook } from '@omni/channel-sdk';
 import { Channel, ConsentState, Direction, timestampFromDate, timestampFromMs } from '@omni/contracts';
 import { botIdOfRecord, telegramMessageId } from './ids';
 import { chatIdOf, readUpdate, updateKind, userIdOf } from './update';
@@ -25,6 +25,12 @@ interface Context {
 export function parseTelegramUpdate(raw: RawWebhook): ChannelEvent[] {
   const update = readUpdate(raw.body);
   const ctx: Context = { botId: botIdOfRecord(raw.accountId), receivedAt: raw.receivedAt };
+  const unreadable = (reason: string) =>
+    unreadableEvent({ channel: Channel.TELEGRAM, accountId: ctx.botId, providerType: 'update', json: update, receivedAt: raw.receivedAt, reason });
+  return totalEvents(() => updateEvents(ctx, update), unreadable);
+}
+
+function updateEvents(ctx: Context, update: TgUpdate): ChannelEvent[] {
   if (update.message && update.message.chat?.type === 'private') return [messageEvent(ctx, update.message)];
   if (update.callback_query?.from) return [callbackEvent(ctx, update.callback_query)];
   if (update.my_chat_member?.chat?.type === 'private') {
@@ -70,7 +76,7 @@ function messageEvent(ctx: Context, message: TgMessage): ChannelEvent {
   const content: Content =
     typeof message.text === 'string'
       ? { kind: { case: 'text', value: { text: message.text } } }
-      : { kind: { case: 'unsupported', value: { providerType: `message:${mediaKindOf(message)}`, providerJson: JSON.stringify(message) } } };
+      : { kind: { case: 'unsupported', value: { providerType: `message:${mediaKindOf(message)}`, providerJson: safeJsonText(message) } } };
   return { type: 'message', dedupeKey: id, message: base(ctx, id, message.from, message.date, content) };
 }
 
@@ -113,7 +119,7 @@ function unsupportedEvent(ctx: Context, update: TgUpdate): ChannelEvent {
   const user = userIdOf(update) ?? chatIdOf(update);
   const payload = update[kind] as { date?: unknown } | undefined;
   const date = typeof payload?.date === 'number' ? payload.date : undefined;
-  const content: Content = { kind: { case: 'unsupported', value: { providerType: kind, providerJson: JSON.stringify(update[kind] ?? null) } } };
+  const content: Content = { kind: { case: 'unsupported', value: { providerType: kind, providerJson: safeJsonText(update[kind] ?? null) } } };
   return {
     type: 'message',
     dedupeKey: id,

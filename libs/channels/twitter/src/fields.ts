@@ -1,3 +1,4 @@
+import { epochMs } from '@omni/channel-sdk';
 /**
  * Tolerant readers for provider JSON. X payloads are loosely typed (ids arrive as strings or
  * numbers, optional blocks come and go), so the parser reads fields through these instead of
@@ -24,5 +25,6 @@ export function asString(value: unknown): string | undefined {
 export function asEpochMs(value: unknown): number | undefined {
   const text = asString(value);
   if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
-  return Number(text);
+  // 16 digits still reach past year 9999, which no Timestamp or Date holds.
+  return epochMs(Number(text));
 }

@@ -1,4 +1,4 @@
-import { parseJsonObject } from '@omni/channel-sdk';
+import { parseJsonObject, totalEvents, unreadableEvent } from '@omni/channel-sdk';
 import type { ChannelEvent, ChannelParser, RawWebhook } from '@omni/channel-sdk';
 import { Channel } from '@omni/contracts';
 import { dmEventToMessage } from './dm-event';
@@ -19,9 +19,16 @@ const AAA_METADATA_KEYS = new Set(['for_user_id', 'users', 'apps', 'user_has_blo
  */
 export function parseTwitterWebhook(raw: RawWebhook): ChannelEvent[] {
   const envelope = classifyEnvelope(parseJsonObject(raw.body));
-  return envelope.kind === 'account-activity'
-    ? parseAccountActivity(envelope.body, envelope.accountId, raw.receivedAt)
-    : parseXActivity(envelope.data, envelope.payload, envelope.accountId, raw.receivedAt);
+  if (envelope.kind === 'account-activity') return parseAccountActivity(envelope.body, envelope.accountId, raw.receivedAt);
+  return totalEvents(
+    () => parseXActivity(envelope.data, envelope.payload, envelope.accountId, raw.receivedAt),
+    unreadable(envelope.accountId, raw.receivedAt, 'data', { data: envelope.data }),
+  );
+}
+
+/** The stand-in for one item Omni cannot read: kept as unreadable with the reason, siblings unharmed. */
+function unreadable(accountId: string, receivedAt: Date, providerType: string, json: unknown, customer?: unknown) {
+  return (reason: string) => unreadableEvent({ channel: Channel.TWITTER, accountId, customerId: customer, providerType, json, receivedAt, reason });
 }
 
 export const twitterParser: ChannelParser = {
@@ -38,16 +45,16 @@ function parseAccountActivity(body: JsonObject, accountId: string, receivedAt: D
     const ctx = { accountId, receivedAt, source: key };
     switch (key) {
       case 'direct_message_events':
-        for (const item of objectItems(value)) events.push(dmEventToMessage(item, { ...ctx, users }));
+        for (const item of objectItems(value)) events.push(...totalEvents(() => [dmEventToMessage(item, { ...ctx, users })], unreadable(accountId, receivedAt, key, item, item['sender_id'])));
         break;
       case 'direct_message_indicate_typing_events':
-        for (const item of objectItems(value)) events.push(typingToStatus(item, ctx));
+        for (const item of objectItems(value)) events.push(...totalEvents(() => [typingToStatus(item, ctx)], unreadable(accountId, receivedAt, key, item, item['sender_id'])));
         break;
       case 'direct_message_mark_read_events':
-        for (const item of objectItems(value)) events.push(readToStatus(item, ctx));
+        for (const item of objectItems(value)) events.push(...totalEvents(() => [readToStatus(item, ctx)], unreadable(accountId, receivedAt, key, item, item['sender_id'])));
         break;
       default:
-        events.push(...unknownKey(key, value, accountId, receivedAt));
+        events.push(...totalEvents(() => unknownKey(key, value, accountId, receivedAt), unreadable(accountId, receivedAt, key, { [key]: value })));
     }
   }
   return events;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Channel, Direction, timestampFromDate, timestampFromMs } from '@omni/contracts';
-import type { ChannelEvent, MessageInit } from '@omni/channel-sdk';
+import { safeJsonText, type ChannelEvent, type MessageInit } from '@omni/channel-sdk';
 
 export interface UnsupportedInput {
   /** The provider's own name for the kind: 'favorite_events', 'user_event.revoke', 'chat.received'. */
@@ -32,7 +32,7 @@ export interface UnsupportedInput {
  * without a time of their own are dated when Omni received them.
  */
 export function unsupportedEvent(input: UnsupportedInput): ChannelEvent {
-  const providerJson = JSON.stringify(input.json) ?? 'null';
+  const providerJson = safeJsonText(input.json);
   const identity =
     input.providerMessageId ??
     input.eventId ??

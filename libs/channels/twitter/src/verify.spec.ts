@@ -40,4 +40,9 @@ describe('x-twitter-webhooks-signature', () => {
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString())).replace('é', '\\u00e9'));
     expect(verifyWebhookSignature('test', signature, reserialised)).toMatchObject({ ok: false, status: 403 });
   });
+
+  it('refuses everything with an empty consumer secret, even a signature made with the empty key', () => {
+    const body = Buffer.from('{"for_user_id":"1"}');
+    expect(verifyWebhookSignature('', webhookSignature('', body), body)).toMatchObject({ ok: false, status: 401 });
+  });
 });

@@ -19,6 +19,8 @@ export function verifyWebhookSignature(
   header: string | undefined,
   rawBody: Buffer,
 ): VerificationResult {
+  // HMAC under an empty key is computable by anyone: an unconfigured secret authenticates nothing.
+  if (!consumerSecret) return { ok: false, status: 401, reason: 'no consumer secret configured' };
   if (!header) return { ok: false, status: 401, reason: `missing ${SIGNATURE_HEADER} header` };
   if (!header.startsWith(PREFIX)) return { ok: false, status: 401, reason: `${SIGNATURE_HEADER} must start with ${PREFIX}` };
   if (!safeEqual(header, webhookSignature(consumerSecret, rawBody))) {

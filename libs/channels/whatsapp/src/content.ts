@@ -1,4 +1,5 @@
 import { MediaKind, type ContentSchema, type MessageInitShape } from '@omni/contracts';
+import { safeJsonText } from '@omni/channel-sdk';
 import type { WireContactCard, WireMedia, WireMessage } from './wire';
 
 export type ContentInit = MessageInitShape<typeof ContentSchema>;
@@ -20,7 +21,7 @@ const MEDIA_KINDS: Record<string, MediaKind> = {
 export function messageContents(message: WireMessage): ContentInit[] {
   const type = typeof message.type === 'string' ? message.type : 'unknown';
   const unsupported = (providerType = type): ContentInit[] => [
-    { kind: { case: 'unsupported', value: { providerType, providerJson: JSON.stringify(message) } } },
+    { kind: { case: 'unsupported', value: { providerType, providerJson: safeJsonText(message) } } },
   ];
 
   if (type === 'text') {

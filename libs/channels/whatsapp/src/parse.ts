@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChannelEvent, ChannelParser, RawWebhook } from '@omni/channel-sdk';
+import { epochMs, safeJsonText, totalEvents, unreadableEvent, type ChannelEvent, type ChannelParser, type RawWebhook } from '@omni/channel-sdk';
 import { Channel, ConsentState, DeliveryState, Direction, ErrorCode, timestampFromDate, timestampFromMs } from '@omni/contracts';
 import { isObject, phoneNumberIdOf, readWhatsAppBody } from './body';
 import { messageContents, type ContentInit } from './content';
@@ -29,7 +29,12 @@ export function parseWhatsAppWebhook(raw: RawWebhook): ChannelEvent[] {
   const body = readWhatsAppBody(raw.body);
   const events: ChannelEvent[] = [];
   for (const entry of body.entry) {
-    for (const change of entry.changes) events.push(...parseChange(entry, change, raw.receivedAt));
+    for (const change of entry.changes) {
+      // Items are read one by one inside; this catches what the change itself holds (errors, preferences).
+      const unreadable = (reason: string) =>
+        unreadableEvent({ channel: Channel.WHATSAPP, accountId: entry.id, providerType: 'change', json: change, receivedAt: raw.receivedAt, reason });
+      events.push(...totalEvents(() => parseChange(entry, change, raw.receivedAt), unreadable));
+    }
   }
   return events;
 }
@@ -45,8 +50,11 @@ function parseChange(entry: WhatsAppEntry, change: WhatsAppChange, receivedAt: D
   const ctx: ChangeContext = { accountId: phoneNumberIdOf(value) ?? entry.id, receivedAt, value, names: profileNames(value) };
   const events: ChannelEvent[] = [];
   if (change.field === 'messages') {
-    for (const message of arrayOf<WireMessage>(value.messages)) events.push(...messageEvents(ctx, message));
-    for (const status of arrayOf<WireStatus>(value.statuses)) events.push(statusEvent(ctx, status));
+    // Each item on its own: one Omni cannot read is kept as unreadable, its siblings as usual.
+    const unreadable = (providerType: string, json: unknown, customer: unknown) => (reason: string) =>
+      unreadableEvent({ channel: Channel.WHATSAPP, accountId: ctx.accountId, customerId: customer, providerType, json, receivedAt, reason });
+    for (const message of arrayOf<WireMessage>(value.messages)) events.push(...totalEvents(() => messageEvents(ctx, message), unreadable('message', message, message.from)));
+    for (const status of arrayOf<WireStatus>(value.statuses)) events.push(...totalEvents(() => [statusEvent(ctx, status)], unreadable('status', status, status.recipient_id)));
     if (Array.isArray(value.errors)) events.push(systemNotice(ctx, 'errors', value.errors));
   } else if (change.field === 'user_preferences') {
     events.push(...consentEvents(ctx));
@@ -70,12 +78,12 @@ function profileNames(value: ChangeValue): Map<string, string> {
 
 /** Epoch seconds (WhatsApp sends them as strings) to ms; the receive time when absent or garbled. */
 function secondsToMs(value: unknown, receivedAt: Date): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n * 1000 : receivedAt.getTime();
+  // Bounded and whole: "1e20" or "1717171717.0001" are no time a Timestamp can hold.
+  return epochMs(value, 's') ?? receivedAt.getTime();
 }
 
 function digest(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(safeJsonText(value)).digest('hex').slice(0, 16);
 }
 
 function stringOr(value: unknown, fallback = ''): string {
@@ -184,7 +192,7 @@ function systemNotice(ctx: ChangeContext, providerType: string, payload: unknown
 }
 
 function unsupportedMessage(ctx: ChangeContext, providerType: string, payload: unknown, id: string, sender: string, atMs: number): ChannelEvent {
-  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType, providerJson: JSON.stringify(payload) } } };
+  const content: ContentInit = { kind: { case: 'unsupported', value: { providerType, providerJson: safeJsonText(payload) } } };
   return {
     type: 'message',
     dedupeKey: id,

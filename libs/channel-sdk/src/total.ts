@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import {
+  ConsentChangedSchema,
+  create,
+  Direction,
+  MessageSchema,
+  MessageStatusSchema,
+  timestampFromDate,
+  toBinary,
+  type Channel,
+} from '@omni/contracts';
+import type { ChannelEvent } from './adapter';
+
+/**
+ * Making `parse` total: whatever a gateway accepted (signed, right shape) must come out of the
+ * normalizer as events, never as an exception that is retried and dead-lettered together with
+ * every sibling event of the same webhook. These helpers bound the values parsers read and keep a
+ * bad event as an "unreadable" unsupported message with the reason, next to its readable siblings.
+ */
+
+/** The latest instant a Date (and so a PostgreSQL timestamp) holds sensibly: 9999-12-31T23:59:59.999Z. */
+export const MAX_EPOCH_MS = 253_402_300_799_999;
+
+/** Longest provider JSON kept on an unreadable or unsupported event (the raw record keeps all of it). */
+export const MAX_PROVIDER_JSON_CHARS = 16 * 1024;
+
+/** Longest reason kept: error texts can quote input, and they end up in history and logs. */
+const MAX_REASON_CHARS = 200;
+
+/**
+ * A provider time as integer epoch ms, or undefined when it is not one: not a finite number (or
+ * numeric string), negative, or past year 9999. Fractions are truncated (Meta has sent
+ * `1717171717512.3`; a Timestamp's nanos must be an integer). `unit: 's'` for providers that send
+ * seconds (WhatsApp).
+ */
+export function epochMs(value: unknown, unit: 'ms' | 's' = 'ms'): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
+  const ms = Math.trunc(unit === 's' ? n * 1000 : n);
+  return ms >= 0 && ms <= MAX_EPOCH_MS ? ms : undefined;
+}
+
+/** JSON text of a value that never throws (cycles, BigInt, depth) and is at most `maxChars` long. */
+export function safeJsonText(value: unknown, maxChars = MAX_PROVIDER_JSON_CHARS): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? 'null';
+  } catch (err) {
+    text = `"unserialisable: ${(err as Error).name}"`;
+  }
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…(truncated, ${text.length} chars)` : text;
+}
+
+/** Why an event cannot be written to its topic (protobuf encoding refuses it), or undefined. */
+export function encodingProblem(event: ChannelEvent): string | undefined {
+  try {
+    if (event.type === 'message') toBinary(MessageSchema, create(MessageSchema, event.message));
+    else if (event.type === 'status') toBinary(MessageStatusSchema, create(MessageStatusSchema, event.status));
+    else toBinary(ConsentChangedSchema, create(ConsentChangedSchema, event.consent));
+    if (typeof event.dedupeKey !== 'string' || event.dedupeKey === '') return 'no dedupe key';
+    return undefined;
+  } catch (err) {
+    return reasonOf(err);
+  }
+}
+
+export function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
+}
+
+export interface UnreadableInput {
+  channel: Channel;
+  /** The business account (page, number, bot…) the webhook was for. */
+  accountId: string;
+  /** The customer, when the event names one as a string; the account otherwise. */
+  customerId?: unknown;
+  /** The provider's kind of event, e.g. 'messaging', 'message', 'direct_message_events'. */
+  providerType: string;
+  /** The provider's JSON of just this event. */
+  json: unknown;
+  receivedAt: Date;
+  reason: string;
+}
+
+/**
+ * The event that stands for one Omni could not read: an inbound message with unsupported content
+ * `unreadable:<kind>`, the provider JSON (bounded) and the reason. Its id hashes the account and
+ * the JSON, so a redelivered webhook dedupes onto it. Built only from values checked here, so it
+ * cannot fail the way the event did.
+ */
+export function unreadableEvent(input: UnreadableInput): ChannelEvent {
+  const providerJson = safeJsonText(input.json);
+  const accountId = typeof input.accountId === 'string' && input.accountId !== '' ? input.accountId.slice(0, 256) : 'unknown';
+  const customer = typeof input.customerId === 'string' && input.customerId !== '' ? input.customerId.slice(0, 256) : accountId;
+  const providerType = `unreadable:${input.providerType}`.slice(0, 128);
+  const id = `${providerType}:${createHash('sha256').update(`${accountId}\n${providerJson}`).digest('hex').slice(0, 32)}`;
+  const receivedAt = Number.isNaN(input.receivedAt.getTime()) ? new Date(0) : input.receivedAt;
+  return {
+    type: 'message',
+    dedupeKey: id,
+    message: {
+      channel: input.channel,
+      providerMessageId: id,
+      direction: Direction.INBOUND,
+      isEcho: false,
+      accountId,
+      sender: { channelUserId: customer },
+      recipient: { channelUserId: accountId },
+      receivedAt: timestampFromDate(receivedAt),
+      providerTimestamp: timestampFromDate(receivedAt),
+      content: { kind: { case: 'unsupported', value: { providerType, providerJson, reason: input.reason.slice(0, MAX_REASON_CHARS) } } },
+    },
+  };
+}
+
+/**
+ * Read one provider event totally: the events `read` gives when every one of them can be
+ * written, otherwise (read threw, or gave an event protobuf refuses) the single event `unreadable`
+ * builds from the reason. Parsers call it per item of a batch, so one bad item never takes its
+ * siblings down.
+ */
+export function totalEvents(read: () => ChannelEvent[], unreadable: (reason: string) => ChannelEvent): ChannelEvent[] {
+  let reason: string | undefined;
+  try {
+    const events = read();
+    for (const event of events) {
+      reason = encodingProblem(event);
+      if (reason) break;
+    }
+    if (!reason) return events;
+  } catch (err) {
+    reason = reasonOf(err);
+  }
+  return [unreadable(reason)];
+}
