@@ -20,7 +20,7 @@ import { RoutingDocuments, type LoadedDocument } from './documents';
 import { botInputOf, factsOf, languageOf, timezoneOf } from './facts';
 import { answerQuestion, asksForHuman, DEFAULT_HUMAN_KEYWORDS } from './routing/bot';
 import type { BotFlow, LocalizedText, QuickReply } from './routing/document';
-import { evaluate, pickText, welcomeFor, type Evaluation } from './routing/evaluate';
+import { evaluate, flowFor, pickText, welcomeFor, type Evaluation } from './routing/evaluate';
 import { formatDuration, formatOpening } from './routing/hours';
 import { reason, type RouterReason } from './routing/reasons';
 import { RouterStore, type BotSession } from './store';
@@ -60,10 +60,11 @@ export class RoutingEngine {
     const humanAsked = asksForHuman(botInputOf(message), doc.document.human_keywords ?? DEFAULT_HUMAN_KEYWORDS);
     // Not on a reopened conversation: the customer was greeted when it started.
     const welcome = reopened ? undefined : welcomeFor(doc.document, facts);
-    const flow = evaluation.escalated ? undefined : (evaluation.bot ?? welcome?.bot);
+    const flow = flowFor(evaluation, welcome, humanAsked);
     const extra: RouterReason[] = reopened ? [reason('reopened', '', 'resolved earlier; routed again under the rules in force')] : [];
-    if (humanAsked && flow) {
-      extra.push(reason('bot-skipped', '', `the customer asked for a person; bot flow "${flow}" skipped`));
+    const skipped = flowFor(evaluation, welcome, false);
+    if (humanAsked && skipped) {
+      extra.push(reason('bot-skipped', '', `the customer asked for a person; bot flow "${skipped}" skipped`));
       return this.route(store, outbox, doc, message, message, {}, extra, at, now);
     }
     // X sends its own welcome message for its deep links: greeting again would be twice.

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@omni/service-kit';
+import { RoutingController } from './api/routing.controller';
 import { CLOCK, systemClock, type Clock } from './clock';
 import { RouterConfig } from './config';
 import { RoutedConversationEntity } from './domain/entities';
@@ -20,7 +21,7 @@ export function routerWith(options: { clock: Clock }): ServiceDefinition<RouterC
     configClass: RouterConfig,
     module: () => {
       @Module({
-        controllers: [NormalizedMessageHandler, LifecycleHandlers],
+        controllers: [NormalizedMessageHandler, LifecycleHandlers, RoutingController],
         providers: [{ provide: CLOCK, useValue: options.clock }, RoutingDocuments, RoutingEngine],
       })
       class RouterModule {}

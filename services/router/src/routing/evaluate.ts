@@ -198,3 +198,12 @@ function numberMatches(m: NumberMatcher, value: number): boolean {
 function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
+
+/**
+ * The bot flow a new conversation starts: a rule's flow, else its welcome's; none when the
+ * conversation is escalated, or when the customer asked for a person.
+ */
+export function flowFor(evaluation: Evaluation, welcome: WelcomeDefinition | undefined, humanAsked: boolean): string | undefined {
+  if (evaluation.escalated || humanAsked) return undefined;
+  return evaluation.bot ?? welcome?.bot;
+}
