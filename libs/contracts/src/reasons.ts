@@ -22,6 +22,15 @@ export const Reasons = {
   // router
   defaultQueue: reason('default-queue', ['router'], 'No routing rule matched; the conversation went to the default queue.'),
   vipTier: reason('vip-tier', ['router'], 'The contact’s CRM tier is prioritised.'),
+  routingRule: reason('rule:', ['router'], 'A rule of the routing document matched and was applied (rule id after the colon); listed in application order.'),
+  queueFiltered: reason('queue-filtered:', ['router'], 'A candidate queue was set aside (queue after the colon); the detail says why (e.g. it does not speak the customer’s language).'),
+  queueOverflow: reason('overflow:', ['router'], 'The chosen queue was closed; its overflow queue (after the colon), open, took the conversation.'),
+  outOfHours: reason('out-of-hours', ['router'], 'The queue is outside its business hours; the customer got the away message naming the next opening.'),
+  escalated: reason('escalated', ['router'], 'A rule escalated the conversation (e.g. an unhappy repeat customer): no bot, served first.'),
+  botHandoff: reason('bot:', ['router'], 'A pre-qualification bot flow (after the colon) collected its answers; they travel as handoff context.'),
+  botSkipped: reason('bot-skipped', ['router'], 'The customer asked for a person ("agent", "human", "humain"…): the bot flow was skipped.'),
+  botGaveUp: reason('bot-gave-up', ['router'], 'An answer matched nothing too many times: the bot handed off with what it had.'),
+  reopened: reason('reopened', ['router'], 'The conversation was resolved and the customer wrote again: routed again under the rules in force.'),
   // assignment
   noAgentAvailable: reason('no-agent-available', ['assignment'], 'No eligible agent was online and under capacity; the conversation is queued.'),
   queueDrain: reason('queue-drain', ['assignment'], 'An agent gained capacity and took the most urgent queued conversation.'),

@@ -1,1 +1,2 @@
-export { router } from './router';
+export { router, routerWith, RouterConfig } from './router';
+export type { Clock } from './clock';

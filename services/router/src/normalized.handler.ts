@@ -1,86 +1,53 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Controller } from '@nestjs/common';
-import {
-  ConversationRoutedSchema,
-  create,
-  Direction,
-  timestampDate,
-  timestampFromDate,
-  Topics,
-  type Message,
-} from '@omni/contracts';
+import { Direction, timestampDate, Topics, type Message } from '@omni/contracts';
 import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
-import { RoutedConversationEntity } from './domain/entities';
-import { ROUTING_POLICY } from './tokens';
-import type { RoutingPolicy } from './domain/policy';
+import { CLOCK, type Clock } from './clock';
+import { RoutingEngine, type Outcome } from './engine';
 
 /**
- * A customer message in a conversation that is not currently routed → a routing decision, stored
- * and published (with its reasons) through the outbox in one transaction.
+ * A customer message → the routing engine, in one transaction with the inbox row and the outbox
+ * (routed event, bot questions, welcome/away messages): a redelivered message changes nothing.
  */
 @Controller()
 export class NormalizedMessageHandler {
   constructor(
     private readonly uow: UnitOfWork,
-    @Inject(ROUTING_POLICY) private readonly policy: RoutingPolicy,
+    private readonly engine: RoutingEngine,
     private readonly metrics: Metrics,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @OnTopic(Topics.messageNormalized)
   async onMessage(event: ConsumedEvent<Message>): Promise<void> {
     const message = event.value;
-    if (message.direction !== Direction.INBOUND || message.isEcho) return;
-    let routedQueue: string | undefined;
+    if (message.direction !== Direction.INBOUND || message.isEcho || !message.conversationId) return;
+    // A reaction is not the customer writing: it neither starts routing nor answers a bot.
+    if (message.content?.kind.case === 'reaction') return;
+    const now = this.clock.now();
+    const at = decisionTime(message, now);
+    let outcome: Outcome | undefined;
     await this.uow.handle(event, async (manager, outbox) => {
-      // Raw SQL on the hot path: a finder builds and maps a query each call (TypeORM was the largest
-      // share of consumer CPU in the profile).
-      const schema = (manager.connection.options as { schema: string }).schema;
-      const [existing] = (await manager.query(`SELECT closed_at FROM "${schema}".routed_conversations WHERE conversation_id = $1`, [message.conversationId])) as Array<{ closed_at: Date | null }>;
-      if (existing && !existing.closed_at) return;
-      const receivedAt = message.receivedAt ? timestampDate(message.receivedAt) : event.time;
-      const decision = this.policy.decide(message, receivedAt);
-      const routedAt = new Date();
-      // One INSERT … ON CONFLICT instead of save()'s SELECT-then-write: this is the hot path.
-      await manager.upsert(RoutedConversationEntity, {
-        conversationId: message.conversationId,
-        queue: decision.queue,
-        priority: decision.priority,
-        policyVersion: this.policy.version,
-        routedAt,
-        closedAt: null,
-      }, ['conversationId']);
-      const id = randomUUID();
-      outbox.add(
-        Topics.conversationRouted,
-        message.conversationId,
-        create(ConversationRoutedSchema, {
-          id,
-          conversationId: message.conversationId,
-          contactId: message.contactId,
-          channel: message.channel,
-          messageId: message.id,
-          queue: decision.queue,
-          requiredSkills: decision.requiredSkills,
-          language: decision.language,
-          priority: decision.priority,
-          tier: decision.tier,
-          reasons: decision.reasons,
-          routedAt: timestampFromDate(routedAt),
-          replyDeadline: decision.replyDeadline ? timestampFromDate(decision.replyDeadline) : undefined,
-          customer: message.sender,
-          accountId: message.accountId,
-          policyVersion: this.policy.version,
-        }),
-        { id },
-      );
-      routedQueue = decision.queue;
+      outcome = await this.engine.onMessage(manager, outbox, message, at, now);
     });
-    if (routedQueue) {
-      this.metrics.counter('omni_router_decisions_total', 'Routing decisions', ['queue']).inc({ queue: routedQueue });
-      this.logger.info({ conversationId: message.conversationId, queue: routedQueue }, 'conversation routed');
+    if (outcome?.kind === 'routed') {
+      this.metrics.counter('omni_router_decisions_total', 'Routing decisions by queue', ['queue']).inc({ queue: outcome.queue });
+      const rules = this.metrics.counter('omni_router_rule_matches_total', 'Routing rules applied, by rule', ['rule']);
+      for (const rule of outcome.rules) rules.inc({ rule });
+      this.logger.info({ conversationId: message.conversationId, queue: outcome.queue, rules: outcome.rules, documentVersion: outcome.documentVersion }, 'conversation routed');
+    } else if (outcome?.kind === 'bot-question') {
+      this.metrics.counter('omni_router_bot_questions_total', 'Bot questions asked, by flow', ['flow']).inc({ flow: outcome.flow });
     }
   }
+}
+
+/**
+ * When the customer wrote (the provider's time, never later than now): business hours and
+ * "repeat within N days" are judged at that moment, also when a backlog is processed late.
+ */
+export function decisionTime(message: Message, now: Date): Date {
+  const sent = message.providerTimestamp ? timestampDate(message.providerTimestamp) : message.receivedAt ? timestampDate(message.receivedAt) : now;
+  return sent > now ? now : sent;
 }

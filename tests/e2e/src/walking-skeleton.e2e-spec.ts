@@ -90,7 +90,11 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
 
     const routed = await tap.waitFor(Topics.conversationRouted, (r) => r.conversationId === normalized.value.conversationId);
     expect(routed.value).toMatchObject({ queue: 'default', contactId: normalized.value.contactId, messageId: normalized.value.id });
-    expect(routed.value.reasons.map((r) => r.rule)).toEqual(['default-queue']);
+    // The built-in routing document (version 1): no rule chose a queue; the VIP rule did not match.
+    expect(routed.value.reasons).toEqual([expect.objectContaining({ rule: 'default-queue', detail: 'no rule chose a queue; routed to "default"' })]);
+    expect(routed.value).toMatchObject({ policyVersion: 'document-1', priority: 0, inHours: true, escalated: false, intent: 'sales', sentiment: 'neutral' });
+    expect(routed.value.customerRef).toMatchObject({ contactId: normalized.value.contactId, channel: Channel.MESSENGER, channelUserId: PSID, accountId: PAGE_ID });
+    expect(routed.value.replyDeadline).toBeUndefined(); // window-policy owns the reply deadline
 
     const assigned = await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === normalized.value.conversationId);
     expect(assigned.key).toBe(normalized.value.conversationId);

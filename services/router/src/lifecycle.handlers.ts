@@ -1,0 +1,58 @@
+import { Inject, Controller } from '@nestjs/common';
+import { CsatRecorded_Status, timestampDate, Topics, type ContactErased, type ConversationResolved, type CsatRecorded } from '@omni/contracts';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
+import { Metrics, type Logger } from '@omni/observability';
+import { UnitOfWork } from '@omni/persistence';
+import { CLOCK, type Clock } from './clock';
+import { RouterStore } from './store';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What happens to a conversation after routing: a resolution closes it (the customer's next
+ * message routes it again under the rules in force), a CSAT answer feeds the "last CSAT"
+ * condition, and an erasure drops everything the router holds about the contact.
+ */
+@Controller()
+export class LifecycleHandlers {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly metrics: Metrics,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @OnTopic(Topics.conversationResolved)
+  async onResolved(event: ConsumedEvent<ConversationResolved>): Promise<void> {
+    const resolved = event.value;
+    if (!UUID.test(resolved.conversationId)) return;
+    let known = false;
+    await this.uow.handle(event, async (manager) => {
+      const store = new RouterStore(manager);
+      known = await store.close(resolved.conversationId, resolved.resolvedAt ? timestampDate(resolved.resolvedAt) : this.clock.now());
+      // A conversation resolved while its bot was still asking starts afresh next time.
+      await store.endSession(resolved.conversationId);
+    });
+    this.logger.info({ conversationId: resolved.conversationId, known }, 'conversation closed for re-routing');
+  }
+
+  @OnTopic(Topics.csatRecorded)
+  async onCsat(event: ConsumedEvent<CsatRecorded>): Promise<void> {
+    const csat = event.value;
+    if (csat.status !== CsatRecorded_Status.ANSWERED || !csat.contactId || csat.score < 1 || csat.score > 5) return;
+    await this.uow.handle(event, async (manager) => {
+      await new RouterStore(manager).recordCsat(csat.contactId, csat.score, csat.recordedAt ? timestampDate(csat.recordedAt) : this.clock.now());
+    });
+  }
+
+  @OnTopic(Topics.contactErased)
+  async onErased(event: ConsumedEvent<ContactErased>): Promise<void> {
+    const erased = event.value;
+    let removed = 0;
+    await this.uow.handle(event, async (manager) => {
+      removed = await new RouterStore(manager).eraseContact(erased.contactId, erased.conversationIds);
+    });
+    this.metrics.counter('omni_router_erasures_total', 'Contact erasures applied').inc();
+    this.logger.info({ erasureId: erased.id, rows: removed }, 'contact erased from the router');
+  }
+}

@@ -1,0 +1,158 @@
+import type { EntityManager } from 'typeorm';
+
+export interface BotSession {
+  conversationId: string;
+  contactId: string | null;
+  flow: string;
+  documentVersion: number;
+  step: number;
+  attempts: number;
+  answers: Record<string, string>;
+  /** The message that started the flow (protobuf bytes): routing reads it at handoff. */
+  message: Buffer;
+  startedAt: Date;
+}
+
+export interface DecisionRow {
+  id: string;
+  conversationId: string;
+  contactId: string;
+  messageId: string;
+  decidedAt: Date;
+  documentVersion: number;
+  queue: string;
+  priority: number;
+  botFlow: string | null;
+  reasons: Array<{ rule: string; detail: string }>;
+  handoffContext: Record<string, string>;
+  facts: { lastContactAt?: string; lastCsat?: number };
+  message: Buffer;
+}
+
+/** The router's tables (schema `router`), in raw SQL: these run on every customer message. */
+export class RouterStore {
+  private readonly s: string;
+
+  constructor(private readonly manager: EntityManager) {
+    this.s = (manager.connection.options as { schema: string }).schema;
+  }
+
+  async conversation(conversationId: string): Promise<{ closedAt: Date | null } | undefined> {
+    const [row] = (await this.manager.query(`SELECT closed_at FROM "${this.s}".routed_conversations WHERE conversation_id = $1`, [conversationId])) as Array<{ closed_at: Date | null }>;
+    return row ? { closedAt: row.closed_at } : undefined;
+  }
+
+  async saveConversation(row: { conversationId: string; contactId: string; queue: string; priority: number; documentVersion: number; routedAt: Date; reasons: unknown }): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO "${this.s}".routed_conversations (conversation_id, contact_id, queue, priority, policy_version, document_version, routed_at, closed_at, reasons)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
+       ON CONFLICT (conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
+         policy_version = EXCLUDED.policy_version, document_version = EXCLUDED.document_version, routed_at = EXCLUDED.routed_at, closed_at = NULL, reasons = EXCLUDED.reasons`,
+      [row.conversationId, row.contactId || null, row.queue, row.priority, `document-${row.documentVersion}`, row.documentVersion, row.routedAt, JSON.stringify(row.reasons)],
+    );
+  }
+
+  /** Marks a routed conversation resolved; returns false when the router never routed it. */
+  async close(conversationId: string, at: Date): Promise<boolean> {
+    const rows = (await this.manager.query(`UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1 RETURNING 1`, [conversationId, at])) as [unknown[], number];
+    return rows[1] > 0;
+  }
+
+  /** When the contact was last routed before `before` (any conversation, a reopened one included). */
+  async lastContactAt(contactId: string, before: Date): Promise<Date | undefined> {
+    if (!contactId) return undefined;
+    const [row] = (await this.manager.query(`SELECT max(decided_at) AS at FROM "${this.s}".routing_decisions WHERE contact_id = $1 AND decided_at < $2`, [contactId, before])) as Array<{ at: Date | null }>;
+    return row?.at ?? undefined;
+  }
+
+  async lastCsat(contactId: string): Promise<number | undefined> {
+    if (!contactId) return undefined;
+    const [row] = (await this.manager.query(`SELECT score FROM "${this.s}".contact_csat WHERE contact_id = $1`, [contactId])) as Array<{ score: number }>;
+    return row?.score;
+  }
+
+  /** Keeps the newest answer per contact (a late, older survey never overwrites a newer one). */
+  async recordCsat(contactId: string, score: number, at: Date): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO "${this.s}".contact_csat (contact_id, score, recorded_at) VALUES ($1, $2, $3)
+       ON CONFLICT (contact_id) DO UPDATE SET score = EXCLUDED.score, recorded_at = EXCLUDED.recorded_at WHERE contact_csat.recorded_at <= EXCLUDED.recorded_at`,
+      [contactId, score, at],
+    );
+  }
+
+  async recordDecision(row: DecisionRow): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO "${this.s}".routing_decisions (id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+      [row.id, row.conversationId, row.contactId || null, row.messageId, row.decidedAt, row.documentVersion, row.queue, row.priority, row.botFlow, JSON.stringify(row.reasons), JSON.stringify(row.handoffContext), JSON.stringify(row.facts), row.message],
+    );
+  }
+
+  /** Decisions of a time range, oldest first, at most `limit`. */
+  async decisions(from: Date, to: Date, limit: number): Promise<DecisionRow[]> {
+    const rows = (await this.manager.query(
+      `SELECT id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message
+       FROM "${this.s}".routing_decisions WHERE decided_at >= $1 AND decided_at < $2 ORDER BY decided_at, id LIMIT $3`,
+      [from, to, limit],
+    )) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: r.id as string,
+      conversationId: r.conversation_id as string,
+      contactId: (r.contact_id as string | null) ?? '',
+      messageId: r.message_id as string,
+      decidedAt: r.decided_at as Date,
+      documentVersion: r.document_version as number,
+      queue: r.queue as string,
+      priority: r.priority as number,
+      botFlow: r.bot_flow as string | null,
+      reasons: r.reasons as DecisionRow['reasons'],
+      handoffContext: r.handoff_context as Record<string, string>,
+      facts: r.facts as DecisionRow['facts'],
+      message: r.message as Buffer,
+    }));
+  }
+
+  async session(conversationId: string): Promise<BotSession | undefined> {
+    const [r] = (await this.manager.query(`SELECT * FROM "${this.s}".bot_sessions WHERE conversation_id = $1`, [conversationId])) as Array<Record<string, unknown>>;
+    if (!r) return undefined;
+    return {
+      conversationId: r.conversation_id as string,
+      contactId: r.contact_id as string | null,
+      flow: r.flow as string,
+      documentVersion: r.document_version as number,
+      step: r.step as number,
+      attempts: r.attempts as number,
+      answers: r.answers as Record<string, string>,
+      message: r.message as Buffer,
+      startedAt: r.started_at as Date,
+    };
+  }
+
+  async saveSession(session: BotSession, now: Date): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO "${this.s}".bot_sessions (conversation_id, contact_id, flow, document_version, step, attempts, answers, message, started_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (conversation_id) DO UPDATE SET step = EXCLUDED.step, attempts = EXCLUDED.attempts, answers = EXCLUDED.answers, updated_at = EXCLUDED.updated_at`,
+      [session.conversationId, session.contactId, session.flow, session.documentVersion, session.step, session.attempts, JSON.stringify(session.answers), session.message, session.startedAt, now],
+    );
+  }
+
+  async endSession(conversationId: string): Promise<void> {
+    await this.manager.query(`DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1`, [conversationId]);
+  }
+
+  /** Everything the router holds about a contact (erasure): decisions with their messages, bot sessions, CSAT, routed conversations. */
+  async eraseContact(contactId: string, conversationIds: string[]): Promise<number> {
+    const ids = conversationIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    let removed = 0;
+    const count = async (sql: string, params: unknown[]) => {
+      const result = (await this.manager.query(sql, params)) as [unknown[], number];
+      removed += result[1] ?? 0;
+    };
+    await count(`DELETE FROM "${this.s}".routing_decisions WHERE contact_id = $1 OR conversation_id = ANY($2::uuid[])`, [contactId, ids]);
+    await count(`DELETE FROM "${this.s}".bot_sessions WHERE contact_id = $1 OR conversation_id = ANY($2::uuid[])`, [contactId, ids]);
+    await count(`DELETE FROM "${this.s}".contact_csat WHERE contact_id = $1`, [contactId]);
+    await count(`DELETE FROM "${this.s}".routed_conversations WHERE contact_id = $1 OR conversation_id = ANY($2::uuid[])`, [contactId, ids]);
+    return removed;
+  }
+}

@@ -1,1 +1,0 @@
-export const ROUTING_POLICY = Symbol('omni.routing-policy');
