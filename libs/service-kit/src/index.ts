@@ -6,3 +6,4 @@ export * from './bootstrap';
 export * from './main-runner';
 export * from './http-telemetry';
 export * from './auth';
+export * from './clock';

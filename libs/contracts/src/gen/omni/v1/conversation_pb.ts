@@ -2,8 +2,8 @@
 // @generated from file omni/v1/conversation.proto (package omni.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel, CustomerRef, DecisionReason, Participant } from "./common_pb";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/conversation.proto.
  */
 export const file_omni_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLpBQoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBo1ChNIYW5kb2ZmQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqAIKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkSKgoMY3VzdG9tZXJfcmVmGAogASgLMhQub21uaS52MS5DdXN0b21lclJlZiL0AgoUQ29udmVyc2F0aW9uQXNzaWduZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEhoKEmFnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRINCgVxdWV1ZRgFIAEoCRIoCgdyZWFzb25zGAYgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIvCgthc3NpZ25lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2FpdF9tcxgIIAEoAxIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSGQoRcHJldmlvdXNfYWdlbnRfaWQYCyABKAkSEAoIcHJpb3JpdHkYDCABKAUSKgoMY3VzdG9tZXJfcmVmGA0gASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAgoUQ29udmVyc2F0aW9uUmVzb2x2ZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWhhbmRsZV9tcxgGIAEoAxIhCgdjaGFubmVsGAcgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCCABKAkSKgoMY3VzdG9tZXJfcmVmGAkgASgLMhQub21uaS52MS5DdXN0b21lclJlZmIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLpBQoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBo1ChNIYW5kb2ZmQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiwwIKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkSKgoMY3VzdG9tZXJfcmVmGAogASgLMhQub21uaS52MS5DdXN0b21lclJlZhIZChFlc3RpbWF0ZWRfd2FpdF9tcxgLIAEoAyL0AgoUQ29udmVyc2F0aW9uQXNzaWduZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEhoKEmFnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRINCgVxdWV1ZRgFIAEoCRIoCgdyZWFzb25zGAYgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIvCgthc3NpZ25lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2FpdF9tcxgIIAEoAxIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSGQoRcHJldmlvdXNfYWdlbnRfaWQYCyABKAkSEAoIcHJpb3JpdHkYDCABKAUSKgoMY3VzdG9tZXJfcmVmGA0gASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAgoUQ29udmVyc2F0aW9uUmVzb2x2ZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWhhbmRsZV9tcxgGIAEoAxIhCgdjaGFubmVsGAcgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCCABKAkSKgoMY3VzdG9tZXJfcmVmGAkgASgLMhQub21uaS52MS5DdXN0b21lclJlZiKbBAoTQ29udmVyc2F0aW9uT2ZmZXJlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSDQoFcXVldWUYBCABKAkSMwoGc3RhdHVzGAUgASgOMiMub21uaS52MS5Db252ZXJzYXRpb25PZmZlcmVkLlN0YXR1cxIvCgtvY2N1cnJlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHcmVhc29ucxgIIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SIQoHY2hhbm5lbBgJIAEoDjIQLm9tbmkudjEuQ2hhbm5lbBISCgpjb250YWN0X2lkGAogASgJEhAKCHByaW9yaXR5GAsgASgFEioKDGN1c3RvbWVyX3JlZhgMIAEoCzIULm9tbmkudjEuQ3VzdG9tZXJSZWYiiAEKBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABISCg5TVEFUVVNfT0ZGRVJFRBABEhMKD1NUQVRVU19ERUNMSU5FRBACEhIKDlNUQVRVU19FWFBJUkVEEAMSEwoPU1RBVFVTX0FDQ0VQVEVEEAQSFAoQU1RBVFVTX1dJVEhEUkFXThAFIuMECg9Db252ZXJzYXRpb25TbGESCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEg0KBXF1ZXVlGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEisKBGtpbmQYBSABKA4yHS5vbW5pLnYxLkNvbnZlcnNhdGlvblNsYS5LaW5kEi8KBnN0YXR1cxgGIAEoDjIfLm9tbmkudjEuQ29udmVyc2F0aW9uU2xhLlN0YXR1cxIqCgZkdWVfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29jY3VycmVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgJIAEoBRIWCg5vdmVyZmxvd19xdWV1ZRgKIAEoCRIoCgdyZWFzb25zGAsgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIhCgdjaGFubmVsGAwgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYDSABKAkSKgoMY3VzdG9tZXJfcmVmGA4gASgLMhQub21uaS52MS5DdXN0b21lclJlZiJNCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIXChNLSU5EX0ZJUlNUX1JFU1BPTlNFEAESFgoSS0lORF9ORVhUX1JFU1BPTlNFEAIiSQoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhIKDlNUQVRVU19XQVJOSU5HEAESEwoPU1RBVFVTX0JSRUFDSEVEEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The router decided where a conversation goes (topic omni.conversation.routed.v1).
@@ -230,6 +230,13 @@ export type ConversationQueued = Message<"omni.v1.ConversationQueued"> & {
    * @generated from field: omni.v1.CustomerRef customer_ref = 10;
    */
   customerRef?: CustomerRef | undefined;
+
+  /**
+   * Estimated wait from the queue's recent handle times and the agents who can take it.
+   *
+   * @generated from field: int64 estimated_wait_ms = 11;
+   */
+  estimatedWaitMs: bigint;
 };
 
 /**
@@ -382,4 +389,267 @@ export type ConversationResolved = Message<"omni.v1.ConversationResolved"> & {
  */
 export const ConversationResolvedSchema: GenMessage<ConversationResolved> = /*@__PURE__*/
   messageDesc(file_omni_v1_conversation, 3);
+
+/**
+ * An offer of a conversation to one agent, and what became of it (topic omni.conversation.offered.v1).
+ *
+ * @generated from message omni.v1.ConversationOffered
+ */
+export type ConversationOffered = Message<"omni.v1.ConversationOffered"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string conversation_id = 2;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string queue = 4;
+   */
+  queue: string;
+
+  /**
+   * @generated from field: omni.v1.ConversationOffered.Status status = 5;
+   */
+  status: ConversationOffered_Status;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated omni.v1.DecisionReason reasons = 8;
+   */
+  reasons: DecisionReason[];
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 9;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: string contact_id = 10;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: int32 priority = 11;
+   */
+  priority: number;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 12;
+   */
+  customerRef?: CustomerRef | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ConversationOffered.
+ * Use `create(ConversationOfferedSchema)` to create a new message.
+ */
+export const ConversationOfferedSchema: GenMessage<ConversationOffered> = /*@__PURE__*/
+  messageDesc(file_omni_v1_conversation, 4);
+
+/**
+ * @generated from enum omni.v1.ConversationOffered.Status
+ */
+export enum ConversationOffered_Status {
+  /**
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Offered: the agent holds it (capacity reserved) until accepted, declined or expired.
+   *
+   * @generated from enum value: STATUS_OFFERED = 1;
+   */
+  OFFERED = 1,
+
+  /**
+   * @generated from enum value: STATUS_DECLINED = 2;
+   */
+  DECLINED = 2,
+
+  /**
+   * Not answered before expires_at: it moves to the next agent.
+   *
+   * @generated from enum value: STATUS_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+
+  /**
+   * @generated from enum value: STATUS_ACCEPTED = 4;
+   */
+  ACCEPTED = 4,
+
+  /**
+   * Taken back because the agent went offline.
+   *
+   * @generated from enum value: STATUS_WITHDRAWN = 5;
+   */
+  WITHDRAWN = 5,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationOffered.Status.
+ */
+export const ConversationOffered_StatusSchema: GenEnum<ConversationOffered_Status> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 4, 0);
+
+/**
+ * A response-time target is close to or past its due time (topic omni.conversation.sla.v1).
+ *
+ * @generated from message omni.v1.ConversationSla
+ */
+export type ConversationSla = Message<"omni.v1.ConversationSla"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string conversation_id = 2;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string queue = 3;
+   */
+  queue: string;
+
+  /**
+   * The agent holding it, empty while queued.
+   *
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: omni.v1.ConversationSla.Kind kind = 5;
+   */
+  kind: ConversationSla_Kind;
+
+  /**
+   * @generated from field: omni.v1.ConversationSla.Status status = 6;
+   */
+  status: ConversationSla_Status;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp due_at = 7;
+   */
+  dueAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 8;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * The conversation's priority after the event (a breach raises it).
+   *
+   * @generated from field: int32 priority = 9;
+   */
+  priority: number;
+
+  /**
+   * The queue it moved to on breach, when the queue has an overflow queue and it was still queued.
+   *
+   * @generated from field: string overflow_queue = 10;
+   */
+  overflowQueue: string;
+
+  /**
+   * @generated from field: repeated omni.v1.DecisionReason reasons = 11;
+   */
+  reasons: DecisionReason[];
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 12;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: string contact_id = 13;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 14;
+   */
+  customerRef?: CustomerRef | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ConversationSla.
+ * Use `create(ConversationSlaSchema)` to create a new message.
+ */
+export const ConversationSlaSchema: GenMessage<ConversationSla> = /*@__PURE__*/
+  messageDesc(file_omni_v1_conversation, 5);
+
+/**
+ * @generated from enum omni.v1.ConversationSla.Kind
+ */
+export enum ConversationSla_Kind {
+  /**
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: KIND_FIRST_RESPONSE = 1;
+   */
+  FIRST_RESPONSE = 1,
+
+  /**
+   * @generated from enum value: KIND_NEXT_RESPONSE = 2;
+   */
+  NEXT_RESPONSE = 2,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationSla.Kind.
+ */
+export const ConversationSla_KindSchema: GenEnum<ConversationSla_Kind> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 5, 0);
+
+/**
+ * @generated from enum omni.v1.ConversationSla.Status
+ */
+export enum ConversationSla_Status {
+  /**
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: STATUS_WARNING = 1;
+   */
+  WARNING = 1,
+
+  /**
+   * @generated from enum value: STATUS_BREACHED = 2;
+   */
+  BREACHED = 2,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationSla.Status.
+ */
+export const ConversationSla_StatusSchema: GenEnum<ConversationSla_Status> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 5, 1);
 
