@@ -164,14 +164,15 @@ export function plan(
   cursorsIn: ReadonlyMap<string, string> = new Map(),
   now = 0,
 ): Plan {
-  const agents = agentsIn.map((a) => ({ ...a, channelLoad: { ...a.channelLoad } }));
+  const agents = agentsIn.map((a) => ({ ...a, channelLoad: { ...a.channelLoad } as Record<string, number> }));
   const cursors = new Map(cursorsIn);
   const assignments: PlannedAssignment[] = [];
   for (const conversation of [...queued].sort(compareQueued)) {
     const policy = policyOf(conversation.queue);
     const candidates = agents.filter((a) => eligible(a, conversation, policy));
     if (!candidates.length) continue;
-    const agent = choose(candidates, policy.strategy, cursors.get(conversation.queue) ?? null);
+    const chosen = choose(candidates, policy.strategy, cursors.get(conversation.queue) ?? null);
+    const agent = agents.find((a) => a.id === chosen.id)!;
     agent.load += conversation.weight;
     agent.channelLoad[conversation.channel] = (agent.channelLoad[conversation.channel] ?? 0) + conversation.weight;
     agent.lastAssignedAt = now;
