@@ -3,9 +3,11 @@ import { RawInboundSchema } from './gen/omni/v1/raw_pb';
 import { MessageSchema, MessageStatusSchema } from './gen/omni/v1/message_pb';
 import {
   ConversationAssignedSchema,
+  ConversationOfferedSchema,
   ConversationQueuedSchema,
   ConversationResolvedSchema,
   ConversationRoutedSchema,
+  ConversationSlaSchema,
 } from './gen/omni/v1/conversation_pb';
 import {
   OutboundApprovedSchema,
@@ -65,6 +67,8 @@ export const Topics = {
   csatRecorded: topic('omni.csat.recorded.v1', CsatRecordedSchema, 'conversation-id', 'CSAT answers, and surveys that could not be sent'),
   outboundDeferred: topic('omni.outbound.deferred.v1', OutboundDeferredSchema, 'conversation-id', 'Outbounds held back (quiet hours, pacing) until a time'),
   notificationRefused: topic('omni.notification.refused.v1', NotificationRefusedSchema, 'contact-id', 'Proactive notifications no channel could carry, a reason per channel'),
+  conversationOffered: topic('omni.conversation.offered.v1', ConversationOfferedSchema, 'conversation-id', 'Offers to agents: offered, accepted, declined, expired, withdrawn'),
+  conversationSla: topic('omni.conversation.sla.v1', ConversationSlaSchema, 'conversation-id', 'First/next response SLA warnings and breaches'),
 } as const;
 
 export type TopicName = keyof typeof Topics;

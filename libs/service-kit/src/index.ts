@@ -7,3 +7,4 @@ export * from './main-runner';
 export * from './http-telemetry';
 export * from './auth';
 export * from './production-secrets';
+export * from './clock';

@@ -1,21 +1,40 @@
 import { Module } from '@nestjs/common';
-import { BaseServiceConfig, type ServiceDefinition } from '@omni/service-kit';
+import { CLOCK, systemClock, type Clock, type ServiceDefinition } from '@omni/service-kit';
 import { AgentsController } from './api/agents.controller';
 import { ConversationsController } from './api/conversations.controller';
-import { AgentEntity, ConversationAssignmentEntity } from './domain/entities';
+import { QueuesController } from './api/queues.controller';
+import { AssignmentConfig } from './config';
+import { CustomerHandlers } from './handlers/customer.handlers';
 import { AssignmentInitial1732300000400 } from './migrations/1732300000400-assignment-initial';
 import { AssignmentResolution1732300000410 } from './migrations/1732300000410-assignment-resolution';
+import { AssignmentWork1732300000420 } from './migrations/1732300000420-assignment-work';
 import { RoutedConversationHandler } from './routed.handler';
+import { SETTINGS, settingsFrom } from './settings';
+import { StreamController } from './stream/stream.controller';
+import { StreamHub } from './stream/stream.hub';
+import { Sweeper } from './sweeper';
 
-export class AssignmentConfig extends BaseServiceConfig {}
+export { AssignmentConfig };
 
-@Module({ controllers: [AgentsController, ConversationsController, RoutedConversationHandler] })
-class AssignmentModule {}
+/**
+ * The service, with the clock its offers, heartbeats and SLAs read. Production runs `assignment`
+ * (system clock); tests build one on a ManualClock to land exactly on a deadline.
+ */
+export function assignmentWith(options: { clock: Clock }): ServiceDefinition<AssignmentConfig> {
+  return {
+    name: 'assignment',
+    description: 'Agents, presence, skills and capacity; priority queues, offers, SLAs; the agent API (REST + SSE) to reply, transfer and resolve; CSAT.',
+    configClass: AssignmentConfig,
+    module: (config) => {
+      @Module({
+        controllers: [AgentsController, QueuesController, ConversationsController, StreamController, RoutedConversationHandler, CustomerHandlers],
+        providers: [{ provide: SETTINGS, useValue: settingsFrom(config) }, { provide: CLOCK, useValue: options.clock }, Sweeper, StreamHub],
+      })
+      class AssignmentModule {}
+      return { module: AssignmentModule };
+    },
+    database: () => ({ entities: [], migrations: [AssignmentInitial1732300000400, AssignmentResolution1732300000410, AssignmentWork1732300000420] }),
+  };
+}
 
-export const assignment: ServiceDefinition<AssignmentConfig> = {
-  name: 'assignment',
-  description: 'Agents, presence and capacity; assigns routed conversations or queues them.',
-  configClass: AssignmentConfig,
-  module: () => ({ module: AssignmentModule }),
-  database: () => ({ entities: [AgentEntity, ConversationAssignmentEntity], migrations: [AssignmentInitial1732300000400, AssignmentResolution1732300000410] }),
-};
+export const assignment = assignmentWith({ clock: systemClock });

@@ -1,1 +1,1 @@
-export { assignment } from './assignment';
+export { assignment, assignmentWith, AssignmentConfig } from './assignment';

@@ -1,38 +1,218 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
-import { ConversationResolvedSchema, create, timestampFromDate, Topics } from '@omni/contracts';
+import { Reasons } from '@omni/contracts';
 import { UnitOfWork } from '@omni/persistence';
-import { ProblemException, Roles } from '@omni/service-kit';
-import { drainQueueFor } from '../domain/assign';
-import { ConversationAssignmentEntity } from '../domain/entities';
-import { ResolutionView, ResolveConversationDto } from './conversations.dto';
+import { CLOCK, CurrentPrincipal, hasRole, ProblemException, Roles, type Clock, type Principal } from '@omni/service-kit';
+import { acceptOffer, assign, endOffer, lockAssignments, pass, requeue, type EngineContext } from '../domain/engine';
+import { notify, OfferStatus } from '../domain/events';
+import { fits } from '../domain/matching';
+import { requestOutbound } from '../domain/outbound';
+import { resolveConversation } from '../domain/resolve';
+import { sendSurvey } from '../domain/csat';
+import { agentState, findConversation, loadAgents, queuedConversation, schemaOf, type ConversationRow } from '../domain/store';
+import { SETTINGS, type AssignmentSettings } from '../settings';
+import { ConversationDetailView, ConversationView, NoteDto, NoteView, ReplyDto, ReplyView, ResolutionView, ResolveConversationDto, TransferDto } from './conversations.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LIST_LIMIT = 200;
+const HISTORY_TIMEOUT_MS = 3_000;
 
-/** resolved_at / resolution (migration 1732300000410) are read and written here with SQL. */
-interface ResolutionColumns {
-  resolved_at: Date | null;
-  resolution: string | null;
+function conversationId(id: string): string {
+  if (!UUID.test(id)) throw new ProblemException(400, 'Invalid request', 'conversation id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
+  return id.toLowerCase();
 }
 
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
+export function conversationView(row: ConversationRow): ConversationView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    conversationId: row.conversation_id,
+    state: row.state,
+    agentId: row.agent_id,
+    queue: row.queue,
+    priority: row.rank,
+    escalated: row.escalated,
+    channel: row.channel,
+    contactId: row.contact_id,
+    handoffContext: row.handoff_context,
+    offerExpiresAt: iso(row.offer_expires_at),
+    replyDeadline: iso(row.reply_deadline),
+    firstResponseDue: row.first_responded_at ? null : iso(row.first_response_due),
+    nextResponseDue: iso(row.next_response_due),
+    routedAt: row.routed_at.toISOString(),
+  };
 }
 
-/** Conversations an agent (or a bot) is done with. */
+/**
+ * The agent's working API. An agent acts only on conversations they hold (or are offered);
+ * supervisors and admins on any (reassign, resolve). Every state change takes the assignment lock.
+ */
 @ApiTags('conversations')
 @Roles('agent', 'supervisor')
 @Controller('conversations')
 export class ConversationsController {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    @Inject(SETTINGS) private readonly settings: AssignmentSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  private ctx(): EngineContext {
+    return { settings: this.settings, now: this.clock.now() };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'My open conversations (offered and assigned), with handoff context; supervisors may name an agent' })
+  @ApiQuery({ name: 'agentId', required: false })
+  @ApiOkResponse({ type: [ConversationView] })
+  async list(@CurrentPrincipal() caller: Principal, @Query('agentId') agentId?: string): Promise<ConversationView[]> {
+    const supervisor = hasRole(caller, ['supervisor']);
+    const who = supervisor ? agentId : caller.agentId;
+    if (!supervisor && agentId && agentId !== caller.agentId) throw new ProblemException(403, 'Forbidden', 'An agent can only list their own conversations.');
+    return this.uow.run(async (manager) => {
+      const rows = (await manager.query(
+        `SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE state IN ('offered', 'assigned') AND ($1::text IS NULL OR agent_id = $1)
+          ORDER BY assigned_at NULLS FIRST, offered_at LIMIT ${LIST_LIMIT}`,
+        [who ?? null],
+      )) as ConversationRow[];
+      return rows.map(conversationView);
+    });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One conversation: handoff context, SLA due times, internal notes and the message history (from the normalizer)' })
+  @ApiOkResponse({ type: ConversationDetailView })
+  @ApiForbiddenResponse({ description: 'an agent asking for a conversation they do not hold' })
+  async detail(@Param('id') id: string, @CurrentPrincipal() caller: Principal, @Headers('authorization') authorization: string): Promise<ConversationDetailView> {
+    const cid = conversationId(id);
+    const { row, notes } = await this.uow.run(async (manager) => {
+      const found = await this.find(manager, cid);
+      this.authorize(caller, found);
+      const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".notes WHERE conversation_id = $1 ORDER BY created_at LIMIT 500`, [cid])) as Array<{ id: string; author_id: string; text: string; created_at: Date }>;
+      return { row: found, notes: rows.map((n) => ({ id: n.id, authorId: n.author_id, text: n.text, createdAt: n.created_at.toISOString() })) };
+    });
+    return { ...conversationView(row), notes, history: await this.history(cid, authorization) };
+  }
+
+  /** The normalizer's messages for the conversation, with the caller's own token (its roles apply there too). */
+  private async history(cid: string, authorization: string): Promise<unknown> {
+    try {
+      const response = await fetch(`${this.settings.normalizerUrl}/conversations/${cid}/messages?limit=100`, { headers: { authorization }, signal: AbortSignal.timeout(HISTORY_TIMEOUT_MS) });
+      return response.ok ? await response.json() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Accept an offer made to me' })
+  @ApiOkResponse({ type: ConversationView })
+  @ApiConflictResponse({ description: 'no open offer to this agent (expired, declined, or never made)' })
+  async accept(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
+    const cid = conversationId(id);
+    return this.uow.run(async (manager, outbox) => {
+      await lockAssignments(manager);
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      if (row.state !== 'offered') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}, not offered`);
+      const [agent] = await loadAgents(manager, { id: row.agent_id! });
+      await acceptOffer(manager, outbox, row, { id: agent!.id, displayName: agent!.display_name }, this.clock.now());
+      return conversationView((await findConversation(manager, cid))!);
+    });
+  }
+
+  @Post(':id/decline')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Decline an offer made to me: it goes to the next agent' })
+  @ApiOkResponse({ type: ConversationView })
+  @ApiConflictResponse({ description: 'no open offer to this agent' })
+  async decline(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
+    const cid = conversationId(id);
+    return this.uow.run(async (manager, outbox) => {
+      await lockAssignments(manager);
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      if (row.state !== 'offered') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}, not offered`);
+      const ctx = this.ctx();
+      await endOffer(manager, outbox, row, OfferStatus.DECLINED, ctx.now);
+      await pass(manager, outbox, ctx);
+      return conversationView((await findConversation(manager, cid))!);
+    });
+  }
+
+  @Post(':id/reply')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Reply to the customer: goes to omni.outbound.requested.v1; window-policy’s verdict appears on the stream' })
+  @ApiOkResponse({ type: ReplyView })
+  async reply(@Param('id') id: string, @Body() body: ReplyDto, @CurrentPrincipal() caller: Principal): Promise<ReplyView> {
+    const cid = conversationId(id);
+    return this.uow.run(async (manager, outbox) => {
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      if (row.state !== 'assigned') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}; accept it before replying`);
+      const now = this.clock.now();
+      const outboundId = requestOutbound(outbox, row, caller.agentId ?? caller.subject, { text: body.text, quickReplies: body.quickReplies }, now);
+      // The agent answered: the first-response clock stops, the next-response one waits for the customer.
+      await manager.query(
+        `UPDATE "${schemaOf(manager)}".conversation_assignments SET first_responded_at = COALESCE(first_responded_at, $2), next_response_due = NULL,
+           sla_warned = '{}' WHERE conversation_id = $1`,
+        [cid, now],
+      );
+      return { outboundId };
+    });
+  }
+
+  @Post(':id/notes')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add an internal note (never sent to the customer)' })
+  @ApiOkResponse({ type: NoteView })
+  async note(@Param('id') id: string, @Body() body: NoteDto, @CurrentPrincipal() caller: Principal): Promise<NoteView> {
+    const cid = conversationId(id);
+    return this.uow.run(async (manager) => {
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      const note = { id: randomUUID(), authorId: caller.agentId ?? caller.subject, text: body.text, createdAt: this.clock.now() };
+      await manager.query(`INSERT INTO "${schemaOf(manager)}".notes (id, conversation_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)`, [note.id, cid, note.authorId, note.text, note.createdAt]);
+      await notify(manager, { agentId: row.agent_id ?? '', kind: 'note', conversationId: cid, data: { noteId: note.id, authorId: note.authorId } });
+      return { ...note, createdAt: note.createdAt.toISOString() };
+    });
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Transfer to an agent with room, or back to a queue (supervisors: reassign any conversation)' })
+  @ApiOkResponse({ type: ConversationView })
+  @ApiConflictResponse({ description: 'the target agent is not online or has no room' })
+  async transfer(@Param('id') id: string, @Body() body: TransferDto, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
+    const cid = conversationId(id);
+    if (!!body.agentId === !!body.queue) throw new ProblemException(400, 'Invalid request', 'name exactly one target', [{ field: 'agentId', message: 'exactly one of agentId and queue' }]);
+    return this.uow.run(async (manager, outbox) => {
+      await lockAssignments(manager);
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      if (row.state === 'resolved' || row.state === 'parked') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}`);
+      const ctx = this.ctx();
+      if (body.agentId) {
+        const [target] = await loadAgents(manager, { id: body.agentId });
+        if (!target) throw new ProblemException(404, 'Not found', `no agent "${body.agentId}"`);
+        const own = row.agent_id === target.id ? row.weight : 0;
+        const state = agentState(target);
+        if (target.status !== 'online' || !fits({ ...state, load: state.load - own }, queuedConversation(row))) throw new ProblemException(409, 'Conflict', `agent "${body.agentId}" is not online or has no room`);
+        await assign(manager, outbox, row, { id: target.id, displayName: target.display_name }, ctx.now, [{ rule: Reasons.transferToAgent.rule, detail: `by ${caller.subject}` }], row.agent_id ?? '');
+      } else {
+        await requeue(manager, row, Reasons.transferToQueue.rule, { queue: body.queue });
+      }
+      await pass(manager, outbox, ctx);
+      return conversationView((await findConversation(manager, cid))!);
+    });
+  }
 
   /**
-   * Resolves a conversation: its agent gets the slot back (and, in the same transaction, the most
-   * urgent queued conversation if any), and omni.conversation.resolved.v1 goes out through the
-   * outbox. Idempotent: resolving a resolved conversation answers 200 with the state it already
-   * has (`alreadyResolved: true`) and publishes nothing.
+   * Resolves: the agent's room comes back (and goes to the queue in the same transaction),
+   * omni.conversation.resolved.v1 goes out, and a CSAT survey where the queue asks for one.
+   * Idempotent: resolving a resolved conversation answers 200 with `alreadyResolved: true`.
    */
   @Post(':id/resolve')
   @HttpCode(200)
@@ -40,63 +220,36 @@ export class ConversationsController {
   @ApiOkResponse({ type: ResolutionView })
   @ApiBadRequestResponse({ description: 'the id is not a UUID, or the body has invalid fields (problem+json)' })
   @ApiNotFoundResponse({ description: 'assignment never saw this conversation (problem+json)' })
-  async resolve(@Param('id') id: string, @Body() body: ResolveConversationDto): Promise<ResolutionView> {
-    if (!UUID.test(id)) throw new ProblemException(400, 'Invalid request', 'conversation id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
-    const conversationId = id.toLowerCase();
+  async resolve(@Param('id') id: string, @Body() body: ResolveConversationDto, @CurrentPrincipal() caller: Principal): Promise<ResolutionView> {
+    const cid = conversationId(id);
     return this.uow.run(async (manager, outbox) => {
-      const schema = schemaOf(manager);
-      const row = await manager.findOne(ConversationAssignmentEntity, { where: { conversationId }, lock: { mode: 'pessimistic_write' } });
-      if (!row) throw new ProblemException(404, 'Not found', `no conversation "${conversationId}"`);
-
-      if (row.state === 'resolved') {
-        const [done]: ResolutionColumns[] = await manager.query(`SELECT resolved_at, resolution FROM "${schema}".conversation_assignments WHERE conversation_id = $1`, [conversationId]);
-        const resolvedAt = done?.resolved_at ?? row.assignedAt ?? row.routedAt;
-        return view(row, resolvedAt, done?.resolution ?? null, true);
+      await lockAssignments(manager);
+      const row = await this.find(manager, cid);
+      this.authorize(caller, row);
+      if (row.state === 'resolved' || row.state === 'parked') {
+        const resolvedAt = row.resolved_at ?? row.assigned_at ?? row.routed_at;
+        const handleMs = row.agent_id && row.assigned_at ? Math.max(0, resolvedAt.getTime() - row.assigned_at.getTime()) : 0;
+        return { conversationId: cid, state: 'resolved' as const, agentId: row.agent_id, resolution: row.resolution, resolvedAt: resolvedAt.toISOString(), handleMs, alreadyResolved: true, csat: 'none' as const };
       }
-
-      const now = new Date();
+      const ctx = this.ctx();
       const resolution = body?.resolution ?? null;
-      const agentId = row.state === 'assigned' ? row.agentId : null;
-      await manager.query(`UPDATE "${schema}".conversation_assignments SET state = 'resolved', resolved_at = $2, resolution = $3 WHERE conversation_id = $1`, [
-        conversationId,
-        now,
-        resolution,
-      ]);
-      if (agentId) {
-        await manager.query(`UPDATE "${schema}".agents SET active_count = GREATEST(active_count - 1, 0) WHERE id = $1`, [agentId]);
-      }
-      const result = view({ ...row, agentId }, now, resolution, false);
-      const eventId = randomUUID();
-      outbox.add(
-        Topics.conversationResolved,
-        conversationId,
-        create(ConversationResolvedSchema, {
-          id: eventId,
-          conversationId,
-          agentId: agentId ?? '',
-          resolvedAt: timestampFromDate(now),
-          resolution: resolution ?? '',
-          handleMs: BigInt(result.handleMs),
-          channel: row.channel,
-          contactId: row.contactId,
-        }),
-        { id: eventId },
-      );
-      // The freed slot goes to the queue at once, in this transaction.
-      if (agentId) await drainQueueFor(manager, outbox, agentId, now);
-      return result;
+      const done = await resolveConversation(manager, outbox, row, resolution, ctx);
+      const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx);
+      return { conversationId: cid, state: 'resolved' as const, agentId: done.agentId, resolution, resolvedAt: done.resolvedAt.toISOString(), handleMs: done.handleMs, alreadyResolved: false, csat };
     });
   }
-}
 
-function view(row: Pick<ConversationAssignmentEntity, 'conversationId' | 'agentId' | 'assignedAt'>, resolvedAt: Date, resolution: string | null, alreadyResolved: boolean): ResolutionView {
-  return {
-    conversationId: row.conversationId,
-    state: 'resolved',
-    agentId: row.agentId,
-    resolution,
-    resolvedAt: resolvedAt.toISOString(),
-    handleMs: row.assignedAt && row.agentId ? Math.max(0, resolvedAt.getTime() - row.assignedAt.getTime()) : 0,
-    alreadyResolved,
-  };
+  private async find(manager: EntityManager, cid: string): Promise<ConversationRow> {
+    const row = await findConversation(manager, cid);
+    if (!row) throw new ProblemException(404, 'Not found', `no conversation "${cid}"`);
+    return row;
+  }
+
+  /** Supervisors act on any conversation; an agent only on one they hold or are offered. */
+  private authorize(caller: Principal, row: ConversationRow): void {
+    if (hasRole(caller, ['supervisor'])) return;
+    if (!caller.agentId || row.agent_id !== caller.agentId || (row.state !== 'assigned' && row.state !== 'offered')) {
+      throw new ProblemException(403, 'Forbidden', 'This conversation is not yours.');
+    }
+  }
 }

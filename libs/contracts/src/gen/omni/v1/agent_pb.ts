@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/agent.proto.
  */
 export const file_omni_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChNvbW5pL3YxL2FnZW50LnByb3RvEgdvbW5pLnYxIs8BCg1BZ2VudFByZXNlbmNlEgoKAmlkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEiQKBnN0YXR1cxgDIAEoDjIULm9tbmkudjEuQWdlbnRTdGF0dXMSEAoIY2FwYWNpdHkYBCABKAUSDgoGc2tpbGxzGAUgAygJEhEKCWxhbmd1YWdlcxgGIAMoCRIvCgtvY2N1cnJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZGlzcGxheV9uYW1lGAggASgJKnUKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19PTkxJTkUQARIVChFBR0VOVF9TVEFUVVNfQVdBWRACEhgKFEFHRU5UX1NUQVRVU19PRkZMSU5FEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChNvbW5pL3YxL2FnZW50LnByb3RvEgdvbW5pLnYxIt8BCg1BZ2VudFByZXNlbmNlEgoKAmlkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEiQKBnN0YXR1cxgDIAEoDjIULm9tbmkudjEuQWdlbnRTdGF0dXMSEAoIY2FwYWNpdHkYBCABKAUSDgoGc2tpbGxzGAUgAygJEhEKCWxhbmd1YWdlcxgGIAMoCRIvCgtvY2N1cnJlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZGlzcGxheV9uYW1lGAggASgJEg4KBnJlYXNvbhgJIAEoCSp1CgtBZ2VudFN0YXR1cxIcChhBR0VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBR0VOVF9TVEFUVVNfT05MSU5FEAESFQoRQUdFTlRfU1RBVFVTX0FXQVkQAhIYChRBR0VOVF9TVEFUVVNfT0ZGTElORRADYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * An agent's availability changed (topic omni.agent.presence.v1, keyed by agent id).
@@ -61,6 +61,13 @@ export type AgentPresence = Message<"omni.v1.AgentPresence"> & {
    * @generated from field: string display_name = 8;
    */
   displayName: string;
+
+  /**
+   * Why the status changed when the agent did not set it ("heartbeat-missed").
+   *
+   * @generated from field: string reason = 9;
+   */
+  reason: string;
 };
 
 /**

@@ -2,8 +2,8 @@
 // @generated from file omni/v1/conversation.proto (package omni.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel, CustomerRef, DecisionReason, Participant } from "./common_pb";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/conversation.proto.
  */
 export const file_omni_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSKzBgoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBIWCg5vdmVyZmxvd19xdWV1ZRgZIAEoCRIeChZvdmVyZmxvd19hZnRlcl9zZWNvbmRzGBogASgFEhAKCGJvdF9mbG93GBsgASgJGjUKE0hhbmRvZmZDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKoAgoSQ29udmVyc2F0aW9uUXVldWVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRINCgVxdWV1ZRgDIAEoCRIQCghwb3NpdGlvbhgEIAEoBRIoCgdyZWFzb25zGAUgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhItCglxdWV1ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByaW9yaXR5GAcgASgFEiEKB2NoYW5uZWwYCCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgJIAEoCRIqCgxjdXN0b21lcl9yZWYYCiABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIvQCChRDb252ZXJzYXRpb25Bc3NpZ25lZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSGgoSYWdlbnRfZGlzcGxheV9uYW1lGAQgASgJEg0KBXF1ZXVlGAUgASgJEigKB3JlYXNvbnMYBiADKAsyFy5vbW5pLnYxLkRlY2lzaW9uUmVhc29uEi8KC2Fzc2lnbmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd3YWl0X21zGAggASgDEiEKB2NoYW5uZWwYCSABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgKIAEoCRIZChFwcmV2aW91c19hZ2VudF9pZBgLIAEoCRIQCghwcmlvcml0eRgMIAEoBRIqCgxjdXN0b21lcl9yZWYYDSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIogCChRDb252ZXJzYXRpb25SZXNvbHZlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSLwoLcmVzb2x2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc29sdXRpb24YBSABKAkSEQoJaGFuZGxlX21zGAYgASgDEiEKB2NoYW5uZWwYByABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgIIAEoCRIqCgxjdXN0b21lcl9yZWYYCSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmYgZwcm90bzM", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSKzBgoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBIWCg5vdmVyZmxvd19xdWV1ZRgZIAEoCRIeChZvdmVyZmxvd19hZnRlcl9zZWNvbmRzGBogASgFEhAKCGJvdF9mbG93GBsgASgJGjUKE0hhbmRvZmZDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLDAgoSQ29udmVyc2F0aW9uUXVldWVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRINCgVxdWV1ZRgDIAEoCRIQCghwb3NpdGlvbhgEIAEoBRIoCgdyZWFzb25zGAUgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhItCglxdWV1ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByaW9yaXR5GAcgASgFEiEKB2NoYW5uZWwYCCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgJIAEoCRIqCgxjdXN0b21lcl9yZWYYCiABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmEhkKEWVzdGltYXRlZF93YWl0X21zGAsgASgDIvQCChRDb252ZXJzYXRpb25Bc3NpZ25lZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSGgoSYWdlbnRfZGlzcGxheV9uYW1lGAQgASgJEg0KBXF1ZXVlGAUgASgJEigKB3JlYXNvbnMYBiADKAsyFy5vbW5pLnYxLkRlY2lzaW9uUmVhc29uEi8KC2Fzc2lnbmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd3YWl0X21zGAggASgDEiEKB2NoYW5uZWwYCSABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgKIAEoCRIZChFwcmV2aW91c19hZ2VudF9pZBgLIAEoCRIQCghwcmlvcml0eRgMIAEoBRIqCgxjdXN0b21lcl9yZWYYDSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIogCChRDb252ZXJzYXRpb25SZXNvbHZlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSLwoLcmVzb2x2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlc29sdXRpb24YBSABKAkSEQoJaGFuZGxlX21zGAYgASgDEiEKB2NoYW5uZWwYByABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgIIAEoCRIqCgxjdXN0b21lcl9yZWYYCSABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIpsEChNDb252ZXJzYXRpb25PZmZlcmVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRINCgVxdWV1ZRgEIAEoCRIzCgZzdGF0dXMYBSABKA4yIy5vbW5pLnYxLkNvbnZlcnNhdGlvbk9mZmVyZWQuU3RhdHVzEi8KC29jY3VycmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgdyZWFzb25zGAggAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSEAoIcHJpb3JpdHkYCyABKAUSKgoMY3VzdG9tZXJfcmVmGAwgASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAQoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEhIKDlNUQVRVU19PRkZFUkVEEAESEwoPU1RBVFVTX0RFQ0xJTkVEEAISEgoOU1RBVFVTX0VYUElSRUQQAxITCg9TVEFUVVNfQUNDRVBURUQQBBIUChBTVEFUVVNfV0lUSERSQVdOEAUi4wQKD0NvbnZlcnNhdGlvblNsYRIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIYWdlbnRfaWQYBCABKAkSKwoEa2luZBgFIAEoDjIdLm9tbmkudjEuQ29udmVyc2F0aW9uU2xhLktpbmQSLwoGc3RhdHVzGAYgASgOMh8ub21uaS52MS5Db252ZXJzYXRpb25TbGEuU3RhdHVzEioKBmR1ZV9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByaW9yaXR5GAkgASgFEhYKDm92ZXJmbG93X3F1ZXVlGAogASgJEigKB3JlYXNvbnMYCyADKAsyFy5vbW5pLnYxLkRlY2lzaW9uUmVhc29uEiEKB2NoYW5uZWwYDCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKY29udGFjdF9pZBgNIAEoCRIqCgxjdXN0b21lcl9yZWYYDiABKAsyFC5vbW5pLnYxLkN1c3RvbWVyUmVmIk0KBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhcKE0tJTkRfRklSU1RfUkVTUE9OU0UQARIWChJLSU5EX05FWFRfUkVTUE9OU0UQAiJJCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEgoOU1RBVFVTX1dBUk5JTkcQARITCg9TVEFUVVNfQlJFQUNIRUQQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The router decided where a conversation goes (topic omni.conversation.routed.v1).
@@ -250,6 +250,13 @@ export type ConversationQueued = Message<"omni.v1.ConversationQueued"> & {
    * @generated from field: omni.v1.CustomerRef customer_ref = 10;
    */
   customerRef?: CustomerRef | undefined;
+
+  /**
+   * Estimated wait from the queue's recent handle times and the agents who can take it.
+   *
+   * @generated from field: int64 estimated_wait_ms = 11;
+   */
+  estimatedWaitMs: bigint;
 };
 
 /**
@@ -402,4 +409,267 @@ export type ConversationResolved = Message<"omni.v1.ConversationResolved"> & {
  */
 export const ConversationResolvedSchema: GenMessage<ConversationResolved> = /*@__PURE__*/
   messageDesc(file_omni_v1_conversation, 3);
+
+/**
+ * An offer of a conversation to one agent, and what became of it (topic omni.conversation.offered.v1).
+ *
+ * @generated from message omni.v1.ConversationOffered
+ */
+export type ConversationOffered = Message<"omni.v1.ConversationOffered"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string conversation_id = 2;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string queue = 4;
+   */
+  queue: string;
+
+  /**
+   * @generated from field: omni.v1.ConversationOffered.Status status = 5;
+   */
+  status: ConversationOffered_Status;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 6;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated omni.v1.DecisionReason reasons = 8;
+   */
+  reasons: DecisionReason[];
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 9;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: string contact_id = 10;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: int32 priority = 11;
+   */
+  priority: number;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 12;
+   */
+  customerRef?: CustomerRef | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ConversationOffered.
+ * Use `create(ConversationOfferedSchema)` to create a new message.
+ */
+export const ConversationOfferedSchema: GenMessage<ConversationOffered> = /*@__PURE__*/
+  messageDesc(file_omni_v1_conversation, 4);
+
+/**
+ * @generated from enum omni.v1.ConversationOffered.Status
+ */
+export enum ConversationOffered_Status {
+  /**
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Offered: the agent holds it (capacity reserved) until accepted, declined or expired.
+   *
+   * @generated from enum value: STATUS_OFFERED = 1;
+   */
+  OFFERED = 1,
+
+  /**
+   * @generated from enum value: STATUS_DECLINED = 2;
+   */
+  DECLINED = 2,
+
+  /**
+   * Not answered before expires_at: it moves to the next agent.
+   *
+   * @generated from enum value: STATUS_EXPIRED = 3;
+   */
+  EXPIRED = 3,
+
+  /**
+   * @generated from enum value: STATUS_ACCEPTED = 4;
+   */
+  ACCEPTED = 4,
+
+  /**
+   * Taken back because the agent went offline.
+   *
+   * @generated from enum value: STATUS_WITHDRAWN = 5;
+   */
+  WITHDRAWN = 5,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationOffered.Status.
+ */
+export const ConversationOffered_StatusSchema: GenEnum<ConversationOffered_Status> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 4, 0);
+
+/**
+ * A response-time target is close to or past its due time (topic omni.conversation.sla.v1).
+ *
+ * @generated from message omni.v1.ConversationSla
+ */
+export type ConversationSla = Message<"omni.v1.ConversationSla"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string conversation_id = 2;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string queue = 3;
+   */
+  queue: string;
+
+  /**
+   * The agent holding it, empty while queued.
+   *
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: omni.v1.ConversationSla.Kind kind = 5;
+   */
+  kind: ConversationSla_Kind;
+
+  /**
+   * @generated from field: omni.v1.ConversationSla.Status status = 6;
+   */
+  status: ConversationSla_Status;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp due_at = 7;
+   */
+  dueAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 8;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * The conversation's priority after the event (a breach raises it).
+   *
+   * @generated from field: int32 priority = 9;
+   */
+  priority: number;
+
+  /**
+   * The queue it moved to on breach, when the queue has an overflow queue and it was still queued.
+   *
+   * @generated from field: string overflow_queue = 10;
+   */
+  overflowQueue: string;
+
+  /**
+   * @generated from field: repeated omni.v1.DecisionReason reasons = 11;
+   */
+  reasons: DecisionReason[];
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 12;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: string contact_id = 13;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 14;
+   */
+  customerRef?: CustomerRef | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ConversationSla.
+ * Use `create(ConversationSlaSchema)` to create a new message.
+ */
+export const ConversationSlaSchema: GenMessage<ConversationSla> = /*@__PURE__*/
+  messageDesc(file_omni_v1_conversation, 5);
+
+/**
+ * @generated from enum omni.v1.ConversationSla.Kind
+ */
+export enum ConversationSla_Kind {
+  /**
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: KIND_FIRST_RESPONSE = 1;
+   */
+  FIRST_RESPONSE = 1,
+
+  /**
+   * @generated from enum value: KIND_NEXT_RESPONSE = 2;
+   */
+  NEXT_RESPONSE = 2,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationSla.Kind.
+ */
+export const ConversationSla_KindSchema: GenEnum<ConversationSla_Kind> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 5, 0);
+
+/**
+ * @generated from enum omni.v1.ConversationSla.Status
+ */
+export enum ConversationSla_Status {
+  /**
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: STATUS_WARNING = 1;
+   */
+  WARNING = 1,
+
+  /**
+   * @generated from enum value: STATUS_BREACHED = 2;
+   */
+  BREACHED = 2,
+}
+
+/**
+ * Describes the enum omni.v1.ConversationSla.Status.
+ */
+export const ConversationSla_StatusSchema: GenEnum<ConversationSla_Status> = /*@__PURE__*/
+  enumDesc(file_omni_v1_conversation, 5, 1);
 

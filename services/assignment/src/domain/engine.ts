@@ -1,0 +1,146 @@
+import type { EntityManager } from 'typeorm';
+import { Reasons } from '@omni/contracts';
+import type { OutboxWriter } from '@omni/persistence';
+import type { AssignmentSettings } from '../settings';
+import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
+import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
+import { agentState, loadAgents, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueueRow } from './store';
+
+/** What every engine step needs: the settings and the instant it acts at (injectable clock). */
+export interface EngineContext {
+  settings: AssignmentSettings;
+  now: Date;
+}
+
+/**
+ * Serialises every change to who holds what, across all replicas and partitions: a transaction
+ * that may assign, free or move work takes this transaction-level advisory lock first and keeps it
+ * until it commits. Loads are then computed from committed rows, so no agent goes over capacity and
+ * no conversation is handed out twice; nothing is skipped because a row is locked, so a conversation
+ * is never queued while capacity exists (see docs/assignment.md).
+ */
+export async function lockAssignments(manager: EntityManager): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaOf(manager)}.assignment`]);
+}
+
+const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
+
+/**
+ * One matching pass: queued conversations, in the one order, to eligible agents (an offer when the
+ * queue has an offer timeout, else a direct assignment); then the positions of those still waiting
+ * are republished where they changed materially. Call with the assignment lock held.
+ */
+export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<number> {
+  const s = schemaOf(manager);
+  const { now, settings } = ctx;
+  const [agentRows, queues, rows] = await Promise.all([loadAgents(manager, { onlineOnly: true }), loadQueues(manager), loadQueued(manager, settings.passLimit)]);
+  const policy = policyOf(queues, settings.defaultStrategy);
+  const cursors = new Map<string, string>();
+  for (const q of queues.values()) if (q.rr_cursor) cursors.set(q.name, q.rr_cursor);
+  const agents = agentRows.map(agentState);
+  const result = plan(agents, rows.map(queuedConversation), policy, cursors, now.getTime());
+  const byId = new Map(rows.map((r) => [r.conversation_id, r]));
+  const agentById = new Map(agentRows.map((a) => [a.id, a]));
+  for (const planned of result.assignments) {
+    const row = byId.get(planned.conversationId)!;
+    const agent = agentById.get(planned.agentId)!;
+    const offerTimeout = queues.get(row.queue)?.offer_timeout_ms ?? 0;
+    const why = [reasonOf(`strategy:${planned.strategy}`, `queue ${row.queue}: online, under capacity, skills and language match`)];
+    if (row.published_position !== null) why.unshift(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
+    if (row.queue_reason) why.unshift(reasonOf(row.queue_reason, 'requeued'));
+    if (offerTimeout > 0) await offer(manager, outbox, row, agent, now, offerTimeout, why);
+    else await assign(manager, outbox, row, { id: agent.id, displayName: agent.display_name }, now, why);
+  }
+  for (const [queue, cursor] of result.cursors) {
+    if (cursors.get(queue) === cursor) continue;
+    await manager.query(
+      `INSERT INTO "${s}".queues (name, strategy, rr_cursor) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET rr_cursor = EXCLUDED.rr_cursor`,
+      [queue, policy(queue).strategy, cursor],
+    );
+  }
+  const taken = new Set(result.assignments.map((a) => a.conversationId));
+  await republishPositions(manager, outbox, rows.filter((r) => !taken.has(r.conversation_id)), agents, queues, ctx);
+  return result.assignments.length;
+}
+
+async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: ConversationRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
+  if (!waiting.length) return;
+  const policy = policyOf(queues, ctx.settings.defaultStrategy);
+  const pos = positions(waiting.map(queuedConversation));
+  const slots = new Map<string, number>();
+  const ids: string[] = [];
+  const values: number[] = [];
+  for (const row of waiting) {
+    const position = pos.get(row.conversation_id)!;
+    if (!materialChange(row.published_position, position)) continue;
+    if (!slots.has(row.queue)) {
+      // Slots of the online agents who could serve the queue at all (capacity ignoring current load).
+      const probe = { ...queuedConversation(row), excludedAgents: [], requiredSkills: [], language: '' };
+      slots.set(row.queue, agents.filter((a) => eligible({ ...a, load: 0, channelLoad: {} }, probe, policy(row.queue))).reduce((n, a) => n + a.capacity, 0));
+    }
+    const handleMs = queues.get(row.queue)?.avg_handle_ms ?? ctx.settings.defaultHandleMs;
+    const reasons = [reasonOf(row.queue_reason || Reasons.noAgentAvailable.rule, 'no eligible agent is online with room')];
+    publishQueued(outbox, row, position, estimatedWaitMs(position, slots.get(row.queue)!, handleMs), reasons, ctx.now);
+    ids.push(row.conversation_id);
+    values.push(position);
+  }
+  if (ids.length) {
+    await manager.query(
+      `UPDATE "${schemaOf(manager)}".conversation_assignments c SET published_position = v.p FROM unnest($1::uuid[], $2::int[]) AS v(id, p) WHERE c.conversation_id = v.id`,
+      [ids, values],
+    );
+  }
+}
+
+export async function assign(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string; displayName: string }, now: Date, reasons: Reason[], previousAgentId = ''): Promise<void> {
+  const s = schemaOf(manager);
+  await manager.query(
+    `UPDATE "${s}".conversation_assignments SET state = 'assigned', agent_id = $2, assigned_at = $3, offered_at = NULL, offer_expires_at = NULL,
+       previous_agent_id = NULLIF($4, ''), queue_reason = '', published_position = NULL WHERE conversation_id = $1`,
+    [row.conversation_id, agent.id, now, previousAgentId],
+  );
+  await manager.query(`UPDATE "${s}".agents SET last_assigned_at = $2 WHERE id = $1`, [agent.id, now]);
+  publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
+  await notify(manager, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
+}
+
+async function offer(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string }, now: Date, timeoutMs: number, reasons: Reason[]): Promise<void> {
+  const s = schemaOf(manager);
+  const expiresAt = new Date(now.getTime() + timeoutMs);
+  await manager.query(
+    `UPDATE "${s}".conversation_assignments SET state = 'offered', agent_id = $2, offered_at = $3, offer_expires_at = $4, published_position = NULL WHERE conversation_id = $1`,
+    [row.conversation_id, agent.id, now, expiresAt],
+  );
+  await manager.query(`UPDATE "${s}".agents SET last_assigned_at = $2 WHERE id = $1`, [agent.id, now]);
+  publishOffer(outbox, row, agent.id, OfferStatus.OFFERED, reasons, now, expiresAt);
+  await notify(manager, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
+}
+
+/**
+ * Puts a conversation back in a queue (optionally another one), remembering why; `exclude` keeps
+ * the agent who declined or let the offer expire from being offered it again.
+ */
+export async function requeue(manager: EntityManager, row: ConversationRow, reason: string, options: { exclude?: string; queue?: string } = {}): Promise<void> {
+  await manager.query(
+    `UPDATE "${schemaOf(manager)}".conversation_assignments SET state = 'queued', agent_id = NULL, offered_at = NULL, offer_expires_at = NULL,
+       queue = COALESCE($2, queue), queue_reason = $3, published_position = NULL,
+       excluded_agents = CASE WHEN $4::text IS NULL THEN excluded_agents ELSE array_append(excluded_agents, $4::text) END
+     WHERE conversation_id = $1`,
+    [row.conversation_id, options.queue ?? null, reason, options.exclude ?? null],
+  );
+}
+
+/** The offer's agent takes the conversation. */
+export async function acceptOffer(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string; displayName: string }, now: Date): Promise<void> {
+  publishOffer(outbox, row, agent.id, OfferStatus.ACCEPTED, [reasonOf(Reasons.offerAccepted.rule, 'accepted by the agent')], now, null);
+  await assign(manager, outbox, row, agent, now, [reasonOf(Reasons.offerAccepted.rule, 'accepted the offer')]);
+}
+
+/** Declined, expired or withdrawn: published, and the conversation goes to the next agent. */
+export async function endOffer(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, status: OfferStatus, now: Date): Promise<void> {
+  const rule = status === OfferStatus.DECLINED ? Reasons.offerDeclined.rule : status === OfferStatus.EXPIRED ? Reasons.offerExpired.rule : Reasons.offerWithdrawn.rule;
+  publishOffer(outbox, row, row.agent_id!, status, [reasonOf(rule, 'the conversation goes to the next agent')], now, null);
+  await notify(manager, { agentId: row.agent_id!, kind: 'offer-ended', conversationId: row.conversation_id, data: { status: OfferStatus[status].toLowerCase() } });
+  // A withdrawn offer (agent offline) is not the agent's choice: they may get it again later.
+  await requeue(manager, row, rule, status === OfferStatus.WITHDRAWN ? {} : { exclude: row.agent_id! });
+}
