@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/conversation.proto.
  */
 export const file_omni_v1_conversation: GenFile = /*@__PURE__*/
-  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLpBQoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBo1ChNIYW5kb2ZmQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqAIKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkSKgoMY3VzdG9tZXJfcmVmGAogASgLMhQub21uaS52MS5DdXN0b21lclJlZiL0AgoUQ29udmVyc2F0aW9uQXNzaWduZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEhoKEmFnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRINCgVxdWV1ZRgFIAEoCRIoCgdyZWFzb25zGAYgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIvCgthc3NpZ25lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2FpdF9tcxgIIAEoAxIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSGQoRcHJldmlvdXNfYWdlbnRfaWQYCyABKAkSEAoIcHJpb3JpdHkYDCABKAUSKgoMY3VzdG9tZXJfcmVmGA0gASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAgoUQ29udmVyc2F0aW9uUmVzb2x2ZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWhhbmRsZV9tcxgGIAEoAxIhCgdjaGFubmVsGAcgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCCABKAkSKgoMY3VzdG9tZXJfcmVmGAkgASgLMhQub21uaS52MS5DdXN0b21lclJlZmIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
+  fileDesc("ChpvbW5pL3YxL2NvbnZlcnNhdGlvbi5wcm90bxIHb21uaS52MSLpBQoSQ29udmVyc2F0aW9uUm91dGVkEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRISCgpjb250YWN0X2lkGAMgASgJEiEKB2NoYW5uZWwYBCABKA4yEC5vbW5pLnYxLkNoYW5uZWwSEgoKbWVzc2FnZV9pZBgFIAEoCRINCgVxdWV1ZRgGIAEoCRIXCg9yZXF1aXJlZF9za2lsbHMYByADKAkSEAoIbGFuZ3VhZ2UYCCABKAkSDgoGaW50ZW50GAkgASgJEhAKCHByaW9yaXR5GAogASgFEgwKBHRpZXIYCyABKAkSKAoHcmVhc29ucxgMIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcm91dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5yZXBseV9kZWFkbGluZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY3VzdG9tZXIYDyABKAsyFC5vbW5pLnYxLlBhcnRpY2lwYW50EhIKCmFjY291bnRfaWQYECABKAkSFgoOcG9saWN5X3ZlcnNpb24YESABKAkSKgoMY3VzdG9tZXJfcmVmGBIgASgLMhQub21uaS52MS5DdXN0b21lclJlZhJICg9oYW5kb2ZmX2NvbnRleHQYEyADKAsyLy5vbW5pLnYxLkNvbnZlcnNhdGlvblJvdXRlZC5IYW5kb2ZmQ29udGV4dEVudHJ5EgwKBHRhZ3MYFCADKAkSEQoJc2VudGltZW50GBUgASgJEhEKCWVzY2FsYXRlZBgWIAEoCBIlCh1maXJzdF9yZXNwb25zZV90YXJnZXRfc2Vjb25kcxgXIAEoBRIQCghpbl9ob3VycxgYIAEoCBo1ChNIYW5kb2ZmQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiqAIKEkNvbnZlcnNhdGlvblF1ZXVlZBIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFcXVldWUYAyABKAkSEAoIcG9zaXRpb24YBCABKAUSKAoHcmVhc29ucxgFIAMoCzIXLm9tbmkudjEuRGVjaXNpb25SZWFzb24SLQoJcXVldWVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgHIAEoBRIhCgdjaGFubmVsGAggASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCSABKAkSKgoMY3VzdG9tZXJfcmVmGAogASgLMhQub21uaS52MS5DdXN0b21lclJlZiL0AgoUQ29udmVyc2F0aW9uQXNzaWduZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEhoKEmFnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRINCgVxdWV1ZRgFIAEoCRIoCgdyZWFzb25zGAYgAygLMhcub21uaS52MS5EZWNpc2lvblJlYXNvbhIvCgthc3NpZ25lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2FpdF9tcxgIIAEoAxIhCgdjaGFubmVsGAkgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCiABKAkSGQoRcHJldmlvdXNfYWdlbnRfaWQYCyABKAkSEAoIcHJpb3JpdHkYDCABKAUSKgoMY3VzdG9tZXJfcmVmGA0gASgLMhQub21uaS52MS5DdXN0b21lclJlZiKIAgoUQ29udmVyc2F0aW9uUmVzb2x2ZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhAKCGFnZW50X2lkGAMgASgJEi8KC3Jlc29sdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXNvbHV0aW9uGAUgASgJEhEKCWhhbmRsZV9tcxgGIAEoAxIhCgdjaGFubmVsGAcgASgOMhAub21uaS52MS5DaGFubmVsEhIKCmNvbnRhY3RfaWQYCCABKAkSKgoMY3VzdG9tZXJfcmVmGAkgASgLMhQub21uaS52MS5DdXN0b21lclJlZiL5AQoUQ29udmVyc2F0aW9uUmVvcGVuZWQSCgoCaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhIKCmNvbnRhY3RfaWQYAyABKAkSIQoHY2hhbm5lbBgEIAEoDjIQLm9tbmkudjEuQ2hhbm5lbBISCgptZXNzYWdlX2lkGAUgASgJEi8KC3Jlb3BlbmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxyZW9wZW5fY291bnQYByABKAUSKgoMY3VzdG9tZXJfcmVmGAggASgLMhQub21uaS52MS5DdXN0b21lclJlZmIGcHJvdG8z", [file_google_protobuf_timestamp, file_omni_v1_common]);
 
 /**
  * The router decided where a conversation goes (topic omni.conversation.routed.v1).
@@ -70,7 +70,8 @@ export type ConversationRouted = Message<"omni.v1.ConversationRouted"> & {
   intent: string;
 
   /**
-   * Higher is more urgent.
+   * Higher is more urgent. Always decided by the router: 0 is the normal priority, not "unset"
+   * (webhook and JSON payloads always include it, 0 too; see docs/crm-integration.md).
    *
    * @generated from field: int32 priority = 10;
    */
@@ -212,6 +213,8 @@ export type ConversationQueued = Message<"omni.v1.ConversationQueued"> & {
   queuedAt?: Timestamp | undefined;
 
   /**
+   * The routed priority, copied (0 = normal, never "unset").
+   *
    * @generated from field: int32 priority = 7;
    */
   priority: number;
@@ -305,6 +308,8 @@ export type ConversationAssigned = Message<"omni.v1.ConversationAssigned"> & {
   previousAgentId: string;
 
   /**
+   * The routed priority, copied (0 = normal, never "unset").
+   *
    * @generated from field: int32 priority = 12;
    */
   priority: number;
@@ -382,4 +387,64 @@ export type ConversationResolved = Message<"omni.v1.ConversationResolved"> & {
  */
 export const ConversationResolvedSchema: GenMessage<ConversationResolved> = /*@__PURE__*/
   messageDesc(file_omni_v1_conversation, 3);
+
+/**
+ * A resolved conversation came back to life: the customer wrote again within the reopen window
+ * (topic omni.conversation.reopened.v1, published by the normalizer before the normalized message
+ * that reopened it, on the same conversation key). Routing follows as for any message.
+ *
+ * @generated from message omni.v1.ConversationReopened
+ */
+export type ConversationReopened = Message<"omni.v1.ConversationReopened"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string conversation_id = 2;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string contact_id = 3;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: omni.v1.Channel channel = 4;
+   */
+  channel: Channel;
+
+  /**
+   * The message that reopened the conversation.
+   *
+   * @generated from field: string message_id = 5;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reopened_at = 6;
+   */
+  reopenedAt?: Timestamp | undefined;
+
+  /**
+   * How often the conversation was reopened, this time included.
+   *
+   * @generated from field: int32 reopen_count = 7;
+   */
+  reopenCount: number;
+
+  /**
+   * @generated from field: omni.v1.CustomerRef customer_ref = 8;
+   */
+  customerRef?: CustomerRef | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ConversationReopened.
+ * Use `create(ConversationReopenedSchema)` to create a new message.
+ */
+export const ConversationReopenedSchema: GenMessage<ConversationReopened> = /*@__PURE__*/
+  messageDesc(file_omni_v1_conversation, 4);
 
