@@ -18,6 +18,7 @@ import { WindowExpiringSchema } from './gen/omni/v1/window_pb';
 import { ConsentChangedSchema } from './gen/omni/v1/consent_pb';
 import { ContactErasedSchema, ContactLinkedSchema, ContactMergedSchema } from './gen/omni/v1/contact_pb';
 import { ConversationReopenedSchema } from './gen/omni/v1/conversation_pb';
+import { WebhookSubscriptionDisabledSchema } from './gen/omni/v1/webhook_pb';
 import { CsatRecordedSchema } from './gen/omni/v1/csat_pb';
 import { NotificationRefusedSchema, OutboundDeferredSchema } from './gen/omni/v1/notification_pb';
 
@@ -29,7 +30,7 @@ export interface TopicDefinition<S extends DescMessage = DescMessage> {
   readonly name: string;
   readonly schema: S;
   /** What the record key holds; per-key order is what consumers can rely on. */
-  readonly key: 'channel-thread' | 'conversation-id' | 'agent-id' | 'contact-id' | 'outbound-id';
+  readonly key: 'channel-thread' | 'conversation-id' | 'agent-id' | 'contact-id' | 'outbound-id' | 'subscription-id';
   /** Default partition count when Omni provisions the topic (overridable by env). */
   readonly partitions: number;
   /** CloudEvents `ce_type` written on every record. */
@@ -84,6 +85,7 @@ export const Topics = {
   contactLinked: topic('omni.contact.linked.v1', ContactLinkedSchema, 'contact-id', 'A CRM customer id linked to a contact (after any merges it caused)'),
   contactMerged: topic('omni.contact.merged.v1', ContactMergedSchema, 'contact-id', 'A contact merged into a survivor; keyed by the merged id'),
   conversationReopened: topic('omni.conversation.reopened.v1', ConversationReopenedSchema, 'conversation-id', 'A resolved conversation reopened by a new customer message'),
+  webhookDisabled: topic('omni.webhook.disabled.v1', WebhookSubscriptionDisabledSchema, 'subscription-id', 'CRM webhook subscriptions disabled after persistent failure', 1),
 } as const;
 
 export type TopicName = keyof typeof Topics;
