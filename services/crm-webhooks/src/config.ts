@@ -26,7 +26,7 @@ export class CrmWebhooksConfig extends BaseServiceConfig {
   @IsInt()
   @Min(24 * HOUR_MS)
   @Max(30 * 24 * HOUR_MS)
-  WEBHOOK_RETRY_WINDOW_MS = 26 * HOUR_MS;
+  WEBHOOK_RETRY_WINDOW_MS = 24 * HOUR_MS;
 
   /** Per-attempt HTTP timeout. */
   @Transform(toNumber)
