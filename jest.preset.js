@@ -17,7 +17,7 @@ module.exports = {
     '^@omni/channel-sdk/testing$': path.join(__dirname, 'libs/channel-sdk/src/testing/index.ts'),
     // Every channel library and gateway by naming convention: a new channel needs no line here.
     '^@omni/channel-(?!sdk$)([a-z0-9-]+)$': path.join(__dirname, 'libs/channels/$1/src/index.ts'),
-    '^@omni/(normalizer|router|window-policy|assignment|gateway-(?!kit$)[a-z0-9-]+)$': path.join(__dirname, 'services/$1/src/index.ts'),
+    '^@omni/(normalizer|router|window-policy|assignment|crm-webhooks|gateway-(?!kit$)[a-z0-9-]+)$': path.join(__dirname, 'services/$1/src/index.ts'),
     '^@omni/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
 };

@@ -1,8 +1,13 @@
 import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
 import type { Logger } from '@omni/observability';
-import { ALL_TOPICS, dlqTopicName, Topics, type TopicDefinition } from '@omni/contracts';
+import { ALL_TOPICS, DEFAULT_RETENTION_MS, dlqTopicName, Topics, type TopicDefinition } from '@omni/contracts';
 import { RAW_TOPIC_MAX_MESSAGE_BYTES } from './limits';
-import { physicalTopic, type KafkaSettings } from './settings';
+import { logicalTopic, physicalTopic, type KafkaSettings } from './settings';
+
+/** The retention Omni gives a topic it creates: an override, else the registry's value (DLQ twins: the same). */
+export function retentionOf(definition: TopicDefinition | undefined, logical: string, overrides: Readonly<Record<string, number>> = {}): number {
+  return overrides[logical] ?? definition?.retentionMs ?? DEFAULT_RETENTION_MS;
+}
 
 /**
  * The one Kafka client of a service instance: an idempotent producer (acks=all) shared by
@@ -62,15 +67,18 @@ export class KafkaConnection {
     const missing = wanted.filter((name) => !existing.has(name));
     await this.alignRawTopicLimit(admin, wanted.filter((name) => existing.has(name)));
     if (!missing.length) return;
-    const partitionsOf = (name: string) =>
-      this.settings.partitions ?? topics.find((t) => name.endsWith(t.name) || name.endsWith(dlqTopicName(t.name)))?.partitions ?? 6;
+    const definitionOf = (name: string) => topics.find((t) => name.endsWith(t.name) || name.endsWith(dlqTopicName(t.name)));
+    const partitionsOf = (name: string) => this.settings.partitions ?? definitionOf(name)?.partitions ?? 6;
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({
         topic,
         numPartitions: partitionsOf(topic),
         replicationFactor: this.settings.replicationFactor ?? -1,
-        configEntries: this.topicConfig(topic),
+        configEntries: [
+          { name: 'retention.ms', value: String(retentionOf(definitionOf(topic), logicalTopic(this.settings, topic), this.settings.retentionOverrides)) },
+          ...this.topicConfig(topic),
+        ],
       })),
     });
     this.logger.info({ topics: missing.length }, 'kafka topics provisioned');

@@ -25,6 +25,11 @@ export interface KafkaSettings {
   rebalanceTimeoutMs?: number;
   /** Linger of the produce micro-batcher (ms, default 1); 0 coalesces only records that arrive together or while a request is in flight. */
   produceLingerMs?: number;
+  /**
+   * `retention.ms` per logical topic name (a `.dlq` name targets the twin), overriding the
+   * registry's defaults when Omni creates topics (KAFKA_TOPIC_RETENTION_MS).
+   */
+  retentionOverrides?: Readonly<Record<string, number>>;
   /** How long an idle fetch waits at the broker before returning empty; default 1 s. */
   fetchMaxWaitMs?: number;
 }
@@ -39,4 +44,22 @@ export function logicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, physi
 
 export function consumerGroupId(settings: Pick<KafkaSettings, 'topicPrefix' | 'service'>): string {
   return `${settings.topicPrefix}omni-${settings.service}`;
+}
+
+/**
+ * Parses KAFKA_TOPIC_RETENTION_MS: `topic=ms` pairs separated by commas, e.g.
+ * `omni.inbound.raw.v1=7776000000,omni.inbound.raw.v1.dlq=-1` (-1 keeps records forever).
+ * Throws with the offending entry, so a typo fails start-up instead of silently keeping defaults.
+ */
+export function parseRetentionOverrides(value: string | undefined, known: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!value?.trim()) return out;
+  const names = new Set(known.flatMap((name) => [name, `${name}.dlq`]));
+  for (const entry of value.split(',').slice(0, 500)) {
+    const match = /^\s*([a-z0-9._-]+)\s*=\s*(-1|\d{1,15})\s*$/.exec(entry);
+    if (!match) throw new Error(`"${entry.trim()}" is not topic=milliseconds`);
+    if (!names.has(match[1]!)) throw new Error(`"${match[1]}" is not an Omni topic`);
+    out[match[1]!] = Number(match[2]);
+  }
+  return out;
 }

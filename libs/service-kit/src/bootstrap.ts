@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createLogger, HealthRegistry, Metrics, NestJsonLogger, type Logger } from '@omni/observability';
-import { KafkaTransport, MessagingModule, WEBHOOK_BODY_LIMIT_BYTES, type KafkaSettings } from '@omni/messaging';
+import { KafkaTransport, MessagingModule, parseRetentionOverrides, WEBHOOK_BODY_LIMIT_BYTES, type KafkaSettings } from '@omni/messaging';
+import { ALL_TOPICS } from '@omni/contracts';
 import { PersistenceModule, type DatabaseSettings } from '@omni/persistence';
 import { loadConfig, type BaseServiceConfig } from './config';
 import { httpMetrics } from './http-telemetry';
@@ -59,6 +60,7 @@ export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): K
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
     produceLingerMs: config.KAFKA_PRODUCE_LINGER_MS,
+    retentionOverrides: parseRetentionOverrides(config.KAFKA_TOPIC_RETENTION_MS, ALL_TOPICS.map((t) => t.name)),
   };
 }
 

@@ -147,6 +147,7 @@ export const SERVICES = [
   { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router' },
   { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy' },
   { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: [], definition: 'assignment' },
+  { name: 'crm-webhooks', port: 3205, kind: 'core', schema: 'crm_webhooks', env: [], definition: 'crmWebhooks' },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof SERVICES)[number]['name'];

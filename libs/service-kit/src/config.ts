@@ -84,6 +84,15 @@ export class BaseServiceConfig {
   @Max(2)
   KAFKA_PRODUCE_LINGER_MS?: number;
 
+  /**
+   * `retention.ms` overrides for topics Omni creates: `topic=ms` pairs, comma-separated (a `.dlq`
+   * name targets the twin; -1 keeps forever). Defaults: docs/crm-integration.md.
+   */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\s*[a-z0-9._-]+\s*=\s*(-1|\d{1,15})\s*(,\s*[a-z0-9._-]+\s*=\s*(-1|\d{1,15})\s*)*$/, { message: 'must be topic=milliseconds pairs separated by commas' })
+  KAFKA_TOPIC_RETENTION_MS?: string;
+
   /** Fallback poll of the outbox relay; commits nudge it, so this only catches leftovers. */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))

@@ -9,6 +9,7 @@ import { normalizer } from '@omni/normalizer';
 import { router } from '@omni/router';
 import { windowPolicy } from '@omni/window-policy';
 import { assignment } from '@omni/assignment';
+import { crmWebhooks } from '@omni/crm-webhooks';
 
 /** Every catalog service's definition, for startOmni. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,4 +23,5 @@ export const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
   router: router,
   'window-policy': windowPolicy,
   assignment: assignment,
+  'crm-webhooks': crmWebhooks,
 };

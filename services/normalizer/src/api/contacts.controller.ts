@@ -12,6 +12,8 @@ import type { NormalizerConfig } from '../config';
 import { Clock } from '../domain/clock';
 import { contactOfIdentity, CRM, identityKeys, PHONE, type IdentityKey } from '../domain/contacts';
 import { ContactEntity, IdentityEntity } from '../domain/entities';
+import { publishLinked, publishMerged } from '../domain/contact-events';
+import { customerFacts } from '../domain/customer';
 import { eraseContact } from '../domain/erasure';
 import { linkCustomer, lockActiveContact, mergeContacts } from '../domain/merge';
 import { toE164 } from '../domain/phone';
@@ -82,7 +84,7 @@ export class ContactsController {
   @Post('link')
   @Roles('supervisor', 'crm')
   @HttpCode(200)
-  @ApiOperation({ summary: "Link identities to a CRM customer id: the contacts behind them become one (history follows)" })
+  @ApiOperation({ summary: 'Link identities to a CRM customer id: the contacts behind them become one (history follows); publishes omni.contact.merged.v1 per merge, then omni.contact.linked.v1' })
   @ApiOkResponse({ type: LinkResultView })
   @ApiConflictResponse({ description: 'An identity belongs to a contact linked to another customer id.' })
   async link(@Body() body: LinkCustomerDto): Promise<LinkResultView> {
@@ -99,8 +101,11 @@ export class ContactsController {
     if (errors.length) throw invalid(errors);
     if (!keys.length) throw invalid([{ field: 'identities', message: 'give at least one identity or phone' }]);
     const result = await answering(() =>
-      this.uow.run(async (manager) => {
-        const linked = await linkCustomer(manager, body.customerId, keys, this.clock.now());
+      this.uow.run(async (manager, outbox) => {
+        const at = this.clock.now();
+        const linked = await linkCustomer(manager, body.customerId, keys, at);
+        const facts = await customerFacts(manager, linked.contact.id);
+        publishLinked(outbox, { contactId: linked.contact.id, crmCustomerId: body.customerId, merged: linked.merged, created: linked.created, facts, at });
         return { ...linked, view: await this.view(manager, linked.contact) };
       }),
     );
@@ -148,14 +153,16 @@ export class ContactsController {
   @Post(':id/merge')
   @Roles('supervisor', 'crm')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Merge another contact into this one: its identities, conversations and messages move here' })
+  @ApiOperation({ summary: 'Merge another contact into this one: its identities, conversations and messages move here; publishes omni.contact.merged.v1' })
   @ApiOkResponse({ type: MergeResultView })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'Same contact, or one of them was merged already.' })
   async merge(@Param() params: ContactIdParams, @Body() body: MergeContactsDto): Promise<MergeResultView> {
     const result = await answering(() =>
-      this.uow.run(async (manager) => {
-        const merged = await mergeContacts(manager, params.id, body.sourceContactId, this.clock.now());
+      this.uow.run(async (manager, outbox) => {
+        const at = this.clock.now();
+        const merged = await mergeContacts(manager, params.id, body.sourceContactId, at);
+        publishMerged(outbox, { survivingContactId: params.id, mergedContactId: body.sourceContactId, cause: 'api', at });
         return { contact: await this.view(manager, await manager.findOneByOrFail(ContactEntity, { id: params.id })), moved: merged.moved };
       }),
     );

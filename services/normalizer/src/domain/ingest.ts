@@ -9,6 +9,7 @@ import {
   MessageSchema,
   MessageStatusSchema,
   ConsentChangedSchema,
+  ConversationReopenedSchema,
   ErrorCode,
   timestampDate,
   timestampFromDate,
@@ -21,6 +22,7 @@ import {
 import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter } from '@omni/persistence';
 import { contactOfIdentity, resolveContact, type IdentityOptions } from './contacts';
+import { customerFacts, customerRef } from './customer';
 import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
@@ -95,7 +97,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const provided = message.providerTimestamp ? timestampDate(message.providerTimestamp) : undefined;
   const at = provided && provided <= ctx.receivedAt ? provided : ctx.receivedAt;
   const entryPoint = message.entryPoint ? (toJson(MessageSchema, create(MessageSchema, { entryPoint: message.entryPoint })) as { entryPoint?: Record<string, unknown> }).entryPoint ?? null : null;
-  const { conversation } = inbound
+  const { conversation, reopened } = inbound
     ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint)
     : await conversationForOutbound(manager, contact.id, channel, at);
 
@@ -106,7 +108,8 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   message.contactId = contact.id;
   message.raw = ctx.raw;
   message.receivedAt = timestampFromDate(ctx.receivedAt);
-  message.contact = profileOf(contact);
+  const facts = await customerFacts(manager, contact.id);
+  message.contact = profileOf(contact, facts);
   if (detected) {
     message.language = detected.language;
     message.languageConfidence = detected.confidence;
@@ -133,6 +136,25 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     outboundId: null,
     erasedAt: null,
   });
+  if (reopened) {
+    // Before the message, on the same key: a consumer sees the conversation come back, then why.
+    const id = randomUUID();
+    outbox.add(
+      Topics.conversationReopened,
+      conversation.id,
+      create(ConversationReopenedSchema, {
+        id,
+        conversationId: conversation.id,
+        contactId: contact.id,
+        channel: message.channel,
+        messageId: message.id,
+        reopenedAt: timestampFromDate(at),
+        reopenCount: conversation.reopenCount,
+        customerRef: customerRef(contact.id, message.channel, customer.channelUserId, message.accountId, facts),
+      }),
+      { id },
+    );
+  }
   outbox.add(Topics.messageNormalized, conversation.id, message, { id: message.id });
   return 'message';
 }

@@ -1,4 +1,5 @@
 import { create, ContactProfileSchema, type ContactProfile } from '@omni/contracts';
+import type { CustomerFacts } from './customer';
 import type { ContactEntity } from './entities';
 
 interface Money {
@@ -8,9 +9,10 @@ interface Money {
 
 /**
  * The contact's CRM attributes as the canonical ContactProfile carried on every normalized
- * message, so the router can use tier, value, orders and cart without reading our schema.
+ * message, so the router can use tier, value, orders and cart without reading our schema, and
+ * name the customer (CRM ids, phone) on the conversation events it starts.
  */
-export function profileOf(contact: Pick<ContactEntity, 'attributes' | 'locale' | 'timezone'>): ContactProfile {
+export function profileOf(contact: Pick<ContactEntity, 'attributes' | 'locale' | 'timezone'>, facts?: Pick<CustomerFacts, 'crmCustomerIds' | 'phoneE164'>): ContactProfile {
   const attributes = contact.attributes ?? {};
   const lifetimeValue = attributes.lifetimeValue as Money | undefined;
   const cart = attributes.cart as { items?: number; value?: Money } | undefined;
@@ -26,5 +28,7 @@ export function profileOf(contact: Pick<ContactEntity, 'attributes' | 'locale' |
     preferredChannel: typeof attributes.preferredChannel === 'string' ? attributes.preferredChannel : '',
     language: contact.locale ?? '',
     timezone: contact.timezone ?? '',
+    crmCustomerIds: facts?.crmCustomerIds ?? [],
+    phoneE164: facts?.phoneE164 ?? '',
   });
 }

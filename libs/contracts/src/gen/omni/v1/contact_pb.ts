@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file omni/v1/contact.proto.
  */
 export const file_omni_v1_contact: GenFile = /*@__PURE__*/
-  fileDesc("ChVvbW5pL3YxL2NvbnRhY3QucHJvdG8SB29tbmkudjEijgEKDUNvbnRhY3RFcmFzZWQSCgoCaWQYASABKAkSEgoKY29udGFjdF9pZBgCIAEoCRIYChBjb252ZXJzYXRpb25faWRzGAMgAygJEi0KCWVyYXNlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMcmVxdWVzdGVkX2J5GAUgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChVvbW5pL3YxL2NvbnRhY3QucHJvdG8SB29tbmkudjEijgEKDUNvbnRhY3RFcmFzZWQSCgoCaWQYASABKAkSEgoKY29udGFjdF9pZBgCIAEoCRIYChBjb252ZXJzYXRpb25faWRzGAMgAygJEi0KCWVyYXNlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMcmVxdWVzdGVkX2J5GAUgASgJIoACCg1Db250YWN0TGlua2VkEgoKAmlkGAEgASgJEhIKCmNvbnRhY3RfaWQYAiABKAkSFwoPY3JtX2N1c3RvbWVyX2lkGAMgASgJEhoKEm1lcmdlZF9jb250YWN0X2lkcxgEIAMoCRIPCgdjcmVhdGVkGAUgASgIEiwKCmlkZW50aXRpZXMYBiADKAsyGC5vbW5pLnYxLkNvbnRhY3RJZGVudGl0eRIYChBjcm1fY3VzdG9tZXJfaWRzGAcgAygJEhIKCnBob25lX2UxNjQYCCABKAkSLQoJbGlua2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIzCg9Db250YWN0SWRlbnRpdHkSEQoJbmFtZXNwYWNlGAEgASgJEg0KBXZhbHVlGAIgASgJIqsBCg1Db250YWN0TWVyZ2VkEgoKAmlkGAEgASgJEhwKFHN1cnZpdmluZ19jb250YWN0X2lkGAIgASgJEhkKEW1lcmdlZF9jb250YWN0X2lkGAMgASgJEg0KBWNhdXNlGAQgASgJEhcKD2NybV9jdXN0b21lcl9pZBgFIAEoCRItCgltZXJnZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A contact's personal data was erased (topic omni.contact.erased.v1); every service that keeps
@@ -55,4 +55,150 @@ export type ContactErased = Message<"omni.v1.ContactErased"> & {
  */
 export const ContactErasedSchema: GenMessage<ContactErased> = /*@__PURE__*/
   messageDesc(file_omni_v1_contact, 0);
+
+/**
+ * A CRM linked identities to one of its customer ids (topic omni.contact.linked.v1, keyed by the
+ * surviving contact id). Contacts found behind the identities were merged into `contact_id` first;
+ * each such merge is also published on omni.contact.merged.v1.
+ *
+ * @generated from message omni.v1.ContactLinked
+ */
+export type ContactLinked = Message<"omni.v1.ContactLinked"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The contact that now holds the CRM customer id (the survivor when contacts were merged).
+   *
+   * @generated from field: string contact_id = 2;
+   */
+  contactId: string;
+
+  /**
+   * @generated from field: string crm_customer_id = 3;
+   */
+  crmCustomerId: string;
+
+  /**
+   * Contacts merged into contact_id by this link (their ids are tombstones from now on).
+   *
+   * @generated from field: repeated string merged_contact_ids = 4;
+   */
+  mergedContactIds: string[];
+
+  /**
+   * Whether the contact was created by the link (no message from the customer yet).
+   *
+   * @generated from field: bool created = 5;
+   */
+  created: boolean;
+
+  /**
+   * Every identity the contact holds after the link, and its E.164 number when known.
+   *
+   * @generated from field: repeated omni.v1.ContactIdentity identities = 6;
+   */
+  identities: ContactIdentity[];
+
+  /**
+   * @generated from field: repeated string crm_customer_ids = 7;
+   */
+  crmCustomerIds: string[];
+
+  /**
+   * @generated from field: string phone_e164 = 8;
+   */
+  phoneE164: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp linked_at = 9;
+   */
+  linkedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ContactLinked.
+ * Use `create(ContactLinkedSchema)` to create a new message.
+ */
+export const ContactLinkedSchema: GenMessage<ContactLinked> = /*@__PURE__*/
+  messageDesc(file_omni_v1_contact, 1);
+
+/**
+ * One identity of a contact: a channel user id, a phone number or a CRM customer id.
+ *
+ * @generated from message omni.v1.ContactIdentity
+ */
+export type ContactIdentity = Message<"omni.v1.ContactIdentity"> & {
+  /**
+   * A channel slug ("messenger", "whatsapp", "twitter", "sms", "telegram"), "phone" or "crm".
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message omni.v1.ContactIdentity.
+ * Use `create(ContactIdentitySchema)` to create a new message.
+ */
+export const ContactIdentitySchema: GenMessage<ContactIdentity> = /*@__PURE__*/
+  messageDesc(file_omni_v1_contact, 2);
+
+/**
+ * One contact was merged into another (topic omni.contact.merged.v1, keyed by the merged contact's
+ * id, so that it follows every earlier event keyed by that id). From now on `merged_contact_id`
+ * is a tombstone: reads redirect to `surviving_contact_id`, and its conversations and messages
+ * belong to the survivor. A CRM replaces the merged id by the surviving one wherever it cached it.
+ *
+ * @generated from message omni.v1.ContactMerged
+ */
+export type ContactMerged = Message<"omni.v1.ContactMerged"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string surviving_contact_id = 2;
+   */
+  survivingContactId: string;
+
+  /**
+   * @generated from field: string merged_contact_id = 3;
+   */
+  mergedContactId: string;
+
+  /**
+   * "crm-link" (POST /contacts/link) or "api" (POST /contacts/{id}/merge).
+   *
+   * @generated from field: string cause = 4;
+   */
+  cause: string;
+
+  /**
+   * The CRM customer id of the link that caused the merge, when cause is "crm-link".
+   *
+   * @generated from field: string crm_customer_id = 5;
+   */
+  crmCustomerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp merged_at = 6;
+   */
+  mergedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omni.v1.ContactMerged.
+ * Use `create(ContactMergedSchema)` to create a new message.
+ */
+export const ContactMergedSchema: GenMessage<ContactMerged> = /*@__PURE__*/
+  messageDesc(file_omni_v1_contact, 3);
 

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'crm-webhooks', rootDir: __dirname };

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { create, timestampFromDate, Topics, WebhookSubscriptionDisabledSchema } from '@omni/contracts';
+import { LOGGER } from '@omni/messaging';
+import { Metrics, type Logger } from '@omni/observability';
+import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
+import { backoffDelayMs } from './domain/backoff';
+import { CLOCK, type Clock } from './domain/clock';
+import { sendEvent, type SendResult } from './domain/sender';
+import { claimDue, deliveryCounts, disableSubscription, findSubscription, markDelivered, markFailed, pruneEvents, type ClaimedDelivery } from './domain/store';
+import { RANDOM, SETTINGS, type WebhookSettings } from './settings';
+
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 5_000;
+
+/**
+ * Sends due deliveries. Each poll claims the head delivery of up to WEBHOOK_MAX_IN_FLIGHT
+ * (subscription, conversation) lines, sends them side by side, and records each outcome in its own
+ * transaction: delivered; retried later (exponential backoff with jitter); or, once failing for
+ * the whole retry window, dead-lettered — and the subscription disabled with
+ * omni.webhook.disabled.v1 when nothing succeeded meanwhile. Any number of replicas poll side by
+ * side (claims are leases).
+ */
+@Injectable()
+export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private handle?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly metrics: Metrics,
+    @Inject(SETTINGS) private readonly settings: WebhookSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: () => number,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.handle = setInterval(() => void this.tick(), this.settings.pollMs);
+    this.handle.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.handle) clearInterval(this.handle);
+    await this.running;
+  }
+
+  /** One poll; overlapping ticks are skipped. */
+  tick(): Promise<void> {
+    if (this.running || this.stopped) return this.running ?? Promise.resolve();
+    this.running = this.drain()
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'webhook dispatch failed; retrying on the next tick'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    await this.prune();
+    for (let round = 0; round < 100 && !this.stopped; round++) {
+      const now = this.clock.now();
+      const claimed = await this.uow.run((manager) =>
+        claimDue(manager, now, { limit: this.settings.maxInFlight, settleMs: this.settings.settleMs, leaseMs: this.settings.timeoutMs * 2 + 5_000 }),
+      );
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      if (claimed.length < this.settings.maxInFlight) break;
+    }
+    await this.gauges();
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const started = process.hrtime.bigint();
+    const result = await sendEvent(delivery.url, delivery.secret, { ...delivery.payload, sequence: delivery.event_seq }, this.settings.timeoutMs);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const outcome = await this.uow.run((manager, outbox) => this.record(manager, outbox, delivery, result));
+    this.metrics
+      .counter('omni_crm_webhooks_deliveries_total', 'Webhook delivery attempts by outcome and event type', ['outcome', 'event_type'])
+      .inc({ outcome, event_type: delivery.ce_type });
+    this.metrics
+      .histogram('omni_crm_webhooks_attempt_seconds', 'Duration of one webhook attempt', ['outcome'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+      .observe({ outcome }, seconds);
+    this.logger.info(
+      { deliveryId: delivery.id, subscriptionId: delivery.subscription_id, eventType: delivery.ce_type, attempt: delivery.attempts + 1, status: result.status, outcome },
+      'webhook attempt',
+    );
+  }
+
+  private async record(manager: EntityManager, outbox: OutboxWriter, delivery: ClaimedDelivery, result: SendResult): Promise<'delivered' | 'retrying' | 'dead'> {
+    const now = this.clock.now();
+    if (result.ok) {
+      await markDelivered(manager, delivery, result.status ?? 200, now);
+      return 'delivered';
+    }
+    const firstAttemptAt = delivery.first_attempt_at ?? now;
+    const gone = result.status === 410;
+    const exhausted = now.getTime() - firstAttemptAt.getTime() >= this.settings.retry.windowMs;
+    if (!gone && !exhausted) {
+      const delay = backoffDelayMs(delivery.attempts + 1, this.settings.retry, this.random);
+      await markFailed(manager, delivery, { status: result.status, error: result.error ?? 'failed', now, nextAttemptAt: new Date(now.getTime() + delay) });
+      return 'retrying';
+    }
+    await markFailed(manager, delivery, { status: result.status, error: result.error ?? 'failed', now });
+    const subscription = await findSubscription(manager, delivery.subscription_id, true);
+    // Disable only when the endpoint failed throughout: a success on another conversation since
+    // this delivery began failing means the endpoint works and this one event is the problem.
+    const failingThroughout = !subscription?.last_success_at || subscription.last_success_at < firstAttemptAt;
+    if (subscription?.status === 'active' && (gone || failingThroughout)) {
+      const reason = gone ? 'gone' : 'retries-exhausted';
+      const deadLetters = await disableSubscription(manager, subscription.id, reason, now);
+      const id = randomUUID();
+      outbox.add(
+        Topics.webhookDisabled,
+        subscription.id,
+        create(WebhookSubscriptionDisabledSchema, {
+          id,
+          subscriptionId: subscription.id,
+          endpointOrigin: new URL(subscription.url).origin,
+          reason,
+          detail: gone ? 'the endpoint answered 410 Gone' : `failing for ${Math.round((now.getTime() - firstAttemptAt.getTime()) / 3_600_000)} h, last: ${result.error ?? 'failed'}`,
+          failingSince: timestampFromDate(firstAttemptAt),
+          disabledAt: timestampFromDate(now),
+          deadLetters,
+        }),
+        { id },
+      );
+      this.metrics.counter('omni_crm_webhooks_subscriptions_disabled_total', 'Subscriptions disabled after persistent failure', ['reason']).inc({ reason });
+      this.logger.warn({ subscriptionId: subscription.id, reason, deadLetters }, 'webhook subscription disabled');
+    }
+    return 'dead';
+  }
+
+  private async gauges(): Promise<void> {
+    const counts = await this.uow.run((manager) => deliveryCounts(manager));
+    this.metrics.gauge('omni_crm_webhooks_pending_deliveries', 'Deliveries waiting to be sent or retried').set(counts.pending);
+    this.metrics.gauge('omni_crm_webhooks_dead_letters', 'Deliveries in dead-letter lists').set(counts.dead);
+    this.metrics.gauge('omni_crm_webhooks_disabled_subscriptions', 'Subscriptions disabled').set(counts.disabled);
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    const before = new Date(this.clock.now().getTime() - this.settings.retentionMs);
+    const removed = await this.uow.run((manager) => pruneEvents(manager, before, PRUNE_BATCH));
+    if (removed) this.logger.info({ removed }, 'webhook events past retention pruned');
+  }
+}
