@@ -172,7 +172,9 @@ export class RoutingEngine {
         messageId: current.id,
         queue: evaluation.queue,
         requiredSkills: evaluation.skills,
-        language: facts.language,
+        // The language assignment must match: only a queue that lists languages asks for one (a
+        // queue without languages takes any, and a short message's detected language is a guess).
+        language: doc.document.queues[evaluation.queue]?.languages?.length ? facts.language : '',
         intent: facts.analysis.intent,
         priority: evaluation.priority,
         tier: first.contact?.tier ?? '',

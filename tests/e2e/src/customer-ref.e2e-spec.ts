@@ -20,7 +20,7 @@ describe('customer_ref: a consumer of omni.conversation.assigned.v1 alone can na
     tap = await new KafkaTap(testEnv().kafkaBrokers, omni.prefix, [Topics.conversationAssigned]).start();
     const admin = await authHeader(['admin']);
     const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify(body) });
-    expect((await put(`${omni.url('assignment')}/agents/agent-cy`, { displayName: 'Cy', capacity: 5 })).status).toBe(200);
+    expect((await put(`${omni.url('assignment')}/agents/agent-cy`, { displayName: 'Cy', capacity: 5, languages: ['en'] })).status).toBe(200);
     expect((await put(`${omni.url('assignment')}/agents/agent-cy/presence`, { status: 'online' })).status).toBe(200);
   }, 180_000);
 

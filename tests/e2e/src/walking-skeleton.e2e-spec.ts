@@ -105,7 +105,9 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
       channel: Channel.MESSENGER,
       contactId: normalized.value.contactId,
     });
-    expect(assigned.value.reasons.map((r) => r.rule)).toEqual(['routing:default-queue', 'least-loaded-online-agent']);
+    // Reason names from the one registry (libs/contracts/src/reasons.ts): the queue's strategy picked Ana.
+    expect(assigned.value.reasons.map((r) => r.rule)).toEqual(['strategy:least-busy']);
+    expect(assigned.value.customerRef).toMatchObject({ contactId: normalized.value.contactId, channel: Channel.MESSENGER, channelUserId: PSID, accountId: PAGE_ID });
     expect(assigned.headers).toMatchObject({ ce_type: 'omni.v1.ConversationAssigned', ce_source: 'omni/assignment', ce_id: assigned.value.id });
 
     // One trace from the webhook to the assignment: every hop's record continues the caller's trace.
@@ -117,8 +119,9 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
         .map((s) => s.attributes['omni.service'])
         .filter(Boolean),
     );
-    // window-policy consumes the normalized message too (it opens the reply window).
-    expect([...services].sort()).toEqual(['assignment', 'normalizer', 'router', 'window-policy']);
+    // window-policy consumes the normalized message too (it opens the reply window), and
+    // crm-webhooks records the conversation events for CRM subscriptions in the same trace.
+    expect([...services].sort()).toEqual(['assignment', 'crm-webhooks', 'normalizer', 'router', 'window-policy']);
     // The http instrumentation's SERVER span, named after the matched route (the controller's wildcard).
     expect(
       exporter.getFinishedSpans().some((s) => s.spanContext().traceId === traceId && s.name === 'POST /webhooks/*path' && s.attributes['url.path'] === '/webhooks/messenger'),

@@ -60,6 +60,9 @@ export type ConversationRouted = Message<"omni.v1.ConversationRouted"> & {
   requiredSkills: string[];
 
   /**
+   * The language the agent must speak: set when the chosen queue lists languages, empty otherwise
+   * (the customer's detected language stays on the normalized message).
+   *
    * @generated from field: string language = 8;
    */
   language: string;
