@@ -69,19 +69,41 @@ export class KafkaConnection {
     if (!missing.length) return;
     const definitionOf = (name: string) => topics.find((t) => name.endsWith(t.name) || name.endsWith(dlqTopicName(t.name)));
     const partitionsOf = (name: string) => this.settings.partitions ?? definitionOf(name)?.partitions ?? 6;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: partitionsOf(topic),
-        replicationFactor: this.settings.replicationFactor ?? -1,
-        configEntries: [
-          { name: 'retention.ms', value: String(retentionOf(definitionOf(topic), logicalTopic(this.settings, topic), this.settings.retentionOverrides)) },
-          ...this.topicConfig(topic),
-        ],
-      })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitionsOf(topic),
+          replicationFactor: this.settings.replicationFactor ?? -1,
+          configEntries: [
+            { name: 'retention.ms', value: String(retentionOf(definitionOf(topic), logicalTopic(this.settings, topic), this.settings.retentionOverrides)) },
+            ...this.topicConfig(topic),
+          ],
+        })),
+      });
+    } catch (error) {
+      if (!isTopicCreationRace(error)) throw error;
+      // The topics exist (created by us or by a replica starting at the same time), but the broker
+      // answering metadata has not caught up; kafkajs only waits out LEADER_NOT_AVAILABLE.
+      await this.waitForLeaders(admin, missing);
+    }
     this.logger.info({ topics: missing.length }, 'kafka topics provisioned');
+  }
+
+  /** Polls metadata until every partition of these topics has a leader (bounded: 30 s). */
+  private async waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics });
+        if (described.length === topics.length && described.every((t) => t.partitions.length && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (!isTopicCreationRace(error)) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`kafka topics have no leader 30 s after creation: ${topics.slice(0, 5).join(', ')}${topics.length > 5 ? ', …' : ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** Raw webhooks (and their DLQ twin) get an explicit `max.message.bytes` (see limits.ts). */
@@ -142,3 +164,17 @@ export class KafkaConnection {
     else this.logger.debug(fields, message);
   }
 }
+
+/**
+ * Errors that mean "the topics are there, or about to be": metadata that has not caught up with a
+ * creation (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE), or a replica that created some of
+ * them first (TOPIC_ALREADY_EXISTS next to other outcomes). Anything else is a real failure.
+ */
+export function isTopicCreationRace(error: unknown): boolean {
+  const benign = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'TOPIC_ALREADY_EXISTS']);
+  const typeOf = (e: unknown) => (e && typeof e === 'object' ? (e as { type?: unknown }).type : undefined);
+  const nested = error && typeof error === 'object' ? (error as { errors?: unknown }).errors : undefined;
+  if (Array.isArray(nested) && nested.length) return nested.every((e) => benign.has(String(typeOf(e))));
+  return benign.has(String(typeOf(error)));
+}
+

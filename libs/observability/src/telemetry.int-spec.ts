@@ -131,7 +131,7 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], {
       cwd: join(__dirname, '../../..'),
       env: { ...process.env, DATABASE_URL: testEnv().databaseUrl },
-      timeout: 30_000,
+      timeout: 120_000,
     });
     const result = JSON.parse(stdout) as { patched: Record<string, boolean>; spans: Array<{ name: string; kind: number; parent?: string; id: string }> };
     expect(result.patched).toEqual({ pg: true, nest: true });
@@ -139,7 +139,7 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
     expect(server).toMatchObject({ name: 'GET /items/:id', parent: '00f067aa0ba902b7' });
     const query = result.spans.find((s) => s.name.startsWith('pg.query:SELECT'));
     expect(query?.parent).toBe(server!.id);
-  });
+  }, 300_000); // child Node processes: a cold start with swc and the SDK is slow on a loaded CI box
 
   it('exports only when asked to by OTEL_* variables, and always generates trace ids', async () => {
     const script = `
@@ -161,7 +161,7 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
     `;
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
     const run = async (env: Record<string, string>) => {
-      const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '../../..'), env: { ...clean, ...env }, timeout: 30_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '../../..'), env: { ...clean, ...env }, timeout: 120_000 });
       return JSON.parse(stdout) as Record<string, unknown>;
     };
     const cases: Array<[Record<string, string>, Record<string, unknown>]> = [
@@ -176,5 +176,5 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
     ];
     const results = await Promise.all(cases.map(([env]) => run(env)));
     results.forEach((result, i) => expect({ env: cases[i]![0], ...result }).toMatchObject({ env: cases[i]![0], ...cases[i]![1] }));
-  });
+  }, 300_000); // child Node processes: a cold start with swc and the SDK is slow on a loaded CI box
 });

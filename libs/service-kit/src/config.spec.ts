@@ -37,10 +37,10 @@ describe('loadConfig', () => {
 });
 
 describe('service catalog', () => {
-  it('has the nine services on their design ports with unique schemas', () => {
+  it('has the ten services on their design ports with unique schemas', () => {
     expect(SERVICES.map((s) => [s.name, s.port])).toEqual([
       ['gateway-twitter', 3101], ['gateway-messenger', 3102], ['gateway-whatsapp', 3103], ['gateway-sms', 3104], ['gateway-telegram', 3105],
-      ['normalizer', 3201], ['router', 3202], ['window-policy', 3203], ['assignment', 3204],
+      ['normalizer', 3201], ['router', 3202], ['window-policy', 3203], ['assignment', 3204], ['crm-webhooks', 3205],
     ]);
     const schemas = SERVICES.map((s) => s.schema);
     expect(new Set(schemas).size).toBe(schemas.length);
