@@ -171,6 +171,18 @@ describe('router service (real Kafka + PostgreSQL)', () => {
     expect(decision.handoffContext).toEqual({});
   });
 
+  it('a flow left unanswered for over 24 hours hands off at the customer’s next message', async () => {
+    const start = await publish(message({ text: 'Hi', entryPoint: { source: EntryPoint_Source.DEEP_LINK, ref: 'billing' } }));
+    await waitTexts(start.conversationId, 2);
+    await publish(message({ conversationId: start.conversationId, contactId: start.contactId, payload: 'invoice', text: 'Invoice' }));
+    await waitTexts(start.conversationId, 3);
+    await db.query(`UPDATE router.bot_sessions SET updated_at = now() - interval '25 hours' WHERE conversation_id = $1`, [start.conversationId]);
+    await publish(message({ conversationId: start.conversationId, contactId: start.contactId, text: 'hello again' }));
+    const decision = await routed(start.conversationId);
+    expect(decision.reasons[0]).toEqual(expect.objectContaining({ rule: 'bot-gave-up', detail: 'no answer to "order" for 24 hours' }));
+    expect(decision.handoffContext).toEqual({ topic: 'invoice' });
+  });
+
   it('the last CSAT answer feeds the rule; customer_ref carries the CRM ids and phone; a redelivered message routes once', async () => {
     const contactId = randomUUID();
     const csat = create(CsatRecordedSchema, { id: randomUUID(), conversationId: randomUUID(), contactId, score: 1, status: CsatRecorded_Status.ANSWERED, recordedAt: timestampFromDate(new Date()) });

@@ -11,6 +11,8 @@ export interface BotSession {
   /** The message that started the flow (protobuf bytes): routing reads it at handoff. */
   message: Buffer;
   startedAt: Date;
+  /** When the customer last moved the flow on (undefined before it is stored). */
+  updatedAt?: Date;
 }
 
 export interface DecisionRow {
@@ -125,6 +127,7 @@ export class RouterStore {
       answers: r.answers as Record<string, string>,
       message: r.message as Buffer,
       startedAt: r.started_at as Date,
+      updatedAt: r.updated_at as Date,
     };
   }
 

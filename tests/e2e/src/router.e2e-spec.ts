@@ -338,6 +338,9 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
       const refused = await api('POST', url, { document: invalid });
       expect(refused.status).toBe(400);
       expect(refused.type).toContain('application/problem+json');
+      const badBody = await api('POST', '/routing/replay', { document: DOCUMENT, from: 'yesterday', to: new Date().toISOString() });
+      expect(badBody.status).toBe(400);
+      expect((badBody.body.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(['from']);
       const lineOf = (text: string) => invalid.split('\n').findIndex((l) => l.includes(text)) + 1;
       expect(refused.body.errors).toEqual([{ field: 'document.queues.support.languages[0]', line: lineOf('languages: [english]'), column: 17, message: 'must match pattern "^[a-z]{2,3}$"' }]);
       const fixedShape = invalid.replace('languages: [english]', 'languages: [en, fr]');
