@@ -57,12 +57,12 @@ export class RoutingEngine {
 
   async onMessage(manager: EntityManager, outbox: OutboxWriter, message: Message, at: Date, now: Date): Promise<Outcome> {
     const store = new RouterStore(manager);
-    const session = await store.session(message.conversationId);
+    const { session, conversation: existing, activeVersion } = await store.state(message.conversationId);
     if (session) return this.continueFlow(manager, store, outbox, session, message, at, now);
-    const existing = await store.conversation(message.conversationId);
     if (existing && !existing.closedAt) return { kind: 'already-routed' };
     const reopened = existing !== undefined;
-    const doc = await this.documents.active(manager);
+    if (activeVersion === undefined) throw new Error('no routing document is active');
+    const doc = await this.documents.version(manager, activeVersion);
     const context = await this.context(store, message, at);
     const facts = factsOf(message, doc.analyzer, context);
     const evaluation = evaluate(doc.document, facts, at);
@@ -229,7 +229,7 @@ export class RoutingEngine {
   }
 
   private async context(store: RouterStore, message: Message, at: Date): Promise<Context> {
-    return { lastContactAt: await store.lastContactAt(message.contactId, at), lastCsat: await store.lastCsat(message.contactId) };
+    return store.history(message.contactId, at);
   }
 
   private ask(outbox: OutboxWriter, to: Message, bot: BotFlow, step: number, language: string, now: Date): void {
