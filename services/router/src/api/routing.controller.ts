@@ -97,7 +97,8 @@ export class RoutingController {
       contact: m.contact ?? {},
       lastContactAt: m.lastContactDaysAgo !== undefined ? new Date(at.getTime() - m.lastContactDaysAgo * DAY_MS) : undefined,
       lastCsat: m.lastCsat,
-      botAnswers: m.botAnswers ?? {},
+      // Values as text, whatever JSON type the caller sent (answers are text in a real flow).
+      botAnswers: Object.fromEntries(Object.entries(m.botAnswers ?? {}).map(([k, v]) => [k, String(v)])),
     };
     const evaluation = evaluate(document, facts, at);
     const welcome = welcomeFor(document, facts);
