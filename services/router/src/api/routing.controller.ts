@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkRe
 import { DataSource } from 'typeorm';
 import { LOGGER } from '@omni/messaging';
 import type { Logger } from '@omni/observability';
-import { CurrentPrincipal, ProblemException, Roles, type Principal } from '@omni/service-kit';
+import { CurrentPrincipal, ProblemException, Public, Roles, type Principal } from '@omni/service-kit';
 import { CLOCK, type Clock } from '../clock';
 import { analyzerFor, InvalidDocumentError, RoutingDocuments, type DocumentVersionView } from '../documents';
 import { replayDecisions, type ReplayReport } from '../replay';
@@ -11,6 +11,7 @@ import { asksForHuman, DEFAULT_HUMAN_KEYWORDS } from '../routing/bot';
 import type { EntryPointSource, RoutingDocument } from '../routing/document';
 import { evaluate, flowFor, welcomeFor } from '../routing/evaluate';
 import { loadRoutingDocument, type DocumentError } from '../routing/loader';
+import { ROUTING_DOCUMENT_SCHEMA } from '../routing/schema';
 import { DocumentDto, PreviewDto, ReplayDto, ValidationView, VersionParams } from './routing.dto';
 
 const DAY_MS = 86_400_000;
@@ -32,6 +33,14 @@ export class RoutingController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Public: editors fetch it to validate documents as they are typed (it holds no data). */
+  @Get('schema')
+  @Public()
+  @ApiOperation({ summary: 'The routing document JSON Schema (also docs/routing.schema.json)' })
+  schema(): typeof ROUTING_DOCUMENT_SCHEMA {
+    return ROUTING_DOCUMENT_SCHEMA;
+  }
 
   @Post('documents/validate')
   @HttpCode(200)
