@@ -331,7 +331,7 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
 
     it('an invalid configuration is refused with every error and its line; a valid one activates without a restart', async () => {
       const url = '/routing/documents';
-      const schema = await fetch(`${omni.url('router')}/routing/schema`);
+      const schema = await fetch(`${omni.url('router')}/routing/schema`, { headers: await supervisor() });
       expect({ status: schema.status, title: ((await schema.json()) as { title: string }).title }).toEqual({ status: 200, title: 'Omni routing document' });
       expect((await api('POST', url, { document: DOCUMENT }, {})).status).toBe(401);
       expect((await api('POST', url, { document: DOCUMENT }, await authHeader(['agent']))).status).toBe(403);

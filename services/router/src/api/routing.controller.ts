@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkRe
 import { DataSource } from 'typeorm';
 import { LOGGER } from '@omni/messaging';
 import type { Logger } from '@omni/observability';
-import { CurrentPrincipal, ProblemException, Public, Roles, type Principal } from '@omni/service-kit';
+import { CurrentPrincipal, ProblemException, Roles, type Principal } from '@omni/service-kit';
 import { CLOCK, type Clock } from '../clock';
 import { analyzerFor, InvalidDocumentError, RoutingDocuments, type DocumentVersionView } from '../documents';
 import { replayDecisions, type ReplayReport } from '../replay';
@@ -34,9 +34,8 @@ export class RoutingController {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Public: editors fetch it to validate documents as they are typed (it holds no data). */
+  /** The same schema as docs/routing.schema.json (which editors use without a token). */
   @Get('schema')
-  @Public()
   @ApiOperation({ summary: 'The routing document JSON Schema (also docs/routing.schema.json)' })
   schema(): typeof ROUTING_DOCUMENT_SCHEMA {
     return ROUTING_DOCUMENT_SCHEMA;
