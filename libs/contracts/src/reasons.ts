@@ -21,7 +21,7 @@ function reason(rule: string, emittedBy: string[], meaning: string): ReasonDefin
 export const Reasons = {
   // router
   defaultQueue: reason('default-queue', ['router'], 'No routing rule matched; the conversation went to the default queue.'),
-  vipTier: reason('vip-tier', ['router'], 'The contact’s CRM tier is prioritised.'),
+  vipTier: reason('vip-tier', ['router'], 'The contact’s CRM tier is prioritised (the baseline router; routing documents emit `rule:<id>`, the built-in one `rule:vip-tier`).'),
   routingRule: reason('rule:', ['router'], 'A rule of the routing document matched and was applied (rule id after the colon); listed in application order.'),
   queueFiltered: reason('queue-filtered:', ['router'], 'A candidate queue was set aside (queue after the colon); the detail says why (e.g. it does not speak the customer’s language).'),
   queueOverflow: reason('overflow:', ['router'], 'The chosen queue was closed; its overflow queue (after the colon), open, took the conversation.'),
