@@ -181,7 +181,7 @@ describe('business hours (time zone, daylight saving, holidays) with an injected
     // Monday 02:00 Paris = Sunday 20:00 New York... then Monday 06:00 Paris is Monday 00:00 New York: night is open.
     const overflow = evaluate(doc({ rules: [{ id: 'day', when: {}, then: { queue: 'day' } }] }), facts(), new Date('2026-11-23T05:30:00Z'));
     expect(overflow).toMatchObject({ queue: 'night', inHours: true });
-    expect(overflow.reasons.map((r) => r.rule)).toEqual(['rule:day', 'overflow:night']);
+    expect(overflow.reasons.map((r) => r.rule)).toEqual(['rule:day', 'closed-overflow:night']);
   });
 
   it('names the next opening in the customer’s zone and language', () => {
