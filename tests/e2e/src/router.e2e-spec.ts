@@ -44,6 +44,10 @@ welcomes:
     entry_point: { source: [deep_link], ref: [billing] }
     text: "Welcome to Omni Shop billing!"
     bot: billing
+  - id: winter-ad
+    entry_point: { source: [ad], ad_id: ["120210000000001"] }
+    text: "Hi! Looking for the winter sale? Pick one:"
+    quick_replies: [{ title: Coats, payload: SALE_COATS }, { title: Boots, payload: SALE_BOOTS }]
 bots:
   billing:
     questions:
@@ -232,6 +236,18 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
     expect(rules(decision)).toEqual(['bot:billing', 'rule:billing-answers']);
     expect((await waitForBotTexts(start.conversationId, 6))[5].text).toBe('Thanks, a billing specialist takes it from here.');
     expect((await db.query(`SELECT 1 FROM router.bot_sessions WHERE conversation_id = $1`, [start.conversationId])).rowCount).toBe(0);
+  });
+
+  it('an ad entry gets its own greeting, with quick replies, and no bot', async () => {
+    const psid = digits(16);
+    await post(metaGraph.messengerReferral({ pageId: PAGE_ID, psid, adId: '120210000000001' }));
+    const entry = await tap.waitFor(Topics.messageNormalized, (m) => m.sender?.channelUserId === psid);
+    const decision = await routed(entry.value.conversationId);
+    expect(decision).toMatchObject({ queue: 'support', botFlow: '', handoffContext: {} });
+    expect((await waitForBotTexts(entry.value.conversationId, 2))).toEqual([
+      { text: 'Hi! Looking for the winter sale? Pick one:', quickReplies: ['SALE_COATS', 'SALE_BOOTS'] },
+      { text: 'Thanks! We usually answer within 5 minutes.', quickReplies: [] },
+    ]);
   });
 
   it('“human please” skips the bot, mid-flow or as the first message', async () => {
