@@ -316,7 +316,7 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
 
       const { status, body } = await api('POST', '/routing/replay', { document: draft, from: frenchFrom, to: frenchTo });
       expect(status).toBe(200);
-      expect(body).toMatchObject({ decisions: 1, conversations: 1, changed: { any: 1, queue: 1, priority: 0, botFlow: 0 }, queueMoves: { 'french → support': 1 }, truncated: false });
+      expect(body).toMatchObject({ decisions: 1, conversations: 1, changed: { any: 1, queue: 1, priority: 0, botFlow: 0, conversations: 1 }, queueMoves: { 'french → support': 1 }, truncated: false });
       expect(body.examples).toEqual([
         expect.objectContaining({ conversationId: frenchConversation, changed: ['queue'], recorded: expect.objectContaining({ queue: 'french' }), draft: expect.objectContaining({ queue: 'support' }) }),
       ]);
@@ -329,7 +329,7 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
       const env = { ...process.env, ROUTER_URL: omni.url('router'), OMNI_TOKEN: await testToken(['supervisor']) };
       const cli = await exec('node', ['-r', '@swc-node/register', 'tools/route-replay/cli.ts', '--from', frenchFrom, '--to', frenchTo, draftFile], { env, cwd: join(__dirname, '../../..') });
       expect(cli.stdout).toContain('1 decisions (1 conversations)');
-      expect(cli.stdout).toContain('would change: 1 (queue 1, priority 0, bot flow 0)');
+      expect(cli.stdout).toContain('would change: 1 decisions in 1 conversations (queue 1, priority 0, bot flow 0)');
       expect(cli.stdout).toContain('french → support: 1');
       writeFileSync(draftFile, draft.replace('then: { queue: support }', 'then: { queue: nowhere }'));
       const refused = await exec('node', ['-r', '@swc-node/register', 'tools/route-replay/cli.ts', '--from', frenchFrom, '--to', frenchTo, draftFile], { env, cwd: join(__dirname, '../../..') }).catch((e: { code: number; stdout: string }) => e);
