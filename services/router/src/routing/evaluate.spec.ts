@@ -253,6 +253,18 @@ describe('the loader', () => {
     expect(broken.ok).toBe(false);
   });
 
+  it.each([
+    ['(a+)+$', false],
+    ['(\\d*)*x', false],
+    ['^(\\w+\\s?){2,}$', false],
+    ['#?(\\d{5,10})', true],
+    ['(\\d{4,})', true],
+    ['^(yes|no)+$', true],
+  ])('pattern %s accepted: %s', (pattern, accepted) => {
+    const result = loadRoutingDocument(`version: 1\ndefault_queue: g\nqueues: { g: {} }\nbots: { t: { questions: [{ key: k, text: hi, pattern: '${pattern}' }] } }\nrules: []\n`);
+    expect(result.ok).toBe(accepted);
+  });
+
   it('refuses unknown queues and bots in rules, duplicate rule ids and bad patterns', () => {
     const result = loadRoutingDocument(
       'version: 1\ndefault_queue: g\nqueues: { g: {} }\nbots: { t: { questions: [{ key: k, text: hi, pattern: "([" }] } }\nrules:\n  - { id: x, when: {}, then: { queue: h } }\n  - { id: x, when: {}, then: { bot: nope } }\n',

@@ -19,6 +19,9 @@ export type LoadResult = { ok: true; document: RoutingDocument; sha256: string }
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_ERRORS = 100;
 
+/** A group containing a quantifier, itself followed by a quantifier. */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[*+]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[*+]|\{\d+,\d*\})/;
+
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(ROUTING_DOCUMENT_SCHEMA);
 
@@ -123,6 +126,9 @@ function crossChecks(doc: RoutingDocument): Problem[] {
       if (question.pattern !== undefined) {
         try {
           new RegExp(question.pattern, 'iu');
+          // A quantified group that itself repeats ("(a+)+", "(\\d*)*") can backtrack for
+          // exponential time on a customer's text: refused, so a typo cannot stall the router.
+          if (NESTED_QUANTIFIER.test(question.pattern)) problems.push({ segments: ['bots', name, 'questions', i, 'pattern'], message: 'nested quantifiers (a repeated group that repeats inside) can take exponential time' });
         } catch (error) {
           problems.push({ segments: ['bots', name, 'questions', i, 'pattern'], message: `invalid regular expression: ${(error as Error).message}` });
         }
