@@ -251,6 +251,8 @@ describe('the loader', () => {
     if (!result.ok) expect(result.errors[0].line).toBe(4);
     const broken = loadRoutingDocument('version: 1\nrules: [\n');
     expect(broken.ok).toBe(false);
+    const alias = loadRoutingDocument('version: 1\nqueues:\n  a: *nowhere\n');
+    expect(alias.ok || alias.errors.map((e) => [e.line, e.message])).toEqual([[3, 'Unresolved alias (the anchor must be set before the alias): nowhere']]);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import { IANAZone } from 'luxon';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { WEEKDAYS, type RoutingDocument } from './document';
 import { ROUTING_DOCUMENT_SCHEMA } from './schema';
 
@@ -41,7 +41,13 @@ export function loadRoutingDocument(source: string): LoadResult {
   if (doc.errors.length) {
     return { ok: false, errors: doc.errors.slice(0, MAX_ERRORS).map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0] })) };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    // Aliases resolve here: an alias to an anchor defined later, or too many of them, throws.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, errors: [{ path: '', ...at(aliasOffset(doc)), message: (error as Error).message.split('\n')[0] }] };
+  }
   const errors: DocumentError[] = [];
   const locate = (segments: Array<string | number>, key = false) => ({ path: pointer(segments), ...at(offsetOf(doc, segments, key)) });
   if (!validateSchema(value)) {
@@ -190,5 +196,17 @@ function offsetOf(doc: Document, segments: Array<string | number>, key: boolean)
     if (!node?.range) return offset;
     offset = node.range[0];
   }
+  return offset;
+}
+
+/** Where the first alias is (the usual culprit when resolving fails), else the start. */
+function aliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
   return offset;
 }
