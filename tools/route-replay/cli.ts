@@ -70,7 +70,7 @@ export async function main(argv: string[], out: (line: string) => void = console
   }
   const report = body as unknown as { decisions: number; conversations: number; changed: Record<string, number>; queueMoves: Record<string, number>; examples: Array<Record<string, unknown>>; truncated: boolean };
   out(`${report.decisions} decisions (${report.conversations} conversations) from ${args.from} to ${args.to}${report.truncated ? ' (truncated)' : ''}`);
-  out(`would change: ${report.changed.any} (queue ${report.changed.queue}, priority ${report.changed.priority}, bot flow ${report.changed.botFlow})`);
+  out(`would change: ${report.changed.any} decisions in ${report.changed.conversations} conversations (queue ${report.changed.queue}, priority ${report.changed.priority}, bot flow ${report.changed.botFlow})`);
   for (const [move, count] of Object.entries(report.queueMoves)) out(`  ${move}: ${count}`);
   for (const example of report.examples) out(`  e.g. ${JSON.stringify(example)}`);
   return 0;

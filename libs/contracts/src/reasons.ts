@@ -21,10 +21,10 @@ function reason(rule: string, emittedBy: string[], meaning: string): ReasonDefin
 export const Reasons = {
   // router
   defaultQueue: reason('default-queue', ['router'], 'No routing rule matched; the conversation went to the default queue.'),
-  vipTier: reason('vip-tier', ['router'], 'The contact’s CRM tier is prioritised.'),
+  vipTier: reason('vip-tier', ['router'], 'The contact’s CRM tier is prioritised (the baseline router; routing documents emit `rule:<id>`, the built-in one `rule:vip-tier`).'),
   routingRule: reason('rule:', ['router'], 'A rule of the routing document matched and was applied (rule id after the colon); listed in application order.'),
   queueFiltered: reason('queue-filtered:', ['router'], 'A candidate queue was set aside (queue after the colon); the detail says why (e.g. it does not speak the customer’s language).'),
-  queueOverflow: reason('overflow:', ['router'], 'The chosen queue was closed; its overflow queue (after the colon), open, took the conversation.'),
+  queueOverflow: reason('closed-overflow:', ['router'], 'The chosen queue was outside its business hours; its overflow queue (after the colon), open, took the conversation.'),
   outOfHours: reason('out-of-hours', ['router'], 'The queue is outside its business hours; the customer got the away message naming the next opening.'),
   escalated: reason('escalated', ['router'], 'A rule escalated the conversation (e.g. an unhappy repeat customer): no bot, served first.'),
   botHandoff: reason('bot:', ['router'], 'A pre-qualification bot flow (after the colon) collected its answers; they travel as handoff context.'),

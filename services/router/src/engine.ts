@@ -28,6 +28,15 @@ import { RouterStore, type BotSession } from './store';
 /** Who the router's automatic messages are from (window-policy treats them as automation). */
 export const BOT_AUTHOR = 'bot:router';
 
+/** A bot flow left unanswered this long hands off at the customer's next message. */
+export const BOT_SESSION_TTL_MS = 24 * 3_600_000;
+
+/** The contact's history a decision reads. */
+interface Context {
+  lastContactAt?: Date;
+  lastCsat?: number;
+}
+
 /** What one customer message led to, for metrics and logs (no personal data). */
 export type Outcome =
   | { kind: 'routed'; queue: string; rules: string[]; documentVersion: number; botFlow?: string }
@@ -48,12 +57,12 @@ export class RoutingEngine {
 
   async onMessage(manager: EntityManager, outbox: OutboxWriter, message: Message, at: Date, now: Date): Promise<Outcome> {
     const store = new RouterStore(manager);
-    const session = await store.session(message.conversationId);
+    const { session, conversation: existing, activeVersion } = await store.state(message.conversationId);
     if (session) return this.continueFlow(manager, store, outbox, session, message, at, now);
-    const existing = await store.conversation(message.conversationId);
     if (existing && !existing.closedAt) return { kind: 'already-routed' };
     const reopened = existing !== undefined;
-    const doc = await this.documents.active(manager);
+    if (activeVersion === undefined) throw new Error('no routing document is active');
+    const doc = await this.documents.version(manager, activeVersion);
     const context = await this.context(store, message, at);
     const facts = factsOf(message, doc.analyzer, context);
     const evaluation = evaluate(doc.document, facts, at);
@@ -90,7 +99,7 @@ export class RoutingEngine {
       this.ask(outbox, message, bot, 0, language, now);
       return { kind: 'bot-question', flow, step: 0 };
     }
-    return this.route(store, outbox, doc, message, message, {}, extra, at, now, evaluation);
+    return this.route(store, outbox, doc, message, message, {}, extra, at, now, { evaluation, context });
   }
 
   private async continueFlow(manager: EntityManager, store: RouterStore, outbox: OutboxWriter, session: BotSession, message: Message, at: Date, now: Date): Promise<Outcome> {
@@ -106,6 +115,10 @@ export class RoutingEngine {
     };
     const question = bot?.questions[session.step];
     if (!bot || !question) return handoff(reason('bot:', session.flow, 'the flow is no longer defined; handed off'), session.answers);
+    // A customer coming back long after leaving a flow gets a person, not yesterday's question.
+    if (session.updatedAt && at.getTime() - session.updatedAt.getTime() > BOT_SESSION_TTL_MS) {
+      return handoff(reason('bot-gave-up', '', `no answer to "${question.key}" for ${BOT_SESSION_TTL_MS / 3_600_000} hours`), session.answers);
+    }
     const answer = answerQuestion(question, botInputOf(message), started.document.human_keywords ?? DEFAULT_HUMAN_KEYWORDS);
     if (answer.kind === 'human') return handoff(reason('bot-skipped', '', `the customer asked for a person at question "${question.key}"`), session.answers);
     if (answer.kind === 'no-match') {
@@ -135,12 +148,12 @@ export class RoutingEngine {
     extra: RouterReason[],
     at: Date,
     now: Date,
-    given?: Evaluation,
+    given?: { evaluation: Evaluation; context: Context },
     botFlow?: string,
   ): Promise<Outcome> {
-    const context = await this.context(store, first, at);
+    const context = given?.context ?? (await this.context(store, first, at));
     const facts = factsOf(first, doc.analyzer, { ...context, botAnswers: answers });
-    const evaluation = given ?? evaluate(doc.document, facts, at);
+    const evaluation = given?.evaluation ?? evaluate(doc.document, facts, at);
     const reasons = [...extra, ...evaluation.reasons];
     const id = randomUUID();
     const contactId = current.contactId || first.contactId;
@@ -217,8 +230,8 @@ export class RoutingEngine {
     return { kind: 'routed', queue: evaluation.queue, rules: evaluation.matchedRules, documentVersion: doc.version, botFlow };
   }
 
-  private async context(store: RouterStore, message: Message, at: Date): Promise<{ lastContactAt?: Date; lastCsat?: number }> {
-    return { lastContactAt: await store.lastContactAt(message.contactId, at), lastCsat: await store.lastCsat(message.contactId) };
+  private async context(store: RouterStore, message: Message, at: Date): Promise<Context> {
+    return store.history(message.contactId, at);
   }
 
   private ask(outbox: OutboxWriter, to: Message, bot: BotFlow, step: number, language: string, now: Date): void {

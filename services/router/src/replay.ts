@@ -30,7 +30,8 @@ export interface ReplayReport {
   to: string;
   decisions: number;
   conversations: number;
-  changed: { any: number; queue: number; priority: number; botFlow: number };
+  /** Decisions that would change (any, and per kind), and the conversations they belong to. */
+  changed: { any: number; queue: number; priority: number; botFlow: number; conversations: number };
   /** "from → to" queue moves and how many decisions make each. */
   queueMoves: Record<string, number>;
   examples: ReplayExample[];
@@ -54,12 +55,13 @@ export async function replayDecisions(manager: EntityManager, draft: RoutingDocu
     to: range.to.toISOString(),
     decisions: 0,
     conversations: 0,
-    changed: { any: 0, queue: 0, priority: 0, botFlow: 0 },
+    changed: { any: 0, queue: 0, priority: 0, botFlow: 0, conversations: 0 },
     queueMoves: {},
     examples: [],
     truncated,
   };
   const conversations = new Set<string>();
+  const changedConversations = new Set<string>();
   for (const row of rows.slice(0, limit)) {
     const message = fromBinary(MessageSchema, row.message);
     const facts = factsOf(message, analyzer, {
@@ -80,8 +82,10 @@ export async function replayDecisions(manager: EntityManager, draft: RoutingDocu
     if (changed.includes('queue')) report.queueMoves[`${recorded.queue} → ${after.queue}`] = (report.queueMoves[`${recorded.queue} → ${after.queue}`] ?? 0) + 1;
     if (!changed.length) continue;
     report.changed.any++;
+    changedConversations.add(row.conversationId);
     if (report.examples.length < range.examples) report.examples.push({ conversationId: row.conversationId, decidedAt: row.decidedAt.toISOString(), changed, recorded, draft: after });
   }
   report.conversations = conversations.size;
+  report.changed.conversations = changedConversations.size;
   return report;
 }

@@ -26,7 +26,7 @@ import {
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
-import { KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
+import { authHeader, KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import { router } from './router';
 import type { RouterConfig } from './config';
 
@@ -171,6 +171,18 @@ describe('router service (real Kafka + PostgreSQL)', () => {
     expect(decision.handoffContext).toEqual({});
   });
 
+  it('a flow left unanswered for over 24 hours hands off at the customer’s next message', async () => {
+    const start = await publish(message({ text: 'Hi', entryPoint: { source: EntryPoint_Source.DEEP_LINK, ref: 'billing' } }));
+    await waitTexts(start.conversationId, 2);
+    await publish(message({ conversationId: start.conversationId, contactId: start.contactId, payload: 'invoice', text: 'Invoice' }));
+    await waitTexts(start.conversationId, 3);
+    await db.query(`UPDATE router.bot_sessions SET updated_at = now() - interval '25 hours' WHERE conversation_id = $1`, [start.conversationId]);
+    await publish(message({ conversationId: start.conversationId, contactId: start.contactId, text: 'hello again' }));
+    const decision = await routed(start.conversationId);
+    expect(decision.reasons[0]).toEqual(expect.objectContaining({ rule: 'bot-gave-up', detail: 'no answer to "order" for 24 hours' }));
+    expect(decision.handoffContext).toEqual({ topic: 'invoice' });
+  });
+
   it('the last CSAT answer feeds the rule; customer_ref carries the CRM ids and phone; a redelivered message routes once', async () => {
     const contactId = randomUUID();
     const csat = create(CsatRecordedSchema, { id: randomUUID(), conversationId: randomUUID(), contactId, score: 1, status: CsatRecorded_Status.ANSWERED, recordedAt: timestampFromDate(new Date()) });
@@ -212,6 +224,27 @@ describe('router service (real Kafka + PostgreSQL)', () => {
     const erased = create(ContactErasedSchema, { id: randomUUID(), contactId, conversationIds: [routedOne.conversationId, inFlow.conversationId], erasedAt: timestampFromDate(new Date()) });
     await publisher.publish(Topics.contactErased, contactId, erased, { id: erased.id });
     await waitFor(async () => (await count()) === 0, { timeoutMs: 30_000, description: 'contact erased' });
+  });
+
+  it('replays every recorded decision of a range: unchanged under the same document, counted per change under a draft, bounded', async () => {
+    const replay = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${service.url}/routing/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(['admin'])) }, body: JSON.stringify(body) });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { decisions: number; conversations: number; changed: Record<string, number>; queueMoves: Record<string, number>; truncated: boolean };
+    };
+    const range = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const rows = (await db.query(`SELECT queue, count(*)::int AS n FROM router.routing_decisions GROUP BY queue`)).rows as Array<{ queue: string; n: number }>;
+    const total = rows.reduce((sum, r) => sum + r.n, 0);
+    const general = rows.find((r) => r.queue === 'general')?.n ?? 0;
+    expect(general).toBeGreaterThan(2);
+    const outboxBefore = (await db.query(`SELECT coalesce(max(id), 0)::int AS id FROM router.outbox`)).rows[0].id as number;
+    expect(await replay({ document: DOCUMENT, ...range })).toMatchObject({ decisions: total, changed: { any: 0 }, truncated: false });
+    const draft = DOCUMENT.replace('default_queue: general', 'default_queue: recovery');
+    const report = await replay({ document: draft, ...range, examples: 2 });
+    expect(report).toMatchObject({ decisions: total, changed: { queue: general, priority: 0, botFlow: 0 }, queueMoves: { 'general → recovery': general } });
+    expect(await replay({ document: DOCUMENT, ...range, limit: 1 })).toMatchObject({ decisions: 1, truncated: true });
+    // Read-only: the replays left no outbox row behind.
+    expect((await db.query(`SELECT coalesce(max(id), 0)::int AS id FROM router.outbox`)).rows[0].id).toBe(outboxBefore);
   });
 
   it('refuses to start on an invalid document file, naming each error and its line', async () => {

@@ -11,6 +11,8 @@ export interface BotSession {
   /** The message that started the flow (protobuf bytes): routing reads it at handoff. */
   message: Buffer;
   startedAt: Date;
+  /** When the customer last moved the flow on (undefined before it is stored). */
+  updatedAt?: Date;
 }
 
 export interface DecisionRow {
@@ -37,9 +39,25 @@ export class RouterStore {
     this.s = (manager.connection.options as { schema: string }).schema;
   }
 
-  async conversation(conversationId: string): Promise<{ closedAt: Date | null } | undefined> {
-    const [row] = (await this.manager.query(`SELECT closed_at FROM "${this.s}".routed_conversations WHERE conversation_id = $1`, [conversationId])) as Array<{ closed_at: Date | null }>;
-    return row ? { closedAt: row.closed_at } : undefined;
+  /**
+   * In one round trip (this runs for every customer message): the conversation's routing record,
+   * its bot session, and the active document version.
+   */
+  async state(conversationId: string): Promise<{ conversation?: { closedAt: Date | null }; session?: BotSession; activeVersion?: number }> {
+    const [r] = (await this.manager.query(
+      `SELECT (SELECT max(version) FROM "${this.s}".routing_documents) AS active_version,
+              c.conversation_id AS routed_id, c.closed_at,
+              b.conversation_id AS session_id, b.contact_id, b.flow, b.document_version, b.step, b.attempts, b.answers, b.message, b.started_at, b.updated_at
+       FROM (SELECT 1) AS one
+       LEFT JOIN "${this.s}".routed_conversations c ON c.conversation_id = $1
+       LEFT JOIN "${this.s}".bot_sessions b ON b.conversation_id = $1`,
+      [conversationId],
+    )) as Array<Record<string, unknown>>;
+    return {
+      activeVersion: (r.active_version as number | null) ?? undefined,
+      conversation: r.routed_id ? { closedAt: r.closed_at as Date | null } : undefined,
+      session: r.session_id ? sessionOf(r) : undefined,
+    };
   }
 
   async saveConversation(row: { conversationId: string; contactId: string; queue: string; priority: number; documentVersion: number; routedAt: Date; reasons: unknown }): Promise<void> {
@@ -58,17 +76,15 @@ export class RouterStore {
     return rows[1] > 0;
   }
 
-  /** When the contact was last routed before `before` (any conversation, a reopened one included). */
-  async lastContactAt(contactId: string, before: Date): Promise<Date | undefined> {
-    if (!contactId) return undefined;
-    const [row] = (await this.manager.query(`SELECT max(decided_at) AS at FROM "${this.s}".routing_decisions WHERE contact_id = $1 AND decided_at < $2`, [contactId, before])) as Array<{ at: Date | null }>;
-    return row?.at ?? undefined;
-  }
-
-  async lastCsat(contactId: string): Promise<number | undefined> {
-    if (!contactId) return undefined;
-    const [row] = (await this.manager.query(`SELECT score FROM "${this.s}".contact_csat WHERE contact_id = $1`, [contactId])) as Array<{ score: number }>;
-    return row?.score;
+  /** When the contact was last routed before `at` (any conversation, a reopened one included), and its last CSAT answer. */
+  async history(contactId: string, at: Date): Promise<{ lastContactAt?: Date; lastCsat?: number }> {
+    if (!contactId) return {};
+    const [r] = (await this.manager.query(
+      `SELECT (SELECT max(decided_at) FROM "${this.s}".routing_decisions WHERE contact_id = $1 AND decided_at < $2) AS last_contact_at,
+              (SELECT score FROM "${this.s}".contact_csat WHERE contact_id = $1) AS last_csat`,
+      [contactId, at],
+    )) as Array<{ last_contact_at: Date | null; last_csat: number | null }>;
+    return { lastContactAt: r.last_contact_at ?? undefined, lastCsat: r.last_csat ?? undefined };
   }
 
   /** Keeps the newest answer per contact (a late, older survey never overwrites a newer one). */
@@ -112,22 +128,6 @@ export class RouterStore {
     }));
   }
 
-  async session(conversationId: string): Promise<BotSession | undefined> {
-    const [r] = (await this.manager.query(`SELECT * FROM "${this.s}".bot_sessions WHERE conversation_id = $1`, [conversationId])) as Array<Record<string, unknown>>;
-    if (!r) return undefined;
-    return {
-      conversationId: r.conversation_id as string,
-      contactId: r.contact_id as string | null,
-      flow: r.flow as string,
-      documentVersion: r.document_version as number,
-      step: r.step as number,
-      attempts: r.attempts as number,
-      answers: r.answers as Record<string, string>,
-      message: r.message as Buffer,
-      startedAt: r.started_at as Date,
-    };
-  }
-
   async saveSession(session: BotSession, now: Date): Promise<void> {
     await this.manager.query(
       `INSERT INTO "${this.s}".bot_sessions (conversation_id, contact_id, flow, document_version, step, attempts, answers, message, started_at, updated_at)
@@ -155,4 +155,19 @@ export class RouterStore {
     await count(`DELETE FROM "${this.s}".routed_conversations WHERE contact_id = $1 OR conversation_id = ANY($2::uuid[])`, [contactId, ids]);
     return removed;
   }
+}
+
+function sessionOf(r: Record<string, unknown>): BotSession {
+  return {
+    conversationId: r.session_id as string,
+    contactId: r.contact_id as string | null,
+    flow: r.flow as string,
+    documentVersion: r.document_version as number,
+    step: r.step as number,
+    attempts: r.attempts as number,
+    answers: r.answers as Record<string, string>,
+    message: r.message as Buffer,
+    startedAt: r.started_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
 }

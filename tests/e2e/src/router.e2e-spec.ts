@@ -44,6 +44,10 @@ welcomes:
     entry_point: { source: [deep_link], ref: [billing] }
     text: "Welcome to Omni Shop billing!"
     bot: billing
+  - id: winter-ad
+    entry_point: { source: [ad], ad_id: ["120210000000001"] }
+    text: "Hi! Looking for the winter sale? Pick one:"
+    quick_replies: [{ title: Coats, payload: SALE_COATS }, { title: Boots, payload: SALE_BOOTS }]
 bots:
   billing:
     questions:
@@ -234,6 +238,18 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
     expect((await db.query(`SELECT 1 FROM router.bot_sessions WHERE conversation_id = $1`, [start.conversationId])).rowCount).toBe(0);
   });
 
+  it('an ad entry gets its own greeting, with quick replies, and no bot', async () => {
+    const psid = digits(16);
+    await post(metaGraph.messengerReferral({ pageId: PAGE_ID, psid, adId: '120210000000001' }));
+    const entry = await tap.waitFor(Topics.messageNormalized, (m) => m.sender?.channelUserId === psid);
+    const decision = await routed(entry.value.conversationId);
+    expect(decision).toMatchObject({ queue: 'support', botFlow: '', handoffContext: {} });
+    expect((await waitForBotTexts(entry.value.conversationId, 2))).toEqual([
+      { text: 'Hi! Looking for the winter sale? Pick one:', quickReplies: ['SALE_COATS', 'SALE_BOOTS'] },
+      { text: 'Thanks! We usually answer within 5 minutes.', quickReplies: [] },
+    ]);
+  });
+
   it('“human please” skips the bot, mid-flow or as the first message', async () => {
     const psid = digits(16);
     const mid = `m_rt_${randomUUID()}`;
@@ -300,7 +316,7 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
 
       const { status, body } = await api('POST', '/routing/replay', { document: draft, from: frenchFrom, to: frenchTo });
       expect(status).toBe(200);
-      expect(body).toMatchObject({ decisions: 1, conversations: 1, changed: { any: 1, queue: 1, priority: 0, botFlow: 0 }, queueMoves: { 'french → support': 1 }, truncated: false });
+      expect(body).toMatchObject({ decisions: 1, conversations: 1, changed: { any: 1, queue: 1, priority: 0, botFlow: 0, conversations: 1 }, queueMoves: { 'french → support': 1 }, truncated: false });
       expect(body.examples).toEqual([
         expect.objectContaining({ conversationId: frenchConversation, changed: ['queue'], recorded: expect.objectContaining({ queue: 'french' }), draft: expect.objectContaining({ queue: 'support' }) }),
       ]);
@@ -313,7 +329,7 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
       const env = { ...process.env, ROUTER_URL: omni.url('router'), OMNI_TOKEN: await testToken(['supervisor']) };
       const cli = await exec('node', ['-r', '@swc-node/register', 'tools/route-replay/cli.ts', '--from', frenchFrom, '--to', frenchTo, draftFile], { env, cwd: join(__dirname, '../../..') });
       expect(cli.stdout).toContain('1 decisions (1 conversations)');
-      expect(cli.stdout).toContain('would change: 1 (queue 1, priority 0, bot flow 0)');
+      expect(cli.stdout).toContain('would change: 1 decisions in 1 conversations (queue 1, priority 0, bot flow 0)');
       expect(cli.stdout).toContain('french → support: 1');
       writeFileSync(draftFile, draft.replace('then: { queue: support }', 'then: { queue: nowhere }'));
       const refused = await exec('node', ['-r', '@swc-node/register', 'tools/route-replay/cli.ts', '--from', frenchFrom, '--to', frenchTo, draftFile], { env, cwd: join(__dirname, '../../..') }).catch((e: { code: number; stdout: string }) => e);
@@ -331,6 +347,8 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
 
     it('an invalid configuration is refused with every error and its line; a valid one activates without a restart', async () => {
       const url = '/routing/documents';
+      const schema = await fetch(`${omni.url('router')}/routing/schema`, { headers: await supervisor() });
+      expect({ status: schema.status, title: ((await schema.json()) as { title: string }).title }).toEqual({ status: 200, title: 'Omni routing document' });
       expect((await api('POST', url, { document: DOCUMENT }, {})).status).toBe(401);
       expect((await api('POST', url, { document: DOCUMENT }, await authHeader(['agent']))).status).toBe(403);
 
@@ -338,6 +356,9 @@ describe('router end to end (Messenger gateway, normalizer, Kafka, PostgreSQL)',
       const refused = await api('POST', url, { document: invalid });
       expect(refused.status).toBe(400);
       expect(refused.type).toContain('application/problem+json');
+      const badBody = await api('POST', '/routing/replay', { document: DOCUMENT, from: 'yesterday', to: new Date().toISOString() });
+      expect(badBody.status).toBe(400);
+      expect((badBody.body.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(['from']);
       const lineOf = (text: string) => invalid.split('\n').findIndex((l) => l.includes(text)) + 1;
       expect(refused.body.errors).toEqual([{ field: 'document.queues.support.languages[0]', line: lineOf('languages: [english]'), column: 17, message: 'must match pattern "^[a-z]{2,3}$"' }]);
       const fixedShape = invalid.replace('languages: [english]', 'languages: [en, fr]');

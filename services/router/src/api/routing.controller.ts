@@ -11,6 +11,7 @@ import { asksForHuman, DEFAULT_HUMAN_KEYWORDS } from '../routing/bot';
 import type { EntryPointSource, RoutingDocument } from '../routing/document';
 import { evaluate, flowFor, welcomeFor } from '../routing/evaluate';
 import { loadRoutingDocument, type DocumentError } from '../routing/loader';
+import { ROUTING_DOCUMENT_SCHEMA } from '../routing/schema';
 import { DocumentDto, PreviewDto, ReplayDto, ValidationView, VersionParams } from './routing.dto';
 
 const DAY_MS = 86_400_000;
@@ -32,6 +33,13 @@ export class RoutingController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** The same schema as docs/routing.schema.json (which editors use without a token). */
+  @Get('schema')
+  @ApiOperation({ summary: 'The routing document JSON Schema (also docs/routing.schema.json)' })
+  schema(): typeof ROUTING_DOCUMENT_SCHEMA {
+    return ROUTING_DOCUMENT_SCHEMA;
+  }
 
   @Post('documents/validate')
   @HttpCode(200)
@@ -97,7 +105,8 @@ export class RoutingController {
       contact: m.contact ?? {},
       lastContactAt: m.lastContactDaysAgo !== undefined ? new Date(at.getTime() - m.lastContactDaysAgo * DAY_MS) : undefined,
       lastCsat: m.lastCsat,
-      botAnswers: m.botAnswers ?? {},
+      // Values as text, whatever JSON type the caller sent (answers are text in a real flow).
+      botAnswers: Object.fromEntries(Object.entries(m.botAnswers ?? {}).map(([k, v]) => [k, String(v)])),
     };
     const evaluation = evaluate(document, facts, at);
     const welcome = welcomeFor(document, facts);

@@ -73,7 +73,7 @@ describe('docs/routing.md: the complete example', () => {
     expect(evaluate(doc, facts('Hello', 'en'), new Date('2026-11-30T06:00:00Z'))).toMatchObject({ queue: 'support', inHours: false });
     const overflow = evaluate(doc, facts('Hello', 'en'), new Date('2026-11-27T16:00:00Z'));
     expect(overflow).toMatchObject({ queue: 'follow-the-sun', inHours: true });
-    expect(overflow.reasons.map((r) => r.rule)).toEqual(['default-queue', 'overflow:follow-the-sun']);
+    expect(overflow.reasons.map((r) => r.rule)).toEqual(['default-queue', 'closed-overflow:follow-the-sun']);
 
     const returns = evaluate(doc, facts('I want to return these boots, wrong size', 'en'), new Date('2026-11-30T09:00:00Z'));
     expect(returns).toMatchObject({ queue: 'support', skills: ['support', 'returns'] });

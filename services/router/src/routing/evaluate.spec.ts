@@ -181,7 +181,7 @@ describe('business hours (time zone, daylight saving, holidays) with an injected
     // Monday 02:00 Paris = Sunday 20:00 New York... then Monday 06:00 Paris is Monday 00:00 New York: night is open.
     const overflow = evaluate(doc({ rules: [{ id: 'day', when: {}, then: { queue: 'day' } }] }), facts(), new Date('2026-11-23T05:30:00Z'));
     expect(overflow).toMatchObject({ queue: 'night', inHours: true });
-    expect(overflow.reasons.map((r) => r.rule)).toEqual(['rule:day', 'overflow:night']);
+    expect(overflow.reasons.map((r) => r.rule)).toEqual(['rule:day', 'closed-overflow:night']);
   });
 
   it('names the next opening in the customer’s zone and language', () => {
@@ -251,6 +251,20 @@ describe('the loader', () => {
     if (!result.ok) expect(result.errors[0].line).toBe(4);
     const broken = loadRoutingDocument('version: 1\nrules: [\n');
     expect(broken.ok).toBe(false);
+    const alias = loadRoutingDocument('version: 1\nqueues:\n  a: *nowhere\n');
+    expect(alias.ok || alias.errors.map((e) => [e.line, e.message])).toEqual([[3, 'Unresolved alias (the anchor must be set before the alias): nowhere']]);
+  });
+
+  it.each([
+    ['(a+)+$', false],
+    ['(\\d*)*x', false],
+    ['^(\\w+\\s?){2,}$', false],
+    ['#?(\\d{5,10})', true],
+    ['(\\d{4,})', true],
+    ['^(yes|no)+$', true],
+  ])('pattern %s accepted: %s', (pattern, accepted) => {
+    const result = loadRoutingDocument(`version: 1\ndefault_queue: g\nqueues: { g: {} }\nbots: { t: { questions: [{ key: k, text: hi, pattern: '${pattern}' }] } }\nrules: []\n`);
+    expect(result.ok).toBe(accepted);
   });
 
   it('refuses unknown queues and bots in rules, duplicate rule ids and bad patterns', () => {

@@ -78,7 +78,7 @@ export function evaluate(doc: RoutingDocument, facts: RoutingFacts, at: Date): E
   let definition: QueueDefinition = doc.queues[queue];
   const overflowTo = definition.overflow?.queue;
   if (!isOpen(definition.hours, at) && overflowTo && isOpen(doc.queues[overflowTo].hours, at)) {
-    reasons.push(reason('overflow:', overflowTo, `"${queue}" is closed; "${overflowTo}" is open`));
+    reasons.push(reason('closed-overflow:', overflowTo, `"${queue}" is closed; "${overflowTo}" is open`));
     queue = overflowTo;
     definition = doc.queues[queue];
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import { IANAZone } from 'luxon';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { WEEKDAYS, type RoutingDocument } from './document';
 import { ROUTING_DOCUMENT_SCHEMA } from './schema';
 
@@ -18,6 +18,9 @@ export type LoadResult = { ok: true; document: RoutingDocument; sha256: string }
 /** Documents larger than this are refused before parsing (the API body limit is larger). */
 export const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_ERRORS = 100;
+
+/** A group containing a quantifier, itself followed by a quantifier. */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[*+]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[*+]|\{\d+,\d*\})/;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(ROUTING_DOCUMENT_SCHEMA);
@@ -38,7 +41,13 @@ export function loadRoutingDocument(source: string): LoadResult {
   if (doc.errors.length) {
     return { ok: false, errors: doc.errors.slice(0, MAX_ERRORS).map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0] })) };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    // Aliases resolve here: an alias to an anchor defined later, or too many of them, throws.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, errors: [{ path: '', ...at(aliasOffset(doc)), message: (error as Error).message.split('\n')[0] }] };
+  }
   const errors: DocumentError[] = [];
   const locate = (segments: Array<string | number>, key = false) => ({ path: pointer(segments), ...at(offsetOf(doc, segments, key)) });
   if (!validateSchema(value)) {
@@ -123,6 +132,9 @@ function crossChecks(doc: RoutingDocument): Problem[] {
       if (question.pattern !== undefined) {
         try {
           new RegExp(question.pattern, 'iu');
+          // A quantified group that itself repeats ("(a+)+", "(\\d*)*") can backtrack for
+          // exponential time on a customer's text: refused, so a typo cannot stall the router.
+          if (NESTED_QUANTIFIER.test(question.pattern)) problems.push({ segments: ['bots', name, 'questions', i, 'pattern'], message: 'nested quantifiers (a repeated group that repeats inside) can take exponential time' });
         } catch (error) {
           problems.push({ segments: ['bots', name, 'questions', i, 'pattern'], message: `invalid regular expression: ${(error as Error).message}` });
         }
@@ -184,5 +196,17 @@ function offsetOf(doc: Document, segments: Array<string | number>, key: boolean)
     if (!node?.range) return offset;
     offset = node.range[0];
   }
+  return offset;
+}
+
+/** Where the first alias is (the usual culprit when resolving fails), else the start. */
+function aliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
   return offset;
 }
