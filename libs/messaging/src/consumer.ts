@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, type Context, type Span } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { dlqTopicName, type DescMessage, type MessageShape, type TopicDefinition } from '@omni/contracts';
-import type { Logger, Metrics } from '@omni/observability';
+import { scrubErrorText, type Logger, type Metrics } from '@omni/observability';
 import type { BatchScope } from './batch-scope';
 import type { KafkaConnection } from './connection';
 import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } from './envelope';
@@ -400,7 +400,8 @@ export class EventConsumer {
           value: message.value,
           headers: {
             ...headers,
-            [DLQ_HEADERS.error]: error.message.slice(0, 2_000),
+            // Error text can quote the record: scrubbed and bounded before it leaves the process.
+            [DLQ_HEADERS.error]: scrubErrorText(error.message),
             [DLQ_HEADERS.errorType]: error.name,
             [DLQ_HEADERS.attempts]: String(attempts),
             [DLQ_HEADERS.originalTopic]: logical,
