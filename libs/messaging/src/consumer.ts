@@ -8,6 +8,7 @@ import type { KafkaConnection } from './connection';
 import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } from './envelope';
 import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
+import { isForService } from './replay-headers';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -121,6 +122,8 @@ interface TopicMetrics {
  * reports it), so a service can start before Kafka.
  */
 export class EventConsumer {
+  /** This consumer's service: replays name the service they are for. */
+  private readonly service: string;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly topicMetrics = new Map<string, TopicMetrics>();
   private consumer?: Consumer;
@@ -140,6 +143,7 @@ export class EventConsumer {
   ) {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
+    this.service = settings.service;
   }
 
   get topics(): TopicDefinition[] {
@@ -278,7 +282,8 @@ export class EventConsumer {
       for (const poison of decoded) {
         if (!poison.ok) await this.deadLetter(logical, batch.partition, poison.message, poison.headers, poison.error, 0);
       }
-      const events = decoded.filter((d): d is Applicable => d.ok);
+      // A replay aimed at another service (npm run replay) is not ours to apply: skipped, committed.
+      const events = decoded.filter((d): d is Applicable => d.ok && isForService(d.event.headers, this.service));
       if (subscription && events.length) await this.apply(subscription, events, metrics);
       await this.options.afterApply?.(events.map((e) => e.event));
       const last = chunk[chunk.length - 1]!.offset;

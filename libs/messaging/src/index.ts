@@ -8,3 +8,5 @@ export * from './batch-scope';
 export * from './trace-headers';
 export * from './nest';
 export * from './limits';
+export * from './replay-headers';
+export * from './replay';
