@@ -84,12 +84,27 @@ export interface ChannelAdapter extends ChannelParser {
   sendDelay?(recent: { account: readonly number[]; app: readonly number[] }, now: number): number;
 
   /**
+   * Hard send quotas as sliding windows (X: 15 / 15 min and 1,440 / 24 h per user, 1,440 / 24 h
+   * per app). When set, the gateway reserves a slot atomically before each send (one lock per
+   * gateway, a few indexed rows read per window), so concurrent partitions and replicas never
+   * exceed them; `sendDelay` is then not asked.
+   */
+  readonly sendQuotas?: { perAccount: readonly SendQuota[]; perApp: readonly SendQuota[] };
+
+  /**
    * Optional start-up registration with the provider (Telegram: `setWebhook` with the secret
    * token). The gateway calls it once at start-up and makes the returned requests in order, in the
    * background: webhooks are served meanwhile, a failure is retried with backoff, never fatal.
    * Every request must be idempotent (the same call at every start, on every replica).
    */
   register?(context: RegistrationContext): ProviderRequest[];
+}
+
+/** At most `limit` sends in any `windowMs`. */
+export interface SendQuota {
+  name: string;
+  limit: number;
+  windowMs: number;
 }
 
 /** What `register` knows about the gateway hosting the adapter. */

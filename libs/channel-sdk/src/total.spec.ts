@@ -1,14 +1,15 @@
 import { Channel, DeliveryState, timestampFromMs } from '@omni/contracts';
 import type { ChannelEvent } from './adapter';
 import { jsonNestsDeeperThan } from './json';
-import { encodingProblem, epochMs, MAX_EPOCH_MS, MAX_PROVIDER_JSON_CHARS, safeJsonText, totalEvents, unreadableEvent } from './total';
+import { encodingProblem, epochMs, eventProblem, MAX_EPOCH_MS, MAX_PROVIDER_JSON_CHARS, safeJsonText, storableEvents, totalEvents, unreadableEvent } from './total';
 
 const at = new Date('2026-07-24T21:30:00.000Z');
 const unreadable = (json: unknown) => (reason: string) => unreadableEvent({ channel: Channel.MESSENGER, accountId: 'page-1', customerId: 'psid-1', providerType: 'messaging', json, receivedAt: at, reason });
-const text = (id: string): ChannelEvent => ({
+type MessageEvent = Extract<ChannelEvent, { type: 'message' }>;
+const text = (id: string, sender?: string, body = id): MessageEvent => ({
   type: 'message',
   dedupeKey: id,
-  message: { channel: Channel.MESSENGER, providerMessageId: id, accountId: 'page-1', content: { kind: { case: 'text', value: { text: id, urls: [] } } } },
+  message: { channel: Channel.MESSENGER, providerMessageId: id, accountId: 'page-1', ...(sender !== undefined ? { sender: { channelUserId: sender } } : {}), content: { kind: { case: 'text', value: { text: body, urls: [] } } } },
 });
 
 describe('epochMs', () => {
@@ -29,7 +30,7 @@ describe('safeJsonText', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(safeJsonText(cyclic)).toContain('unserialisable');
-    expect(safeJsonText(10n)).toContain('unserialisable');
+    expect(safeJsonText(10n)).toBe('"10"');
     expect(safeJsonText(undefined)).toBe('null');
     expect(safeJsonText('x'.repeat(100_000)).length).toBeLessThan(MAX_PROVIDER_JSON_CHARS + 100);
     let deep: unknown = 1;
@@ -50,7 +51,7 @@ describe('jsonNestsDeeperThan', () => {
 
 describe('totalEvents', () => {
   it('passes readable events through', () => {
-    expect(totalEvents(() => [text('a'), text('b')], unreadable({}))).toEqual([text('a'), text('b')]);
+    expect(totalEvents(() => [text('a', 'psid-1'), text('b', 'psid-1')], unreadable({}))).toEqual([text('a', 'psid-1'), text('b', 'psid-1')]);
   });
 
   it('turns a throwing reader into one unreadable event with the reason', () => {
@@ -77,5 +78,24 @@ describe('totalEvents', () => {
     const one = unreadable({ a: 1 })('r');
     expect(unreadable({ a: 1 })('other reason').dedupeKey).toBe(one.dedupeKey);
     expect(unreadable({ a: 2 })('r').dedupeKey).not.toBe(one.dedupeKey);
+  });
+});
+
+describe('storableEvents (found by fuzzing: PostgreSQL refused a NUL, ingest a message without a customer)', () => {
+  const fallback = (event: ChannelEvent, reason: string) => unreadable(event)(reason);
+
+  it('replaces NUL characters anywhere in an event', () => {
+    const [event] = storableEvents([text('a', 'u\u00001', 'x\u0000y')], fallback);
+    expect(JSON.stringify(event)).not.toContain('\\u0000');
+    expect(event!.type === 'message' && event!.message.content?.kind?.case === 'text' && event!.message.content.kind.value.text).toBe('x\ufffdy');
+  });
+
+  it('keeps storable events and turns a message without a customer into an unreadable one with the reason', () => {
+    const withCustomer = text('b', 'psid-1');
+    expect(eventProblem(text('a'))).toBe('message without a customer id');
+    const [bad, good] = storableEvents([text('a'), withCustomer], fallback);
+    expect(good).toEqual(withCustomer);
+    expect(bad!.type === 'message' && bad!.message.content?.kind).toMatchObject({ case: 'unsupported', value: { reason: 'message without a customer id' } });
+    expect(eventProblem(bad!)).toBeUndefined();
   });
 });

@@ -44,7 +44,7 @@ export function epochMs(value: unknown, unit: 'ms' | 's' = 'ms'): number | undef
 export function safeJsonText(value: unknown, maxChars = MAX_PROVIDER_JSON_CHARS): string {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? 'null';
+    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? 'null';
   } catch (err) {
     text = `"unserialisable: ${(err as Error).name}"`;
   }
@@ -62,6 +62,45 @@ export function encodingProblem(event: ChannelEvent): string | undefined {
   } catch (err) {
     return reasonOf(err);
   }
+}
+
+/**
+ * Why the normalizer could not store an event although it encodes: a message needs a provider id
+ * and a customer (the sender when inbound, the recipient when outbound). Undefined when storable.
+ */
+export function eventProblem(event: ChannelEvent): string | undefined {
+  const encoding = encodingProblem(event);
+  if (encoding) return encoding;
+  if (event.type === 'message') {
+    const message = event.message;
+    if (!message.providerMessageId) return 'message without a provider message id';
+    const customer = message.direction === Direction.OUTBOUND ? message.recipient : message.sender;
+    if (!customer?.channelUserId) return 'message without a customer id';
+  }
+  return undefined;
+}
+
+/** PostgreSQL text and jsonb refuse U+0000; it is never meaningful in a message, so it becomes U+FFFD. */
+function withoutNul<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.split('\u0000').join('\ufffd') : value) as T;
+  if (value === null || typeof value !== 'object' || depth > 32 || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNul(item, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = withoutNul(item, depth + 1);
+  return out as T;
+}
+
+/**
+ * The normalizer's last check before storing a parsed webhook: NUL characters replaced, and every
+ * event it could not store (see eventProblem) replaced by the unreadable event `unreadable` builds
+ * from the event itself and the reason, so one bad event never fails the record.
+ */
+export function storableEvents(events: readonly ChannelEvent[], unreadable: (event: ChannelEvent, reason: string) => ChannelEvent): ChannelEvent[] {
+  return events.map((original) => {
+    const event = withoutNul(original);
+    const problem = eventProblem(event);
+    return problem ? unreadable(event, problem) : event;
+  });
 }
 
 export function reasonOf(err: unknown): string {
@@ -123,9 +162,9 @@ export function unreadableEvent(input: UnreadableInput): ChannelEvent {
 export function totalEvents(read: () => ChannelEvent[], unreadable: (reason: string) => ChannelEvent): ChannelEvent[] {
   let reason: string | undefined;
   try {
-    const events = read();
+    const events = read().map((event) => withoutNul(event));
     for (const event of events) {
-      reason = encodingProblem(event);
+      reason = eventProblem(event);
       if (reason) break;
     }
     if (!reason) return events;

@@ -4,7 +4,7 @@ import { WebhookController } from './webhook.controller';
 import { OutboundDispatcher } from './outbound.dispatcher';
 import { SendPacer } from './send-pacer';
 import { GatewayRegistrations } from './registrations';
-import { CreateSendLedger1732300000500, SendEntity, SendLogEntity } from './send-ledger';
+import { CreateSendLedger1732300000500, IndexSendLogByAccount1732300000600, SendEntity, SendLogEntity } from './send-ledger';
 import { CHANNEL_ADAPTER, GATEWAY_OPTIONS, type GatewayOptions } from './tokens';
 
 /**
@@ -31,4 +31,4 @@ export class GatewayModule {
 }
 
 /** The gateway's own tables (the send ledger), for its ServiceDefinition.database. */
-export const GATEWAY_DATABASE = { entities: [SendEntity, SendLogEntity], migrations: [CreateSendLedger1732300000500] };
+export const GATEWAY_DATABASE = { entities: [SendEntity, SendLogEntity], migrations: [CreateSendLedger1732300000500, IndexSendLogByAccount1732300000600] };

@@ -65,13 +65,22 @@ export class OutboundDispatcher {
     let segments = 0;
     let attemptsTotal = entry.attempts;
     for (let index = entry.partsDone; index < parts.length; index++) {
-      await this.pacer.waitForRoom(request.accountId, event.heartbeat);
-      const outcome = await this.sendPart(parts[index]!, event);
+      // The quota slot is taken before the call (atomically), so concurrent sends cannot share it.
+      const slot = await this.pacer.reserve(request.accountId, event.heartbeat);
+      let outcome: PartOutcome;
+      try {
+        outcome = await this.sendPart(parts[index]!, event);
+      } catch (err) {
+        await this.pacer.release(slot);
+        throw err;
+      }
       // Every provider call counts, also the refused ones before a success (a part that needed a
       // retry took 2 attempts, not 1).
       attemptsTotal += outcome.attempts ?? 1;
-      if (!outcome.ok) return this.finish(event, { ...entry, attempts: attemptsTotal }, outcome, segments);
-      await this.pacer.record(request.accountId);
+      if (!outcome.ok) {
+        await this.pacer.release(slot); // the provider did not take it: the slot is free again
+        return this.finish(event, { ...entry, attempts: attemptsTotal }, outcome, segments);
+      }
       segments += outcome.segments ?? 0;
       entry.providerMessageIds = [...entry.providerMessageIds, ...(outcome.providerMessageId ? [outcome.providerMessageId] : [])];
       entry.partsDone = index + 1;

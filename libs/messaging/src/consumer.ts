@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, type Context, type Span } from '@opentelemetry/api';
 import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { dlqTopicName, type DescMessage, type MessageShape, type TopicDefinition } from '@omni/contracts';
-import type { Logger, Metrics } from '@omni/observability';
+import { scrubErrorText, type Logger, type Metrics } from '@omni/observability';
 import type { BatchScope } from './batch-scope';
 import type { KafkaConnection } from './connection';
 import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } from './envelope';
 import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
+import { isForService } from './replay-headers';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -121,6 +122,8 @@ interface TopicMetrics {
  * reports it), so a service can start before Kafka.
  */
 export class EventConsumer {
+  /** This consumer's service: replays name the service they are for. */
+  private readonly service: string;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly topicMetrics = new Map<string, TopicMetrics>();
   private consumer?: Consumer;
@@ -140,6 +143,7 @@ export class EventConsumer {
   ) {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
+    this.service = settings.service;
   }
 
   get topics(): TopicDefinition[] {
@@ -278,7 +282,8 @@ export class EventConsumer {
       for (const poison of decoded) {
         if (!poison.ok) await this.deadLetter(logical, batch.partition, poison.message, poison.headers, poison.error, 0);
       }
-      const events = decoded.filter((d): d is Applicable => d.ok);
+      // A replay aimed at another service (npm run replay) is not ours to apply: skipped, committed.
+      const events = decoded.filter((d): d is Applicable => d.ok && isForService(d.event.headers, this.service));
       if (subscription && events.length) await this.apply(subscription, events, metrics);
       await this.options.afterApply?.(events.map((e) => e.event));
       const last = chunk[chunk.length - 1]!.offset;
@@ -400,7 +405,8 @@ export class EventConsumer {
           value: message.value,
           headers: {
             ...headers,
-            [DLQ_HEADERS.error]: error.message.slice(0, 2_000),
+            // Error text can quote the record: scrubbed and bounded before it leaves the process.
+            [DLQ_HEADERS.error]: scrubErrorText(error.message),
             [DLQ_HEADERS.errorType]: error.name,
             [DLQ_HEADERS.attempts]: String(attempts),
             [DLQ_HEADERS.originalTopic]: logical,

@@ -9,3 +9,5 @@ export * from './trace-headers';
 export * from './nest';
 export * from './stable-id';
 export * from './limits';
+export * from './replay-headers';
+export * from './replay';

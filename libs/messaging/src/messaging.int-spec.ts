@@ -79,7 +79,8 @@ describe('messaging on a real Kafka broker', () => {
     consumer.subscribe(Topics.inboundRaw, async (event) => {
       if (event.value.id === 'poison') {
         attemptsOnPoison++;
-        throw new Error('cannot parse this body');
+        // Error text that quotes the record (as JSON.parse's does): it must not reach the DLQ headers as is.
+        throw new Error(`cannot parse this body: "{\\"text\\":\\"call me on +33612345678\\"}" ${'z'.repeat(5_000)}`);
       }
       handled.push(event.value.id);
     });
@@ -95,13 +96,15 @@ describe('messaging on a real Kafka broker', () => {
     const headers = headersToStrings(dlq[0]!.headers);
     expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
     expect(headers).toMatchObject({
-      [DLQ_HEADERS.error]: 'cannot parse this body',
       [DLQ_HEADERS.errorType]: 'Error',
       [DLQ_HEADERS.attempts]: '3',
       [DLQ_HEADERS.originalTopic]: Topics.inboundRaw.name,
       [DLQ_HEADERS.originalOffset]: '0',
       [CE_HEADERS.type]: 'omni.v1.RawInbound',
     });
+    expect(headers[DLQ_HEADERS.error]).toMatch(/^cannot parse this body: "\[…\d+ chars\]"/);
+    expect(headers[DLQ_HEADERS.error]).not.toContain('+33612345678');
+    expect(headers[DLQ_HEADERS.error]!.length).toBeLessThanOrEqual(501);
   }, 60_000);
 
   it('sends an undecodable record straight to the DLQ without retrying', async () => {

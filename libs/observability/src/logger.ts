@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
 import { currentTraceIds } from './tracing';
-import { maskFreeText, REDACTED_LOG_PATHS } from './pii';
+import { maskFreeText, redactLogValue, scrubErrorText } from './pii';
 
 export type { Logger };
 
@@ -23,9 +23,23 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      // Redaction by key at any depth (pino's path redaction only reaches the paths listed).
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactLogValue(object) as Record<string, unknown>,
+        bindings: (bindings) => redactLogValue(bindings) as Record<string, unknown>,
+      },
+      // The message string itself can carry error text: scrubbed like any error field.
+      hooks: {
+        logMethod(args, method) {
+          const last = args.length - 1;
+          if (typeof args[last] === 'string') args[last] = scrubErrorText(args[last] as string, 1_000);
+          return method.apply(this, args as Parameters<typeof method>);
+        },
+      },
+      // Errors are rendered (scrubbed) by redactLogValue above; pino's own err serializer would re-read them.
+      serializers: { err: (err: unknown) => err },
       mixin: () => currentTraceIds(),
-      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { InboxEntry, OutboxEntry } from './entities';
 import { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';
+import { IndexInboxProcessedAt1764600000000 } from './migrations/1764600000000-inbox-processed-at-index';
 
 export interface DatabaseSettings {
   url: string;
@@ -65,7 +66,7 @@ export async function openDataSource(settings: DatabaseSettings): Promise<DataSo
     url: settings.url,
     schema: settings.schema,
     entities: [InboxEntry, OutboxEntry, ...(settings.entities as unknown[] as never[])],
-    migrations: [CreateInboxOutbox1732300000000, ...settings.migrations],
+    migrations: [CreateInboxOutbox1732300000000, IndexInboxProcessedAt1764600000000, ...settings.migrations],
     // Migrations run below under an advisory lock: replicas starting together must not race.
     migrationsRun: false,
     migrationsTableName: 'migrations',

@@ -3,4 +3,5 @@ export * from './entities';
 export * from './outbox';
 export * from './unit-of-work';
 export * from './nest';
+export * from './inbox-pruner';
 export { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';

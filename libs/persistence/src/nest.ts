@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { BATCH_SCOPE, EventConsumer, EventPublisher, LOGGER } from '@omni/messaging';
 import { HealthRegistry, Metrics, type Logger } from '@omni/observability';
 import { openDataSource, type DatabaseSettings } from './database';
+import { DEFAULT_INBOX_RETENTION_HOURS, InboxPruner } from './inbox-pruner';
 import { OutboxRelay } from './outbox';
 import { BatchUnitOfWorkScope, UnitOfWork } from './unit-of-work';
 
@@ -22,11 +23,13 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     private readonly relay: OutboxRelay,
     private readonly health: HealthRegistry,
     private readonly consumer: EventConsumer,
+    private readonly pruner: InboxPruner,
   ) {}
 
   onApplicationBootstrap(): void {
     this.health.register({ name: 'postgres', check: async () => void (await this.dataSource.query('SELECT 1')) });
     this.relay.start();
+    this.pruner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -34,6 +37,7 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
     // what is left and stops. Stopping the consumer twice is harmless.
     await this.consumer.stop();
     await this.relay.stop();
+    await this.pruner.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -50,7 +54,7 @@ class PersistenceLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(settings: DatabaseSettings & { service: string; outboxPollMs?: number }): DynamicModule {
+  static forRoot(settings: DatabaseSettings & { service: string; outboxPollMs?: number; inboxRetentionHours?: number }): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
@@ -67,9 +71,15 @@ export class PersistenceModule {
           useFactory: (ds: DataSource, relay: OutboxRelay) => new UnitOfWork(ds, relay, `omni/${settings.service}`, settings.service),
         },
         { provide: BATCH_SCOPE, inject: [UnitOfWork], useFactory: (uow: UnitOfWork) => new BatchUnitOfWorkScope(uow) },
+        {
+          provide: InboxPruner,
+          inject: [DataSource, LOGGER, Metrics],
+          useFactory: (ds: DataSource, logger: Logger, metrics: Metrics) =>
+            new InboxPruner(ds, logger, metrics, { retentionMs: (settings.inboxRetentionHours ?? DEFAULT_INBOX_RETENTION_HOURS) * 3_600_000 }),
+        },
         PersistenceLifecycle,
       ],
-      exports: [DataSource, UnitOfWork, OutboxRelay, BATCH_SCOPE],
+      exports: [DataSource, UnitOfWork, OutboxRelay, BATCH_SCOPE, InboxPruner],
     };
   }
 }

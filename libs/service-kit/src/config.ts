@@ -100,6 +100,17 @@ export class BaseServiceConfig {
   @Min(100)
   OUTBOX_POLL_MS?: number;
 
+  /**
+   * Hours an applied event's inbox row is kept (default 336 = 14 days). Keep it longer than the
+   * retention of every topic the service consumes: a record redelivered after its row is pruned
+   * would be applied again (docs/operations.md).
+   */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  INBOX_RETENTION_HOURS?: number;
+
   /** HS256 secret that verifies API bearer tokens (unused when AUTH_JWKS_URL is set). */
   @Transform(emptyToUndefined)
   @IsString()

@@ -1,5 +1,5 @@
 import { Inject, Controller } from '@nestjs/common';
-import { MalformedPayloadError, reasonOf } from '@omni/channel-sdk';
+import { MalformedPayloadError, reasonOf, storableEvents, unreadableEvent } from '@omni/channel-sdk';
 import { channelSlug, create, RawRefSchema, timestampDate, Topics, type RawInbound } from '@omni/contracts';
 import { LOGGER, NonRetryableError, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
@@ -45,6 +45,17 @@ export class RawInboundHandler {
       // Parsers keep unreadable items as events (totalEvents); this is only for a body as a whole.
       throw new NonRetryableError(`unparseable ${channelSlug(raw.channel)} webhook: ${err instanceof MalformedPayloadError ? err.message : reasonOf(err)}`);
     }
+    // Whatever the parser gave, only storable events go on: the others are kept as unreadable.
+    parsed = storableEvents(parsed, (bad, reason) =>
+      unreadableEvent({
+        channel: raw.channel,
+        accountId: raw.accountId || (bad.type === 'message' ? bad.message.accountId : bad.type === 'status' ? bad.status.accountId : bad.consent.accountId) || '',
+        providerType: bad.type,
+        json: bad.type === 'message' ? bad.message : bad.type === 'status' ? bad.status : bad.consent,
+        receivedAt: raw.receivedAt ? timestampDate(raw.receivedAt) : event.time,
+        reason,
+      }),
+    );
     const slug = channelSlug(raw.channel);
     const outcomes = this.metrics.counter('omni_normalizer_events_total', 'Parsed channel events by outcome', ['channel', 'outcome']);
     const unsupported = this.metrics.counter('omni_normalizer_unsupported_total', 'Events of kinds Omni keeps as unsupported', ['channel', 'provider_type']);

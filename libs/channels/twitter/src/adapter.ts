@@ -5,7 +5,7 @@ import { formatTwitterOutbound } from './format';
 import { DEFAULT_TWITTER_API_BASE_URL, interpretTwitterResponse, twitterHttpRequest } from './http';
 import { inspectTwitterWebhook } from './inspect';
 import { twitterParser } from './parse';
-import { dmSendBudget } from './rate-limit';
+import { APP_WINDOWS, dmSendBudget, USER_WINDOWS } from './rate-limit';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from './verify';
 
 export const TWITTER_WEBHOOK_PATH = '/webhooks/twitter';
@@ -64,6 +64,8 @@ export function createTwitterAdapter(options: TwitterAdapterOptions): ChannelAda
      * pacer asks before each send with the recent send times of this business account and of the
      * whole app, and waits this long instead of letting X answer 429.
      */
+    sendQuotas: { perAccount: USER_WINDOWS, perApp: APP_WINDOWS },
+
     sendDelay(recent, now) {
       const budget = dmSendBudget({ userSends: recent.account, appSends: recent.app, now });
       return budget.allowed ? 0 : budget.waitMs;
