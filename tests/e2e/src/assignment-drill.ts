@@ -176,13 +176,18 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
       }
     }, 25);
 
+    // Agents' clients keep their presence alive, as a real agent desktop would.
+    const heartbeats = setInterval(() => {
+      for (const [i, a] of agents.entries()) void call(replicas[i % 2]!, 'POST', `/agents/${a.id}/heartbeat`, tokens.get(a.id)!).catch(() => undefined);
+    }, 10_000);
+
     const snapshotter = (async () => {
       while (resolvedCount < conversations.length && Date.now() - started < options.timeoutMs) {
         const snap = await snapshotViolations(db, byAgent, byConversation);
         snapshots++;
         maxQueued = Math.max(maxQueued, snap.queued);
         violations.push(...snap.violations);
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 300));
       }
     })();
 
@@ -214,6 +219,7 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
 
     while (resolvedCount < conversations.length && Date.now() - started < options.timeoutMs) await new Promise((r) => setTimeout(r, 100));
     clearInterval(resolver);
+    clearInterval(heartbeats);
     await Promise.all(pending);
     await snapshotter;
     await new Promise((r) => setTimeout(r, 500));

@@ -38,7 +38,9 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   const cursors = new Map<string, string>();
   for (const q of queues.values()) if (q.rr_cursor) cursors.set(q.name, q.rr_cursor);
   const agents = agentRows.map(agentState);
-  const result = plan(agents, rows.map(queuedConversation), policy, cursors, now.getTime());
+  // Agents without room cannot be eligible: leaving them out keeps a pass over a long queue cheap.
+  const withRoom = agents.filter((a) => a.load < a.capacity);
+  const result = withRoom.length ? plan(withRoom, rows.map(queuedConversation), policy, cursors, now.getTime()) : { assignments: [], cursors };
   const byId = new Map(rows.map((r) => [r.conversation_id, r]));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   for (const planned of result.assignments) {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { channelSlug, ConversationRoutedSchema, CustomerRefSchema, timestampDate, toBinary, type Channel, type ConversationRouted } from '@omni/contracts';
+import { channelSlug, ConversationRoutedSchema, create, CustomerRefSchema, timestampDate, toBinary, type Channel, type ConversationRouted, type CustomerRef } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
@@ -29,6 +29,16 @@ export function weightOf(channel: Channel, priority: number, settings: Pick<Assi
   }
   const base = settings.channelWeights[slug] ?? 1;
   return base * (priority >= settings.vipPriority ? settings.vipWeight : 1);
+}
+
+/**
+ * The customer every conversation event names: the router's CustomerRef, or one built from the
+ * routed event's own fields when the router sent none (so a CRM reading only assigned can still
+ * name the customer).
+ */
+export function customerRefFor(routed: ConversationRouted): CustomerRef {
+  if (routed.customerRef) return routed.customerRef;
+  return create(CustomerRefSchema, { contactId: routed.contactId, channel: routed.channel, channelUserId: routed.customer?.channelUserId ?? '', accountId: routed.accountId });
 }
 
 /**
@@ -69,7 +79,7 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
       routed.escalated,
       routed.language,
       JSON.stringify(parseSkills(routed.requiredSkills)),
-      routed.customerRef ? Buffer.from(toBinary(CustomerRefSchema, routed.customerRef)) : null,
+      Buffer.from(toBinary(CustomerRefSchema, customerRefFor(routed))),
       JSON.stringify(handoff),
       routed.accountId || routed.customerRef?.accountId || '',
       routed.customer?.channelUserId || routed.customerRef?.channelUserId || '',
