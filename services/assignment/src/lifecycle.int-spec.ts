@@ -15,6 +15,9 @@ import {
   ConversationSla_Kind,
   ConversationSla_Status,
   create,
+  CsatRecorded_Status,
+  Direction,
+  MessageSchema,
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
@@ -45,7 +48,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
   let tap: KafkaTap;
   let sweeper: Sweeper;
 
-  const TOPICS = [Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationOffered, Topics.conversationSla, Topics.agentPresence, Topics.outboundRequested, Topics.conversationResolved];
+  const TOPICS = [Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationOffered, Topics.conversationSla, Topics.agentPresence, Topics.outboundRequested, Topics.conversationResolved, Topics.csatRecorded];
 
   beforeAll(async () => {
     service = await startService(assignmentWith({ clock }), {
@@ -58,7 +61,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     sweeper = service.app.get(Sweeper);
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);
-    await connection.ensureTopics([Topics.conversationRouted, ...TOPICS]);
+    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, ...TOPICS]);
     tap = await new KafkaTap(env.kafkaBrokers, prefix, TOPICS).start();
   }, 120_000);
 
@@ -87,8 +90,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     expect((await http('PUT', `/agents/${id}/presence`, { status: 'online' }, await as(id))).status).toBe(200);
   }
 
-  async function route(queue: string, fields: Record<string, unknown> = {}): Promise<string> {
-    const conversationId = randomUUID();
+  async function route(queue: string, fields: Record<string, unknown> = {}, conversationId: string = randomUUID()): Promise<string> {
     const id = randomUUID();
     await publisher.publish(
       Topics.conversationRouted,
@@ -266,4 +268,59 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     const queues = (await http('GET', '/queues', undefined, await authHeader(['supervisor']))).json as Array<{ name: string; waiting: Array<{ conversationId: string; priority: number }> }>;
     expect(queues.find((q) => q.name === 'sla-overflow')?.waiting).toEqual([expect.objectContaining({ conversationId: c, priority: 105 })]);
   });
+
+  it('CSAT: not sent when the window is closed (with the reason); answered and published; a routing decision made while the survey is open waits for the message', async () => {
+    expect((await http('PUT', '/queues/csat', { strategy: 'least-busy', teams: ['csat'], csat: true })).status).toBe(200);
+    const cs = `cs-${suffix}`;
+    await agent(cs, 2, { teams: ['csat'] });
+    const me = await as(cs);
+    const customerSays = async (conversationId: string, id: string, content: Record<string, unknown>) => {
+      const message = create(MessageSchema, { id, conversationId, channel: Channel.WHATSAPP, direction: Direction.INBOUND, contactId: 'c-1', content: { kind: content } as never, receivedAt: timestampFromDate(clock.now()) });
+      await publisher.publish(Topics.messageNormalized, conversationId, message, { id: randomUUID() });
+    };
+
+    // The window closed before the resolution: no survey, recorded as not sent, with the reason.
+    const closed = await route('csat', { replyDeadline: timestampFromDate(new Date(clock.now().getTime() - 1_000)) });
+    await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === closed);
+    expect((await http('POST', `/conversations/${closed}/resolve`, {}, me)).json).toMatchObject({ csat: 'not_sent' });
+    const notSent = await tap.waitFor(Topics.csatRecorded, (c) => c.conversationId === closed);
+    expect(notSent.value).toMatchObject({ status: CsatRecorded_Status.NOT_SENT, score: 0, agentId: cs, queue: 'csat' });
+    expect(notSent.value.detail).toContain('csat-window-closed');
+    expect(tap.all(Topics.outboundRequested).filter((r) => r.value.conversationId === closed)).toHaveLength(0);
+
+    // Open window: the survey goes to window-policy as channel-neutral 1–5 quick replies.
+    const open = await route('csat', { replyDeadline: timestampFromDate(new Date(clock.now().getTime() + 3_600_000)), messageId: 'm-1' });
+    await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === open);
+    expect((await http('POST', `/conversations/${open}/resolve`, {}, me)).json).toMatchObject({ csat: 'sent' });
+    const survey = await tap.waitFor(Topics.outboundRequested, (r) => r.conversationId === open);
+    expect(survey.value.content?.quickReplies.map((q) => q.payload)).toEqual(['csat:1', 'csat:2', 'csat:3', 'csat:4', 'csat:5']);
+    expect(survey.value.recipient?.channelUserId).toBe('15550001111');
+
+    // The customer writes something else: the routing decision that arrived first was parked and
+    // is released by the message; the survey is closed as superseded.
+    await route('csat', { messageId: 'm-2' }, open);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(tap.all(Topics.conversationAssigned).filter((a) => a.value.conversationId === open)).toHaveLength(1);
+    await customerSays(open, 'm-2', { case: 'text', value: { text: 'one more question' } });
+    await waitForCount(Topics.conversationAssigned, open, 2);
+    expect(tap.all(Topics.csatRecorded).filter((c) => c.value.conversationId === open)).toHaveLength(0);
+
+    // Resolved again, surveyed again; the customer taps 4: recorded, published, and not new work.
+    expect((await http('POST', `/conversations/${open}/resolve`, {}, me)).json).toMatchObject({ csat: 'sent' });
+    await customerSays(open, 'm-3', { case: 'quickReply', value: { payload: 'csat:4', text: '4' } });
+    const answered = await tap.waitFor(Topics.csatRecorded, (c) => c.conversationId === open);
+    expect(answered.value).toMatchObject({ status: CsatRecorded_Status.ANSWERED, score: 4, agentId: cs });
+    await route('csat', { messageId: 'm-3' }, open);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(tap.all(Topics.conversationAssigned).filter((a) => a.value.conversationId === open)).toHaveLength(2);
+    expect((await http('GET', `/agents/${cs}`)).json).toMatchObject({ activeCount: 0 });
+  });
+
+  async function waitForCount(topic: typeof Topics.conversationAssigned, conversationId: string, count: number) {
+    const deadline = Date.now() + 20_000;
+    while (tap.all(topic).filter((a) => a.value.conversationId === conversationId).length < count) {
+      if (Date.now() > deadline) throw new Error(`${conversationId}: fewer than ${count} ${topic.name}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 });
