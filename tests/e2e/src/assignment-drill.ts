@@ -148,7 +148,6 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
     for (const [i, a] of agents.entries()) {
       const skills = Object.entries(a.skills).map(([n, l]) => `${n}:${l}`);
       await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}`, admin, { displayName: a.id, capacity: a.capacity, skills, languages: a.languages });
-      await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}/presence`, await authHeader(['agent'], { sub: a.id, agentId: a.id }), { status: 'online' });
     }
 
     const conversations = makeConversations(options.conversations, random);
@@ -191,9 +190,15 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
       }
     })();
 
-    for (let i = 0; i < conversations.length; i += 50) {
-      await Promise.all(
-        conversations.slice(i, i + 50).map((c) => {
+    // The first half arrives before any agent is online, so a real queue builds and its drain
+    // order is tested; agents then come online (on both replicas) while the second half arrives.
+    const half = Math.floor(conversations.length / 2);
+    const publishRange = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 50) await publishBatch(i, Math.min(i + 50, to));
+    };
+    const publishBatch = (i: number, end: number) =>
+      Promise.all(
+        conversations.slice(i, end).map((c) => {
           const id = randomUUID();
           return publisher.publish(
             Topics.conversationRouted,
@@ -215,7 +220,12 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
           );
         }),
       );
-    }
+    await publishRange(0, half);
+    const firstHalf = new Set(conversations.slice(0, half).map((c) => c.id));
+    const queuedSeen = () => new Set(tap.all(Topics.conversationQueued).map((r) => r.value.conversationId).filter((id) => firstHalf.has(id))).size;
+    while (queuedSeen() < half && Date.now() - started < options.timeoutMs / 2) await new Promise((r) => setTimeout(r, 100));
+    for (const [i, a] of agents.entries()) await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}/presence`, tokens.get(a.id)!, { status: 'online' });
+    await publishRange(half, conversations.length);
 
     while (resolvedCount < conversations.length && Date.now() - started < options.timeoutMs) await new Promise((r) => setTimeout(r, 100));
     clearInterval(resolver);

@@ -4,7 +4,7 @@ import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, ProblemException, Roles, type Clock } from '@omni/service-kit';
 import { lockAssignments, pass } from '../domain/engine';
 import { positions } from '../domain/matching';
-import { loadQueued, loadQueues, queuedConversation, schemaOf, type ConversationRow, type QueueRow } from '../domain/store';
+import { loadQueued, loadQueues, queuedConversation, schemaOf, type QueuedRow, type QueueRow } from '../domain/store';
 import { SETTINGS, type AssignmentSettings } from '../settings';
 import { QueueView, UpsertQueueDto } from './queues.dto';
 
@@ -59,7 +59,7 @@ export class QueuesController {
     });
   }
 
-  private view(name: string, q: QueueRow | undefined, waiting: ConversationRow[], pos: Map<string, number>): QueueView {
+  private view(name: string, q: QueueRow | undefined, waiting: QueuedRow[], pos: Map<string, number>): QueueView {
     const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms / 1000));
     return {
       name,

@@ -4,7 +4,7 @@ import type { OutboxWriter } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
-import { agentState, loadAgents, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueueRow } from './store';
+import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
 
 /** What every engine step needs: the settings and the instant it acts at (injectable clock). */
 export interface EngineContext {
@@ -41,10 +41,10 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   // Agents without room cannot be eligible: leaving them out keeps a pass over a long queue cheap.
   const withRoom = agents.filter((a) => a.load < a.capacity);
   const result = withRoom.length ? plan(withRoom, rows.map(queuedConversation), policy, cursors, now.getTime()) : { assignments: [], cursors };
-  const byId = new Map(rows.map((r) => [r.conversation_id, r]));
+  const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   for (const planned of result.assignments) {
-    const row = byId.get(planned.conversationId)!;
+    const row = full.get(planned.conversationId)!;
     const agent = agentById.get(planned.agentId)!;
     const offerTimeout = queues.get(row.queue)?.offer_timeout_ms ?? 0;
     const why = [reasonOf(`strategy:${planned.strategy}`, `queue ${row.queue}: online, under capacity, skills and language match`)];
@@ -65,16 +65,18 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   return result.assignments.length;
 }
 
-async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: ConversationRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
+async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: QueuedRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
   if (!waiting.length) return;
   const policy = policyOf(queues, ctx.settings.defaultStrategy);
   const pos = positions(waiting.map(queuedConversation));
+  const changed = waiting.filter((row) => materialChange(row.published_position, pos.get(row.conversation_id)!));
+  const full = await loadConversations(manager, changed.map((r) => r.conversation_id));
   const slots = new Map<string, number>();
   const ids: string[] = [];
   const values: number[] = [];
-  for (const row of waiting) {
+  for (const narrow of changed) {
+    const row = full.get(narrow.conversation_id)!;
     const position = pos.get(row.conversation_id)!;
-    if (!materialChange(row.published_position, position)) continue;
     if (!slots.has(row.queue)) {
       // Slots of the online agents who could serve the queue at all (capacity ignoring current load).
       const probe = { ...queuedConversation(row), excludedAgents: [], requiredSkills: [], language: '' };
