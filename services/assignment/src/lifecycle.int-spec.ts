@@ -15,8 +15,10 @@ import {
   ConversationSla_Kind,
   ConversationSla_Status,
   create,
+  ContactErasedSchema,
   CsatRecorded_Status,
   Direction,
+  WindowExpiringSchema,
   MessageSchema,
   timestampFromDate,
   Topics,
@@ -61,7 +63,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     sweeper = service.app.get(Sweeper);
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);
-    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, ...TOPICS]);
+    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, Topics.windowExpiring, Topics.contactErased, ...TOPICS]);
     tap = await new KafkaTap(env.kafkaBrokers, prefix, TOPICS).start();
   }, 120_000);
 
@@ -242,6 +244,8 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
 
   it('an SLA warns at 80 %, breaches exactly at its due time, raises priority and overflows', async () => {
     expect((await http('PUT', '/queues/sla', { strategy: 'least-busy', teams: ['nobody-serves-this'], firstResponseSeconds: 60, overflowQueue: 'sla-overflow' })).status).toBe(200);
+    // The overflow queue is served by nobody here either, so the conversation stays visible in it.
+    expect((await http('PUT', '/queues/sla-overflow', { strategy: 'least-busy', teams: ['nobody-serves-this'] })).status).toBe(200);
     const c = await route('sla', { priority: 5 });
     const queued = await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === c);
     expect(queued.value).toMatchObject({ queue: 'sla', position: 1, priority: 5 });
@@ -314,6 +318,45 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     await new Promise((r) => setTimeout(r, 700));
     expect(tap.all(Topics.conversationAssigned).filter((a) => a.value.conversationId === open)).toHaveLength(2);
     expect((await http('GET', `/agents/${cs}`)).json).toMatchObject({ activeCount: 0 });
+  });
+
+  it('a window about to close moves a conversation ahead in the one order (position republished); erasure removes notes and the customer reference', async () => {
+    expect((await http('PUT', '/queues/order', { strategy: 'least-busy', teams: ['nobody-serves-order'] })).status).toBe(200);
+    const older = await route('order');
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === older && q.position === 1);
+    clock.advance(1_000);
+    const younger = await route('order', { contactId: 'erase-me' });
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === younger && q.position === 2);
+    const closesAt = new Date(clock.now().getTime() + 600_000);
+    const expiring = create(WindowExpiringSchema, { id: randomUUID(), conversationId: younger, channel: Channel.WHATSAPP, closesAt: timestampFromDate(closesAt), windowKind: 'standard' });
+    await publisher.publish(Topics.windowExpiring, younger, expiring, { id: expiring.id });
+    const supervisor = await authHeader(['supervisor']);
+    const deadline = Date.now() + 45_000;
+    let waiting: Array<{ conversationId: string; position: number; replyDeadline: string | null }> = [];
+    while (Date.now() < deadline) {
+      // The sweep's pass republishes positions that changed.
+      await sweeper.tick();
+      waiting = ((await http('GET', '/queues', undefined, supervisor)).json as Array<{ name: string; waiting: typeof waiting }>).find((q) => q.name === 'order')!.waiting;
+      if (waiting[0]?.conversationId === younger) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(waiting.map((w) => [w.conversationId, w.position])).toEqual([
+      [younger, 1],
+      [older, 2],
+    ]);
+    expect(waiting[0]!.replyDeadline).toBe(closesAt.toISOString());
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === younger && q.position === 1);
+
+    expect((await http('POST', `/conversations/${younger}/notes`, { text: 'called twice' }, supervisor)).status).toBe(201);
+    const erased = create(ContactErasedSchema, { id: randomUUID(), contactId: 'erase-me', conversationIds: [younger] });
+    await publisher.publish(Topics.contactErased, 'erase-me', erased, { id: erased.id });
+    const until = Date.now() + 45_000;
+    let detail = (await http('GET', `/conversations/${younger}`, undefined, supervisor)).json;
+    while (detail.notes.length && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = (await http('GET', `/conversations/${younger}`, undefined, supervisor)).json;
+    }
+    expect(detail).toMatchObject({ notes: [], handoffContext: {} });
   });
 
   async function waitForCount(topic: typeof Topics.conversationAssigned, conversationId: string, count: number) {
