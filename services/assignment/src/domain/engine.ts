@@ -47,9 +47,12 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
     const row = full.get(planned.conversationId)!;
     const agent = agentById.get(planned.agentId)!;
     const offerTimeout = queues.get(row.queue)?.offer_timeout_ms ?? 0;
-    const why = [reasonOf(`strategy:${planned.strategy}`, `queue ${row.queue}: online, under capacity, skills and language match`)];
-    if (row.published_position !== null) why.unshift(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
-    if (row.queue_reason) why.unshift(reasonOf(row.queue_reason, 'requeued'));
+    // Why it came here (the router's reasons), why it waited or moved, then how the agent was picked.
+    const why: Reason[] = [...row.routing_reasons];
+    if (row.queue_reason) why.push(reasonOf(row.queue_reason, 'requeued'));
+    if (row.published_position !== null) why.push(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
+    const strategyRule = planned.strategy === 'least-busy' ? Reasons.leastLoaded.rule : `strategy:${planned.strategy}`;
+    why.push(reasonOf(strategyRule, `queue ${row.queue}: ${planned.strategy} among online agents under capacity with the skills and language`));
     if (offerTimeout > 0) await offer(manager, outbox, row, agent, now, offerTimeout, why);
     else await assign(manager, outbox, row, { id: agent.id, displayName: agent.display_name }, now, why);
   }

@@ -44,6 +44,7 @@ export interface ConversationRow {
   previous_agent_id: string | null;
   since: Date;
   queue_reason: string;
+  routing_reasons: Array<{ rule: string; detail: string }>;
 }
 
 export interface AgentRow {
