@@ -33,7 +33,10 @@ const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
 export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<number> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
-  const [agentRows, queues, rows] = await Promise.all([loadAgents(manager, { onlineOnly: true }), loadQueues(manager), loadQueued(manager, settings.passLimit)]);
+  // One connection per transaction: queries go one after the other.
+  const agentRows = await loadAgents(manager, { onlineOnly: true });
+  const queues = await loadQueues(manager);
+  const rows = await loadQueued(manager, settings.passLimit);
   const policy = policyOf(queues, settings.defaultStrategy);
   const cursors = new Map<string, string>();
   for (const q of queues.values()) if (q.rr_cursor) cursors.set(q.name, q.rr_cursor);
