@@ -26,7 +26,7 @@ import {
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { ManualClock, startService, type RunningService } from '@omni/service-kit';
-import { authHeader, KafkaTap, serviceTestEnv, testEnv } from '@omni/testing';
+import { authHeader, KafkaTap, openEventStream, serviceTestEnv, testEnv } from '@omni/testing';
 import { assignmentWith, type AssignmentConfig } from './assignment';
 import { Sweeper } from './sweeper';
 
@@ -357,6 +357,46 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
       detail = (await http('GET', `/conversations/${younger}`, undefined, supervisor)).json;
     }
     expect(detail).toMatchObject({ notes: [], handoffContext: {} });
+  });
+
+  it('next-response SLA: the customer writes after the first reply, the clock starts, the breach reaches the agent’s stream and the SLA topic; a reply stops it', async () => {
+    expect((await http('PUT', '/queues/next', { strategy: 'least-busy', teams: ['next'], firstResponseSeconds: 0, nextResponseSeconds: 30 })).status).toBe(200);
+    const n1 = `nx1-${suffix}`;
+    const n2 = `nx2-${suffix}`;
+    await agent(n1, 1, { teams: ['next'] });
+    await agent(n2, 0, { teams: ['next'] });
+    const mine = await openEventStream<{ agentId: string; kind: string; conversationId: string; data: Record<string, unknown> }>(`${service.url}/stream`, await as(n1));
+    const theirs = await openEventStream<{ conversationId: string }>(`${service.url}/stream`, await as(n2));
+    try {
+      const c = await route('next');
+      await mine.next((e) => e.event === 'assigned' && e.data.conversationId === c, 'assigned on the stream');
+      expect((await http('POST', `/conversations/${c}/reply`, { text: 'Hi!' }, await as(n1))).status).toBe(202);
+      const message = create(MessageSchema, { id: randomUUID(), conversationId: c, channel: Channel.WHATSAPP, direction: Direction.INBOUND, content: { kind: { case: 'text', value: { text: 'hello?' } } }, receivedAt: timestampFromDate(clock.now()) });
+      await publisher.publish(Topics.messageNormalized, c, message, { id: randomUUID() });
+      const live = await mine.next((e) => e.event === 'message' && e.data.conversationId === c, 'customer message on the stream');
+      expect(live.data.data).toMatchObject({ text: 'hello?', contentType: 'text' });
+      const detail = (await http('GET', `/conversations/${c}`, undefined, await as(n1))).json;
+      const due = new Date(detail.nextResponseDue as string).getTime();
+      expect(due).toBe(clock.now().getTime() + 30_000);
+
+      clock.set(due - 1);
+      await heartbeat(n1, n2);
+      await sweeper.tick();
+      expect(tap.all(Topics.conversationSla).filter((e) => e.value.conversationId === c && e.value.status === ConversationSla_Status.BREACHED)).toHaveLength(0);
+      clock.set(due);
+      await sweeper.tick();
+      const breach = await tap.waitFor(Topics.conversationSla, (e) => e.conversationId === c && e.status === ConversationSla_Status.BREACHED);
+      expect(breach.value).toMatchObject({ kind: ConversationSla_Kind.NEXT_RESPONSE, agentId: n1, overflowQueue: '' });
+      await mine.next((e) => e.event === 'sla' && e.data.conversationId === c && e.data.data.status === 'breached', 'SLA breach on the stream');
+      // Another agent's stream carries nothing of this conversation.
+      expect(theirs.events.filter((e) => e.data.conversationId === c)).toEqual([]);
+
+      expect((await http('POST', `/conversations/${c}/reply`, { text: 'Here you go' }, await as(n1))).status).toBe(202);
+      expect((await http('GET', `/conversations/${c}`, undefined, await as(n1))).json.nextResponseDue).toBeNull();
+    } finally {
+      mine.close();
+      theirs.close();
+    }
   });
 
   async function waitForCount(topic: typeof Topics.conversationAssigned, conversationId: string, count: number) {

@@ -9,7 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { CsatRecorded_Status, Topics } from '@omni/contracts';
 import { startService, type RunningService } from '@omni/service-kit';
-import { authHeader, KafkaTap, metaGraph, testEnv, waitFor } from '@omni/testing';
+import { authHeader, KafkaTap, metaGraph, openEventStream, testEnv, waitFor } from '@omni/testing';
 import { assignment } from '@omni/assignment';
 import { startOmni, TEST_SECRETS, type Omni } from './harness';
 
@@ -18,50 +18,11 @@ jest.setTimeout(180_000);
 const PAGE_ID = '104857600000077';
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
 
-interface SseEvent {
-  event: string;
-  data: { agentId: string; kind: string; conversationId: string; data: Record<string, unknown> };
-}
-
-/** A live text/event-stream reader over fetch (the bearer token goes in the header). */
-async function openStream(url: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
-  const events: SseEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.replace(/^data: ?/, ''))
-            .join('\n');
-          if (data) events.push({ event, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    events,
-    next: (predicate: (e: SseEvent) => boolean, description: string) =>
-      waitFor(() => events.find(predicate), { timeoutMs: 60_000, description }) as Promise<SseEvent>,
-    close: () => controller.abort(),
-  };
+interface Notice {
+  agentId: string;
+  kind: string;
+  conversationId: string;
+  data: Record<string, unknown>;
 }
 
 describe('assignment end to end: offer on the stream → accept → reply → provider → resolve → CSAT at the provider → answer recorded', () => {
@@ -106,7 +67,7 @@ describe('assignment end to end: offer on the stream → accept → reply → pr
     expect((await call('PUT', '/agents/ana/presence', ana, { status: 'online' })).status).toBe(200);
 
     expect((await fetch(`${api}/stream`)).status).toBe(401);
-    const stream = await openStream(`${api}/stream`, ana);
+    const stream = await openEventStream<Notice>(`${api}/stream`, ana);
     closeStream = stream.close;
     expect(stream.status).toBe(200);
     expect(stream.contentType).toContain('text/event-stream');
