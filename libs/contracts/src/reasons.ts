@@ -34,7 +34,8 @@ export const Reasons = {
   // assignment
   noAgentAvailable: reason('no-agent-available', ['assignment'], 'No eligible agent was online and under capacity; the conversation is queued.'),
   queueDrain: reason('queue-drain', ['assignment'], 'An agent gained capacity and took the most urgent queued conversation.'),
-  leastLoaded: reason('least-loaded-online-agent', ['assignment'], 'Chosen as the online agent with the fewest conversations.'),
+  leastLoaded: reason('least-loaded-online-agent', ['assignment'], 'Chosen by the least-busy strategy: the eligible online agent with the lowest load relative to capacity.'),
+  routing: reason('routing:', ['assignment'], 'The router’s reason for sending the conversation to this queue, carried onto the assignment (e.g. routing:default-queue).'),
   strategy: reason('strategy:', ['assignment'], 'The queue’s matching strategy that picked the agent (least-busy, longest-idle, round-robin) among online agents under capacity with the skills and language.'),
   offerDeclined: reason('offer-declined', ['assignment'], 'The agent declined the offer; the conversation goes to the next agent.'),
   offerExpired: reason('offer-expired', ['assignment'], 'The agent did not answer the offer in time; the conversation goes to the next agent.'),

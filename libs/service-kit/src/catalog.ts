@@ -78,6 +78,9 @@ export const ENV = {
   TELEGRAM_API_BASE_URL: { default: 'https://api.telegram.org' },
   TELEGRAM_PUBLIC_BASE_URL: { perEnvironment: {}, note: 'optional: when set, setWebhook at start-up' },
   // Verifies API bearer tokens; tests sign theirs with the same development value (@omni/testing).
+  // Assignment reads conversation history from the normalizer's API (the service's own default is
+  // 127.0.0.1:3201 for `npm start`; compose and k8s reach it by its service name).
+  NORMALIZER_URL: { default: 'http://normalizer:3201', note: "the normalizer's API (conversation history for agents)" },
   AUTH_JWT_SECRET: { secret: 'omni-auth', required: true, dev: 'omni-dev-jwt-secret', test: 'omni-dev-jwt-secret', shared: true, note: 'HS256 secret of API bearer tokens (or set AUTH_JWKS_URL)' },
 } as const satisfies Record<string, EnvSpec>;
 
@@ -146,7 +149,7 @@ export const SERVICES = [
   { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [], definition: 'normalizer' },
   { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router' },
   { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy' },
-  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: [], definition: 'assignment' },
+  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: ['NORMALIZER_URL'], definition: 'assignment' },
   { name: 'crm-webhooks', port: 3205, kind: 'core', schema: 'crm_webhooks', env: [], definition: 'crmWebhooks' },
 ] as const satisfies readonly ServiceEntry[];
 

@@ -5,3 +5,4 @@ export * as twitterApi from './fakes/twitter-api';
 export * as twilioApi from './fakes/twilio-api';
 export * from './auth';
 export * as telegramBotApi from './fakes/telegram-bot-api';
+export * from './sse';

@@ -13,10 +13,10 @@ export class AssignmentConfig extends BaseServiceConfig {
   @Max(60_000)
   ASSIGNMENT_SWEEP_MS = 1_000;
 
-  /** An online agent without a heartbeat for this long is set offline (reason heartbeat-missed). */
+  /** An online agent without a heartbeat for this long is set offline (reason heartbeat-missed); 0 = presence is not heartbeat-driven. */
   @Transform(toInt)
   @IsInt()
-  @Min(1_000)
+  @Min(0)
   ASSIGNMENT_HEARTBEAT_TIMEOUT_MS = 60_000;
 
   /** An agent offline this long has their open conversations requeued. */

@@ -15,13 +15,18 @@ import {
   ConversationSla_Kind,
   ConversationSla_Status,
   create,
+  ContactErasedSchema,
+  CsatRecorded_Status,
+  Direction,
+  WindowExpiringSchema,
+  MessageSchema,
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { ManualClock, startService, type RunningService } from '@omni/service-kit';
-import { authHeader, KafkaTap, serviceTestEnv, testEnv } from '@omni/testing';
+import { authHeader, KafkaTap, openEventStream, serviceTestEnv, testEnv } from '@omni/testing';
 import { assignmentWith, type AssignmentConfig } from './assignment';
 import { Sweeper } from './sweeper';
 
@@ -45,7 +50,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
   let tap: KafkaTap;
   let sweeper: Sweeper;
 
-  const TOPICS = [Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationOffered, Topics.conversationSla, Topics.agentPresence, Topics.outboundRequested, Topics.conversationResolved];
+  const TOPICS = [Topics.conversationAssigned, Topics.conversationQueued, Topics.conversationOffered, Topics.conversationSla, Topics.agentPresence, Topics.outboundRequested, Topics.conversationResolved, Topics.csatRecorded];
 
   beforeAll(async () => {
     service = await startService(assignmentWith({ clock }), {
@@ -58,7 +63,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     sweeper = service.app.get(Sweeper);
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);
-    await connection.ensureTopics([Topics.conversationRouted, ...TOPICS]);
+    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, Topics.windowExpiring, Topics.contactErased, ...TOPICS]);
     tap = await new KafkaTap(env.kafkaBrokers, prefix, TOPICS).start();
   }, 120_000);
 
@@ -87,8 +92,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     expect((await http('PUT', `/agents/${id}/presence`, { status: 'online' }, await as(id))).status).toBe(200);
   }
 
-  async function route(queue: string, fields: Record<string, unknown> = {}): Promise<string> {
-    const conversationId = randomUUID();
+  async function route(queue: string, fields: Record<string, unknown> = {}, conversationId: string = randomUUID()): Promise<string> {
     const id = randomUUID();
     await publisher.publish(
       Topics.conversationRouted,
@@ -240,6 +244,8 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
 
   it('an SLA warns at 80 %, breaches exactly at its due time, raises priority and overflows', async () => {
     expect((await http('PUT', '/queues/sla', { strategy: 'least-busy', teams: ['nobody-serves-this'], firstResponseSeconds: 60, overflowQueue: 'sla-overflow' })).status).toBe(200);
+    // The overflow queue is served by nobody here either, so the conversation stays visible in it.
+    expect((await http('PUT', '/queues/sla-overflow', { strategy: 'least-busy', teams: ['nobody-serves-this'] })).status).toBe(200);
     const c = await route('sla', { priority: 5 });
     const queued = await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === c);
     expect(queued.value).toMatchObject({ queue: 'sla', position: 1, priority: 5 });
@@ -266,4 +272,138 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     const queues = (await http('GET', '/queues', undefined, await authHeader(['supervisor']))).json as Array<{ name: string; waiting: Array<{ conversationId: string; priority: number }> }>;
     expect(queues.find((q) => q.name === 'sla-overflow')?.waiting).toEqual([expect.objectContaining({ conversationId: c, priority: 105 })]);
   });
+
+  it('CSAT: not sent when the window is closed (with the reason); answered and published; a routing decision made while the survey is open waits for the message', async () => {
+    expect((await http('PUT', '/queues/csat', { strategy: 'least-busy', teams: ['csat'], csat: true })).status).toBe(200);
+    const cs = `cs-${suffix}`;
+    await agent(cs, 2, { teams: ['csat'] });
+    const me = await as(cs);
+    const customerSays = async (conversationId: string, id: string, content: Record<string, unknown>) => {
+      const message = create(MessageSchema, { id, conversationId, channel: Channel.WHATSAPP, direction: Direction.INBOUND, contactId: 'c-1', content: { kind: content } as never, receivedAt: timestampFromDate(clock.now()) });
+      await publisher.publish(Topics.messageNormalized, conversationId, message, { id: randomUUID() });
+    };
+
+    // The window closed before the resolution: no survey, recorded as not sent, with the reason.
+    const closed = await route('csat', { replyDeadline: timestampFromDate(new Date(clock.now().getTime() - 1_000)) });
+    await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === closed);
+    expect((await http('POST', `/conversations/${closed}/resolve`, {}, me)).json).toMatchObject({ csat: 'not_sent' });
+    const notSent = await tap.waitFor(Topics.csatRecorded, (c) => c.conversationId === closed);
+    expect(notSent.value).toMatchObject({ status: CsatRecorded_Status.NOT_SENT, score: 0, agentId: cs, queue: 'csat' });
+    expect(notSent.value.detail).toContain('csat-window-closed');
+    expect(tap.all(Topics.outboundRequested).filter((r) => r.value.conversationId === closed)).toHaveLength(0);
+
+    // Open window: the survey goes to window-policy as channel-neutral 1–5 quick replies.
+    const open = await route('csat', { replyDeadline: timestampFromDate(new Date(clock.now().getTime() + 3_600_000)), messageId: 'm-1' });
+    await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === open);
+    expect((await http('POST', `/conversations/${open}/resolve`, {}, me)).json).toMatchObject({ csat: 'sent' });
+    const survey = await tap.waitFor(Topics.outboundRequested, (r) => r.conversationId === open);
+    expect(survey.value.content?.quickReplies.map((q) => q.payload)).toEqual(['csat:1', 'csat:2', 'csat:3', 'csat:4', 'csat:5']);
+    expect(survey.value.recipient?.channelUserId).toBe('15550001111');
+
+    // The customer writes something else: the routing decision that arrived first was parked and
+    // is released by the message; the survey is closed as superseded.
+    await route('csat', { messageId: 'm-2' }, open);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(tap.all(Topics.conversationAssigned).filter((a) => a.value.conversationId === open)).toHaveLength(1);
+    await customerSays(open, 'm-2', { case: 'text', value: { text: 'one more question' } });
+    await waitForCount(Topics.conversationAssigned, open, 2);
+    expect(tap.all(Topics.csatRecorded).filter((c) => c.value.conversationId === open)).toHaveLength(0);
+
+    // Resolved again, surveyed again; the customer taps 4: recorded, published, and not new work.
+    expect((await http('POST', `/conversations/${open}/resolve`, {}, me)).json).toMatchObject({ csat: 'sent' });
+    await customerSays(open, 'm-3', { case: 'quickReply', value: { payload: 'csat:4', text: '4' } });
+    const answered = await tap.waitFor(Topics.csatRecorded, (c) => c.conversationId === open);
+    expect(answered.value).toMatchObject({ status: CsatRecorded_Status.ANSWERED, score: 4, agentId: cs });
+    await route('csat', { messageId: 'm-3' }, open);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(tap.all(Topics.conversationAssigned).filter((a) => a.value.conversationId === open)).toHaveLength(2);
+    expect((await http('GET', `/agents/${cs}`)).json).toMatchObject({ activeCount: 0 });
+  });
+
+  it('a window about to close moves a conversation ahead in the one order (position republished); erasure removes notes and the customer reference', async () => {
+    expect((await http('PUT', '/queues/order', { strategy: 'least-busy', teams: ['nobody-serves-order'] })).status).toBe(200);
+    const older = await route('order');
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === older && q.position === 1);
+    clock.advance(1_000);
+    const younger = await route('order', { contactId: 'erase-me' });
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === younger && q.position === 2);
+    const closesAt = new Date(clock.now().getTime() + 600_000);
+    const expiring = create(WindowExpiringSchema, { id: randomUUID(), conversationId: younger, channel: Channel.WHATSAPP, closesAt: timestampFromDate(closesAt), windowKind: 'standard' });
+    await publisher.publish(Topics.windowExpiring, younger, expiring, { id: expiring.id });
+    const supervisor = await authHeader(['supervisor']);
+    const deadline = Date.now() + 45_000;
+    let waiting: Array<{ conversationId: string; position: number; replyDeadline: string | null }> = [];
+    while (Date.now() < deadline) {
+      // The sweep's pass republishes positions that changed.
+      await sweeper.tick();
+      waiting = ((await http('GET', '/queues', undefined, supervisor)).json as Array<{ name: string; waiting: typeof waiting }>).find((q) => q.name === 'order')!.waiting;
+      if (waiting[0]?.conversationId === younger) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(waiting.map((w) => [w.conversationId, w.position])).toEqual([
+      [younger, 1],
+      [older, 2],
+    ]);
+    expect(waiting[0]!.replyDeadline).toBe(closesAt.toISOString());
+    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === younger && q.position === 1);
+
+    expect((await http('POST', `/conversations/${younger}/notes`, { text: 'called twice' }, supervisor)).status).toBe(201);
+    const erased = create(ContactErasedSchema, { id: randomUUID(), contactId: 'erase-me', conversationIds: [younger] });
+    await publisher.publish(Topics.contactErased, 'erase-me', erased, { id: erased.id });
+    const until = Date.now() + 45_000;
+    let detail = (await http('GET', `/conversations/${younger}`, undefined, supervisor)).json;
+    while (detail.notes.length && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = (await http('GET', `/conversations/${younger}`, undefined, supervisor)).json;
+    }
+    expect(detail).toMatchObject({ notes: [], handoffContext: {} });
+  });
+
+  it('next-response SLA: the customer writes after the first reply, the clock starts, the breach reaches the agent’s stream and the SLA topic; a reply stops it', async () => {
+    expect((await http('PUT', '/queues/next', { strategy: 'least-busy', teams: ['next'], firstResponseSeconds: 0, nextResponseSeconds: 30 })).status).toBe(200);
+    const n1 = `nx1-${suffix}`;
+    const n2 = `nx2-${suffix}`;
+    await agent(n1, 1, { teams: ['next'] });
+    await agent(n2, 0, { teams: ['next'] });
+    const mine = await openEventStream<{ agentId: string; kind: string; conversationId: string; data: Record<string, unknown> }>(`${service.url}/stream`, await as(n1));
+    const theirs = await openEventStream<{ conversationId: string }>(`${service.url}/stream`, await as(n2));
+    try {
+      const c = await route('next');
+      await mine.next((e) => e.event === 'assigned' && e.data.conversationId === c, 'assigned on the stream');
+      expect((await http('POST', `/conversations/${c}/reply`, { text: 'Hi!' }, await as(n1))).status).toBe(202);
+      const message = create(MessageSchema, { id: randomUUID(), conversationId: c, channel: Channel.WHATSAPP, direction: Direction.INBOUND, content: { kind: { case: 'text', value: { text: 'hello?' } } }, receivedAt: timestampFromDate(clock.now()) });
+      await publisher.publish(Topics.messageNormalized, c, message, { id: randomUUID() });
+      const live = await mine.next((e) => e.event === 'message' && e.data.conversationId === c, 'customer message on the stream');
+      expect(live.data.data).toMatchObject({ text: 'hello?', contentType: 'text' });
+      const detail = (await http('GET', `/conversations/${c}`, undefined, await as(n1))).json;
+      const due = new Date(detail.nextResponseDue as string).getTime();
+      expect(due).toBe(clock.now().getTime() + 30_000);
+
+      clock.set(due - 1);
+      await heartbeat(n1, n2);
+      await sweeper.tick();
+      expect(tap.all(Topics.conversationSla).filter((e) => e.value.conversationId === c && e.value.status === ConversationSla_Status.BREACHED)).toHaveLength(0);
+      clock.set(due);
+      await sweeper.tick();
+      const breach = await tap.waitFor(Topics.conversationSla, (e) => e.conversationId === c && e.status === ConversationSla_Status.BREACHED);
+      expect(breach.value).toMatchObject({ kind: ConversationSla_Kind.NEXT_RESPONSE, agentId: n1, overflowQueue: '' });
+      await mine.next((e) => e.event === 'sla' && e.data.conversationId === c && e.data.data.status === 'breached', 'SLA breach on the stream');
+      // Another agent's stream carries nothing of this conversation.
+      expect(theirs.events.filter((e) => e.data.conversationId === c)).toEqual([]);
+
+      expect((await http('POST', `/conversations/${c}/reply`, { text: 'Here you go' }, await as(n1))).status).toBe(202);
+      expect((await http('GET', `/conversations/${c}`, undefined, await as(n1))).json.nextResponseDue).toBeNull();
+    } finally {
+      mine.close();
+      theirs.close();
+    }
+  });
+
+  async function waitForCount(topic: typeof Topics.conversationAssigned, conversationId: string, count: number) {
+    const deadline = Date.now() + 20_000;
+    while (tap.all(topic).filter((a) => a.value.conversationId === conversationId).length < count) {
+      if (Date.now() > deadline) throw new Error(`${conversationId}: fewer than ${count} ${topic.name}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 });

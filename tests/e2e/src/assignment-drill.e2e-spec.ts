@@ -5,7 +5,7 @@
 import { runAssignmentDrill } from './assignment-drill';
 
 const full = process.env.ASSIGNMENT_DRILL === 'full';
-const size = full ? { agents: 50, conversations: 1000, timeoutMs: 540_000 } : { agents: 10, conversations: 120, timeoutMs: 100_000 };
+const size = full ? { agents: 50, conversations: 1000, timeoutMs: 840_000 } : { agents: 10, conversations: 120, timeoutMs: 100_000 };
 
 jest.setTimeout(size.timeoutMs + 120_000);
 

@@ -148,7 +148,6 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
     for (const [i, a] of agents.entries()) {
       const skills = Object.entries(a.skills).map(([n, l]) => `${n}:${l}`);
       await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}`, admin, { displayName: a.id, capacity: a.capacity, skills, languages: a.languages });
-      await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}/presence`, await authHeader(['agent'], { sub: a.id, agentId: a.id }), { status: 'online' });
     }
 
     const conversations = makeConversations(options.conversations, random);
@@ -176,19 +175,30 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
       }
     }, 25);
 
+    // Agents' clients keep their presence alive, as a real agent desktop would.
+    const heartbeats = setInterval(() => {
+      for (const [i, a] of agents.entries()) void call(replicas[i % 2]!, 'POST', `/agents/${a.id}/heartbeat`, tokens.get(a.id)!).catch(() => undefined);
+    }, 10_000);
+
     const snapshotter = (async () => {
       while (resolvedCount < conversations.length && Date.now() - started < options.timeoutMs) {
         const snap = await snapshotViolations(db, byAgent, byConversation);
         snapshots++;
         maxQueued = Math.max(maxQueued, snap.queued);
         violations.push(...snap.violations);
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 300));
       }
     })();
 
-    for (let i = 0; i < conversations.length; i += 50) {
-      await Promise.all(
-        conversations.slice(i, i + 50).map((c) => {
+    // The first half arrives before any agent is online, so a real queue builds and its drain
+    // order is tested; agents then come online (on both replicas) while the second half arrives.
+    const half = Math.floor(conversations.length / 2);
+    const publishRange = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 50) await publishBatch(i, Math.min(i + 50, to));
+    };
+    const publishBatch = (i: number, end: number) =>
+      Promise.all(
+        conversations.slice(i, end).map((c) => {
           const id = randomUUID();
           return publisher.publish(
             Topics.conversationRouted,
@@ -210,10 +220,16 @@ export async function runAssignmentDrill(options: DrillOptions): Promise<DrillRe
           );
         }),
       );
-    }
+    await publishRange(0, half);
+    const firstHalf = new Set(conversations.slice(0, half).map((c) => c.id));
+    const queuedSeen = () => new Set(tap.all(Topics.conversationQueued).map((r) => r.value.conversationId).filter((id) => firstHalf.has(id))).size;
+    while (queuedSeen() < half && Date.now() - started < options.timeoutMs / 2) await new Promise((r) => setTimeout(r, 100));
+    for (const [i, a] of agents.entries()) await call(replicas[i % 2]!, 'PUT', `/agents/${a.id}/presence`, tokens.get(a.id)!, { status: 'online' });
+    await publishRange(half, conversations.length);
 
     while (resolvedCount < conversations.length && Date.now() - started < options.timeoutMs) await new Promise((r) => setTimeout(r, 100));
     clearInterval(resolver);
+    clearInterval(heartbeats);
     await Promise.all(pending);
     await snapshotter;
     await new Promise((r) => setTimeout(r, 500));

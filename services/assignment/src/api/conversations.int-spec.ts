@@ -95,7 +95,9 @@ describe('assignment: POST /conversations/:id/resolve (real Kafka + PostgreSQL)'
     const contactId = await route(first);
     await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === first);
     await route(second);
-    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === second);
+    const queued = await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === second);
+    // Position 1 behind one busy slot: one average handle time (the default 5 min before any resolution).
+    expect(queued.value).toMatchObject({ position: 1, estimatedWaitMs: 300_000n, queue: 'default' });
     expect((await http('GET', `/agents/${ana}`)).json).toMatchObject({ activeCount: 1, capacity: 1 });
 
     const resolved = await http('POST', `/conversations/${first}/resolve`, { resolution: 'solved' });

@@ -4,7 +4,7 @@ import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, ProblemException, Roles, type Clock } from '@omni/service-kit';
 import { lockAssignments, pass } from '../domain/engine';
 import { positions } from '../domain/matching';
-import { loadQueued, loadQueues, queuedConversation, schemaOf, type ConversationRow, type QueueRow } from '../domain/store';
+import { loadQueued, loadQueues, queuedConversation, schemaOf, type QueuedRow, type QueueRow } from '../domain/store';
 import { SETTINGS, type AssignmentSettings } from '../settings';
 import { QueueView, UpsertQueueDto } from './queues.dto';
 
@@ -28,7 +28,9 @@ export class QueuesController {
   @ApiOkResponse({ type: [QueueView] })
   async list(): Promise<QueueView[]> {
     return this.uow.run(async (manager) => {
-      const [queues, waiting] = await Promise.all([loadQueues(manager), loadQueued(manager, this.settings.passLimit)]);
+      // One connection per transaction: queries go one after the other.
+      const queues = await loadQueues(manager);
+      const waiting = await loadQueued(manager, this.settings.passLimit);
       const pos = positions(waiting.map(queuedConversation));
       const names = new Set([...queues.keys(), ...waiting.map((w) => w.queue)]);
       return [...names].sort().map((name) => this.view(name, queues.get(name), waiting.filter((w) => w.queue === name), pos));
@@ -54,12 +56,14 @@ export class QueuesController {
         [name, body.strategy, body.teams ?? [], (body.offerTimeoutSeconds ?? 0) * 1000, ms(body.firstResponseSeconds), ms(body.nextResponseSeconds), body.overflowQueue ?? null, body.csat ?? false, this.clock.now()],
       );
       await pass(manager, outbox, { settings: this.settings, now: this.clock.now() });
-      const [queues, waiting] = await Promise.all([loadQueues(manager), loadQueued(manager, this.settings.passLimit)]);
+      // One connection per transaction: queries go one after the other.
+      const queues = await loadQueues(manager);
+      const waiting = await loadQueued(manager, this.settings.passLimit);
       return this.view(name, queues.get(name), waiting.filter((w) => w.queue === name), positions(waiting.map(queuedConversation)));
     });
   }
 
-  private view(name: string, q: QueueRow | undefined, waiting: ConversationRow[], pos: Map<string, number>): QueueView {
+  private view(name: string, q: QueueRow | undefined, waiting: QueuedRow[], pos: Map<string, number>): QueueView {
     const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms / 1000));
     return {
       name,

@@ -4,7 +4,7 @@ import type { OutboxWriter } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
-import { agentState, loadAgents, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueueRow } from './store';
+import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
 
 /** What every engine step needs: the settings and the instant it acts at (injectable clock). */
 export interface EngineContext {
@@ -33,21 +33,29 @@ const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
 export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<number> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
-  const [agentRows, queues, rows] = await Promise.all([loadAgents(manager, { onlineOnly: true }), loadQueues(manager), loadQueued(manager, settings.passLimit)]);
+  // One connection per transaction: queries go one after the other.
+  const agentRows = await loadAgents(manager, { onlineOnly: true });
+  const queues = await loadQueues(manager);
+  const rows = await loadQueued(manager, settings.passLimit);
   const policy = policyOf(queues, settings.defaultStrategy);
   const cursors = new Map<string, string>();
   for (const q of queues.values()) if (q.rr_cursor) cursors.set(q.name, q.rr_cursor);
   const agents = agentRows.map(agentState);
-  const result = plan(agents, rows.map(queuedConversation), policy, cursors, now.getTime());
-  const byId = new Map(rows.map((r) => [r.conversation_id, r]));
+  // Agents without room cannot be eligible: leaving them out keeps a pass over a long queue cheap.
+  const withRoom = agents.filter((a) => a.load < a.capacity);
+  const result = withRoom.length ? plan(withRoom, rows.map(queuedConversation), policy, cursors, now.getTime()) : { assignments: [], cursors };
+  const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   for (const planned of result.assignments) {
-    const row = byId.get(planned.conversationId)!;
+    const row = full.get(planned.conversationId)!;
     const agent = agentById.get(planned.agentId)!;
     const offerTimeout = queues.get(row.queue)?.offer_timeout_ms ?? 0;
-    const why = [reasonOf(`strategy:${planned.strategy}`, `queue ${row.queue}: online, under capacity, skills and language match`)];
-    if (row.published_position !== null) why.unshift(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
-    if (row.queue_reason) why.unshift(reasonOf(row.queue_reason, 'requeued'));
+    // Why it came here (the router's reasons), why it waited or moved, then how the agent was picked.
+    const why: Reason[] = [...row.routing_reasons];
+    if (row.queue_reason) why.push(reasonOf(row.queue_reason, 'requeued'));
+    if (row.published_position !== null) why.push(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
+    const strategyRule = planned.strategy === 'least-busy' ? Reasons.leastLoaded.rule : `strategy:${planned.strategy}`;
+    why.push(reasonOf(strategyRule, `queue ${row.queue}: ${planned.strategy} among online agents under capacity with the skills and language`));
     if (offerTimeout > 0) await offer(manager, outbox, row, agent, now, offerTimeout, why);
     else await assign(manager, outbox, row, { id: agent.id, displayName: agent.display_name }, now, why);
   }
@@ -63,16 +71,18 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   return result.assignments.length;
 }
 
-async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: ConversationRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
+async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: QueuedRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
   if (!waiting.length) return;
   const policy = policyOf(queues, ctx.settings.defaultStrategy);
   const pos = positions(waiting.map(queuedConversation));
+  const changed = waiting.filter((row) => materialChange(row.published_position, pos.get(row.conversation_id)!));
+  const full = await loadConversations(manager, changed.map((r) => r.conversation_id));
   const slots = new Map<string, number>();
   const ids: string[] = [];
   const values: number[] = [];
-  for (const row of waiting) {
+  for (const narrow of changed) {
+    const row = full.get(narrow.conversation_id)!;
     const position = pos.get(row.conversation_id)!;
-    if (!materialChange(row.published_position, position)) continue;
     if (!slots.has(row.queue)) {
       // Slots of the online agents who could serve the queue at all (capacity ignoring current load).
       const probe = { ...queuedConversation(row), excludedAgents: [], requiredSkills: [], language: '' };

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { channelSlug, ConversationRoutedSchema, CustomerRefSchema, timestampDate, toBinary, type Channel, type ConversationRouted } from '@omni/contracts';
+import { channelSlug, ConversationRoutedSchema, create, CustomerRefSchema, timestampDate, toBinary, type Channel, type ConversationRouted, type CustomerRef } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
@@ -32,6 +32,16 @@ export function weightOf(channel: Channel, priority: number, settings: Pick<Assi
 }
 
 /**
+ * The customer every conversation event names: the router's CustomerRef, or one built from the
+ * routed event's own fields when the router sent none (so a CRM reading only assigned can still
+ * name the customer).
+ */
+export function customerRefFor(routed: ConversationRouted): CustomerRef {
+  if (routed.customerRef) return routed.customerRef;
+  return create(CustomerRefSchema, { contactId: routed.contactId, channel: routed.channel, channelUserId: routed.customer?.channelUserId ?? '', accountId: routed.accountId });
+}
+
+/**
  * Records a routed conversation as queued (a new one, or a resolved one that reopened). Returns
  * false when the conversation is already open here (a redelivered or repeated routing decision).
  */
@@ -45,9 +55,9 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
     `INSERT INTO "${schemaOf(manager)}".conversation_assignments (conversation_id, state, agent_id, queue, priority, channel, contact_id, routed_at,
        reply_deadline, assigned_at, resolved_at, resolution, weight, rank, escalated, language, required_skills, customer_ref, handoff_context,
        account_id, channel_user_id, message_id, excluded_agents, published_position, first_response_due, first_responded_at, next_response_due,
-       sla_warned, sla_breaches, previous_agent_id, since, queue_reason, offered_at, offer_expires_at)
+       sla_warned, sla_breaches, previous_agent_id, since, queue_reason, offered_at, offer_expires_at, routing_reasons)
      VALUES ($1, 'queued', NULL, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{}', NULL, $18, NULL, NULL,
-       '{}', 0, NULL, $6, '', NULL, NULL)
+       '{}', 0, NULL, $6, '', NULL, NULL, $19)
      ON CONFLICT (conversation_id) DO UPDATE SET state = 'queued', agent_id = NULL, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
        channel = EXCLUDED.channel, contact_id = EXCLUDED.contact_id, routed_at = EXCLUDED.routed_at, reply_deadline = EXCLUDED.reply_deadline,
        assigned_at = NULL, resolved_at = NULL, resolution = NULL, weight = EXCLUDED.weight, rank = EXCLUDED.rank, escalated = EXCLUDED.escalated,
@@ -55,7 +65,7 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
        handoff_context = EXCLUDED.handoff_context, account_id = EXCLUDED.account_id, channel_user_id = EXCLUDED.channel_user_id,
        message_id = EXCLUDED.message_id, excluded_agents = '{}', published_position = NULL, first_response_due = EXCLUDED.first_response_due,
        first_responded_at = NULL, next_response_due = NULL, sla_warned = '{}', sla_breaches = 0, previous_agent_id = NULL, since = EXCLUDED.since,
-       queue_reason = '', offered_at = NULL, offer_expires_at = NULL`,
+       queue_reason = '', offered_at = NULL, offer_expires_at = NULL, routing_reasons = EXCLUDED.routing_reasons`,
     [
       routed.conversationId,
       routed.queue || 'default',
@@ -69,12 +79,13 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
       routed.escalated,
       routed.language,
       JSON.stringify(parseSkills(routed.requiredSkills)),
-      routed.customerRef ? Buffer.from(toBinary(CustomerRefSchema, routed.customerRef)) : null,
+      Buffer.from(toBinary(CustomerRefSchema, customerRefFor(routed))),
       JSON.stringify(handoff),
       routed.accountId || routed.customerRef?.accountId || '',
       routed.customer?.channelUserId || routed.customerRef?.channelUserId || '',
       routed.messageId,
       firstTargetMs > 0 ? new Date(routedAt.getTime() + firstTargetMs) : null,
+      JSON.stringify(routed.reasons.slice(0, 20).map((r) => ({ rule: `routing:${r.rule}`.slice(0, 200), detail: r.detail.slice(0, 500) }))),
     ],
   );
   return true;

@@ -214,7 +214,7 @@ describe('strategies', () => {
 
   it('estimated wait and material change', () => {
     expect(estimatedWaitMs(5, 2, 60_000)).toBe(180_000);
-    expect(estimatedWaitMs(1, 0, 60_000)).toBe(60_000);
+    expect(estimatedWaitMs(1, 0, 60_000)).toBe(0);
     expect(materialChange(null, 3)).toBe(true);
     expect(materialChange(8, 7)).toBe(false);
     expect(materialChange(8, 6)).toBe(true);

@@ -184,10 +184,13 @@ export function plan(
 
 /**
  * Estimated wait for a queued conversation: the conversations ahead of it are served by the slots
- * of the agents who can take the queue, each slot freeing after the queue's average handle time.
+ * of the agents who can take the queue, each slot freeing after the queue's average handle time;
+ * 0 when no online agent serves the queue (unknown).
  */
 export function estimatedWaitMs(position: number, servingSlots: number, averageHandleMs: number): number {
-  return Math.ceil(position / Math.max(servingSlots, 1)) * Math.max(averageHandleMs, 0);
+  // Nobody online can serve the queue: the wait is unknown, said as 0 rather than a made-up number.
+  if (servingSlots <= 0) return 0;
+  return Math.ceil(position / servingSlots) * Math.max(averageHandleMs, 0);
 }
 
 /** Whether a position change is worth telling the customer about (bounds queued events). */

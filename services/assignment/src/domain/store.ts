@@ -44,6 +44,7 @@ export interface ConversationRow {
   previous_agent_id: string | null;
   since: Date;
   queue_reason: string;
+  routing_reasons: Array<{ rule: string; detail: string }>;
 }
 
 export interface AgentRow {
@@ -87,8 +88,25 @@ export async function findConversation(manager: EntityManager, conversationId: s
   return row;
 }
 
-export async function loadQueued(manager: EntityManager, limit: number): Promise<ConversationRow[]> {
-  return manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' ORDER BY ${QUEUE_ORDER_SQL} LIMIT $1`, [limit]);
+/** What ordering and matching read of a waiting conversation (a pass loads many: keep it narrow). */
+export type QueuedRow = Pick<
+  ConversationRow,
+  'conversation_id' | 'queue' | 'rank' | 'reply_deadline' | 'since' | 'channel' | 'weight' | 'required_skills' | 'language' | 'excluded_agents' | 'published_position' | 'queue_reason' | 'escalated'
+>;
+
+export async function loadQueued(manager: EntityManager, limit: number): Promise<QueuedRow[]> {
+  return manager.query(
+    `SELECT conversation_id, queue, rank, reply_deadline, since, channel, weight, required_skills, language, excluded_agents, published_position, queue_reason, escalated
+       FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' ORDER BY ${QUEUE_ORDER_SQL} LIMIT $1`,
+    [limit],
+  );
+}
+
+/** Full rows of these conversations (to publish their events). */
+export async function loadConversations(manager: EntityManager, ids: readonly string[]): Promise<Map<string, ConversationRow>> {
+  if (!ids.length) return new Map();
+  const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = ANY($1::uuid[])`, [ids])) as ConversationRow[];
+  return new Map(rows.map((r) => [r.conversation_id, r]));
 }
 
 /** Agents with the load they hold right now (offered + assigned), computed rather than counted. */
@@ -136,7 +154,7 @@ export function agentState(row: AgentRow): AgentState {
   };
 }
 
-export function queuedConversation(row: ConversationRow): QueuedConversation {
+export function queuedConversation(row: QueuedRow): QueuedConversation {
   return {
     id: row.conversation_id,
     queue: row.queue,

@@ -30,7 +30,7 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
   const result: SweepResult = { heartbeatMissed: 0, requeued: 0, offersExpired: 0, slaWarnings: 0, slaBreaches: 0, assigned: 0 };
 
   const silentSince = new Date(now.getTime() - settings.heartbeatTimeoutMs);
-  for (const agent of await loadAgents(manager)) {
+  for (const agent of settings.heartbeatTimeoutMs > 0 ? await loadAgents(manager) : []) {
     if (agent.status === 'offline' || (agent.last_heartbeat_at ?? agent.updated_at).getTime() > silentSince.getTime()) continue;
     await setPresence(manager, outbox, agent, 'offline', ctx, Reasons.heartbeatMissed.rule);
     result.heartbeatMissed++;

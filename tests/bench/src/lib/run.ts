@@ -195,6 +195,8 @@ export async function startBench(settings: PipelineSettings, options: { extraTop
       OMNI_TOPIC_PREFIX: env.prefix,
       HOST: '127.0.0.1',
       LOG_LEVEL: settings.serviceLogLevel,
+      // The bench desk resolves through the API but runs no agent client: presence is not heartbeat-driven.
+      ASSIGNMENT_HEARTBEAT_TIMEOUT_MS: '0',
       META_GRAPH_API_BASE_URL: deadApi,
       TWITTER_API_BASE_URL: deadApi,
       TWILIO_API_BASE_URL: deadApi,

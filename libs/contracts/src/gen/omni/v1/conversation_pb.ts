@@ -258,7 +258,8 @@ export type ConversationQueued = Message<"omni.v1.ConversationQueued"> & {
   customerRef?: CustomerRef | undefined;
 
   /**
-   * Estimated wait from the queue's recent handle times and the agents who can take it.
+   * Estimated wait from the queue's recent handle times and the agents who can take it; 0 when no
+   * online agent serves the queue (unknown).
    *
    * @generated from field: int64 estimated_wait_ms = 11;
    */
