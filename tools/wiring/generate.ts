@@ -8,6 +8,7 @@
  */
 import { ENV, SERVICES, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
 import { ALL_TOPICS, dlqTopicName } from '../../libs/contracts/src/topics';
+import { alertRulesFile, grafanaDashboard, grafanaDashboardProvider, grafanaDatasources, prometheusConfig, prometheusRule } from './observability';
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -40,6 +41,12 @@ export function generateWiring(catalog: Catalog = DEFAULT_CATALOG): GeneratedFil
     { path: 'deploy/k8s/base/network-policies.yaml', content: networkPolicies(catalog) },
     { path: 'deploy/k8s/overlays/prod/scaled-objects.yaml', content: scaledObjects(catalog) },
     { path: 'deploy/k8s/kafka/topics.yaml', content: kafkaTopics() },
+    { path: 'deploy/k8s/overlays/prod/prometheus-rules.yaml', content: prometheusRule() },
+    { path: 'deploy/observability/prometheus.yml', content: prometheusConfig(catalog) },
+    { path: 'deploy/observability/alerts.yml', content: alertRulesFile() },
+    { path: 'deploy/observability/grafana/provisioning/datasources/omni.yml', content: grafanaDatasources() },
+    { path: 'deploy/observability/grafana/provisioning/dashboards/omni.yml', content: grafanaDashboardProvider() },
+    { path: 'deploy/observability/grafana/dashboards/omni.json', content: grafanaDashboard() },
     { path: 'services/normalizer/src/domain/parsers.ts', content: normalizerParsers(catalog) },
     { path: 'tests/e2e/src/services.generated.ts', content: harnessServices(catalog) },
   ];
@@ -112,9 +119,10 @@ function compose(catalog: Catalog): string {
   return `# ${HEADER}
 #
 # The whole Omni system on one machine: Kafka (KRaft), PostgreSQL, an OpenTelemetry collector,
-# Jaeger, and the services built from the single image in deploy/docker/Dockerfile.
+# Jaeger, Prometheus, Grafana, and the services built from the single image in deploy/docker/Dockerfile.
 #
-#   docker compose up --build -d          # everything; Jaeger UI on http://localhost:16686
+#   docker compose up --build -d          # everything; Jaeger UI on http://localhost:16686,
+#                                         # Grafana on http://localhost:3000, Prometheus on :9090
 #   docker compose up -d kafka postgres   # only the infrastructure, run services with \`npm start\`
 #
 # Only the gateways' webhook ports are published on all interfaces; Kafka, PostgreSQL, the
@@ -241,6 +249,35 @@ services:
       JAEGER_LISTEN_HOST: 0.0.0.0
     ports:
       - "127.0.0.1:16686:16686" # UI
+
+  prometheus:
+    # Scrapes every service's /metrics and evaluates the alert rules (deploy/observability).
+    image: prom/prometheus:v3.7.3
+    restart: unless-stopped
+    command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.retention.time=7d"]
+    volumes:
+      - ./deploy/observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro
+      - ./deploy/observability/alerts.yml:/etc/prometheus/alerts.yml:ro
+    ports:
+      - "127.0.0.1:9090:9090"
+
+  grafana:
+    # The "Omni — SRE overview" dashboard, with Prometheus and Jaeger as data sources; anonymous
+    # read-only access on 127.0.0.1 (admin/admin to edit).
+    image: grafana/grafana:12.2.1
+    restart: unless-stopped
+    environment:
+      GF_AUTH_ANONYMOUS_ENABLED: "true"
+      GF_AUTH_ANONYMOUS_ORG_ROLE: Viewer
+      GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: /var/lib/grafana/dashboards/omni.json
+    volumes:
+      - ./deploy/observability/grafana/provisioning:/etc/grafana/provisioning:ro
+      - ./deploy/observability/grafana/dashboards:/var/lib/grafana/dashboards:ro
+    ports:
+      - "127.0.0.1:3000:3000"
+    depends_on:
+      - prometheus
+      - jaeger
 
   # ---- Omni services (one image; SERVICE picks the app) ----------------------------------------
 
@@ -456,6 +493,7 @@ resources:
   - ../../kafka
   - scaled-objects.yaml
   - datastore-policies.yaml
+  - prometheus-rules.yaml
 
 images:
   - name: omni
