@@ -113,8 +113,9 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
         .map((s) => s.attributes['omni.service'])
         .filter(Boolean),
     );
-    // window-policy consumes the normalized message too (it opens the reply window).
-    expect([...services].sort()).toEqual(['assignment', 'normalizer', 'router', 'window-policy']);
+    // window-policy consumes the normalized message too (it opens the reply window), and
+    // crm-webhooks the routed and assigned events (its webhook log).
+    expect([...services].sort()).toEqual(['assignment', 'crm-webhooks', 'normalizer', 'router', 'window-policy']);
     // The http instrumentation's SERVER span, named after the matched route (the controller's wildcard).
     expect(
       exporter.getFinishedSpans().some((s) => s.spanContext().traceId === traceId && s.name === 'POST /webhooks/*path' && s.attributes['url.path'] === '/webhooks/messenger'),
