@@ -385,7 +385,8 @@ ${schemaSections}
 export function generateContractDocs(): GeneratedFile[] {
   const comments = protoComments();
   const gateways = SERVICES.filter((s) => s.kind === 'gateway').map((s) => s.name);
-  const usage = topicUsage(root, gateways);
+  const keyOf = new Map(Object.entries(usageKeys()).map(([key, name]) => [name, key]));
+  const usage = topicUsage(root, gateways, WEBHOOK_TOPICS.map((t) => keyOf.get(t.name)!));
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   const files: GeneratedFile[] = [];
   for (const topic of ALL_TOPICS) files.push({ path: `docs/schemas/${topic.ceType}.schema.json`, content: `${JSON.stringify(topicSchema(topic, comments), null, 2)}\n` });

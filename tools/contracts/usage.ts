@@ -2,6 +2,8 @@
  * Who produces and who consumes each topic, read from the code: `@OnTopic(Topics.x)` handlers,
  * and `outbox.add(Topics.x …)` / `.publish(Topics.x …)` calls in services. Gateways publish
  * through @omni/gateway-kit, so what the kit publishes or consumes counts for every gateway.
+ * Handlers generated with `OnTopic(topic)` over `WEBHOOK_TOPICS` (crm-webhooks) consume every
+ * webhook topic.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -16,6 +18,7 @@ const SOURCE = /\.ts$/;
 const TEST = /\.(spec|int-spec|e2e-spec)\.ts$/;
 const PRODUCE = /(?:outbox\.add|\.publish)\(\s*Topics\.(\w+)/g;
 const CONSUME = /@OnTopic\(\s*Topics\.(\w+)/g;
+const CONSUME_WEBHOOK_TOPICS = /for \(const topic of WEBHOOK_TOPICS\)[\s\S]*?OnTopic\(topic\)/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,7 +28,7 @@ function sources(dir: string): string[] {
   });
 }
 
-export function topicUsage(root: string, gateways: readonly string[]): Record<string, TopicUsage> {
+export function topicUsage(root: string, gateways: readonly string[], webhookTopicKeys: readonly string[] = []): Record<string, TopicUsage> {
   const usage: Record<string, { producers: Set<string>; consumers: Set<string> }> = {};
   const add = (topicKey: string, kind: 'producers' | 'consumers', owners: readonly string[]) => {
     const entry = (usage[topicKey] ??= { producers: new Set(), consumers: new Set() });
@@ -36,6 +39,7 @@ export function topicUsage(root: string, gateways: readonly string[]): Record<st
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(PRODUCE)) add(m[1]!, 'producers', owners(file));
       for (const m of text.matchAll(CONSUME)) add(m[1]!, 'consumers', owners(file));
+      if (CONSUME_WEBHOOK_TOPICS.test(text)) for (const key of webhookTopicKeys) add(key, 'consumers', owners(file));
     }
   };
   scan(join(root, 'services'), (file) => [relative(join(root, 'services'), file).split('/')[0]!]);
