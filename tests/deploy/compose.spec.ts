@@ -11,7 +11,7 @@ import { COMMON_ENV, SERVICES, envOf, type ServiceEntry } from '../../libs/servi
 
 const root = join(__dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const INFRA = ['kafka', 'postgres', 'otel-collector', 'jaeger'];
+const INFRA = ['kafka', 'postgres', 'otel-collector', 'jaeger', 'prometheus', 'grafana'];
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed YAML is untyped by nature */
 type Yaml = any;

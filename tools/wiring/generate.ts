@@ -7,6 +7,8 @@
  * Pure: (catalog) → [{ path, content }]. No file access here.
  */
 import { ENV, SERVICES, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
+import { ALL_TOPICS, dlqTopicName } from '../../libs/contracts/src/topics';
+import { alertRulesFile, grafanaDashboard, grafanaDashboardProvider, grafanaDatasources, prometheusConfig, prometheusRule } from './observability';
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -36,6 +38,15 @@ export function generateWiring(catalog: Catalog = DEFAULT_CATALOG): GeneratedFil
     { path: 'deploy/k8s/base/kustomization.yaml', content: kustomizeBase(catalog) },
     { path: 'deploy/k8s/overlays/dev/kustomization.yaml', content: kustomizeDev(catalog) },
     { path: 'deploy/k8s/overlays/prod/kustomization.yaml', content: kustomizeProd(catalog) },
+    { path: 'deploy/k8s/base/network-policies.yaml', content: networkPolicies(catalog) },
+    { path: 'deploy/k8s/overlays/prod/scaled-objects.yaml', content: scaledObjects(catalog) },
+    { path: 'deploy/k8s/kafka/topics.yaml', content: kafkaTopics() },
+    { path: 'deploy/k8s/overlays/prod/prometheus-rules.yaml', content: prometheusRule() },
+    { path: 'deploy/observability/prometheus.yml', content: prometheusConfig(catalog) },
+    { path: 'deploy/observability/alerts.yml', content: alertRulesFile() },
+    { path: 'deploy/observability/grafana/provisioning/datasources/omni.yml', content: grafanaDatasources() },
+    { path: 'deploy/observability/grafana/provisioning/dashboards/omni.yml', content: grafanaDashboardProvider() },
+    { path: 'deploy/observability/grafana/dashboards/omni.json', content: grafanaDashboard() },
     { path: 'services/normalizer/src/domain/parsers.ts', content: normalizerParsers(catalog) },
     { path: 'tests/e2e/src/services.generated.ts', content: harnessServices(catalog) },
   ];
@@ -108,9 +119,10 @@ function compose(catalog: Catalog): string {
   return `# ${HEADER}
 #
 # The whole Omni system on one machine: Kafka (KRaft), PostgreSQL, an OpenTelemetry collector,
-# Jaeger, and the services built from the single image in deploy/docker/Dockerfile.
+# Jaeger, Prometheus, Grafana, and the services built from the single image in deploy/docker/Dockerfile.
 #
-#   docker compose up --build -d          # everything; Jaeger UI on http://localhost:16686
+#   docker compose up --build -d          # everything; Jaeger UI on http://localhost:16686,
+#                                         # Grafana on http://localhost:3000, Prometheus on :9090
 #   docker compose up -d kafka postgres   # only the infrastructure, run services with \`npm start\`
 #
 # Only the gateways' webhook ports are published on all interfaces; Kafka, PostgreSQL, the
@@ -238,6 +250,35 @@ services:
     ports:
       - "127.0.0.1:16686:16686" # UI
 
+  prometheus:
+    # Scrapes every service's /metrics and evaluates the alert rules (deploy/observability).
+    image: prom/prometheus:v3.7.3
+    restart: unless-stopped
+    command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.retention.time=7d"]
+    volumes:
+      - ./deploy/observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro
+      - ./deploy/observability/alerts.yml:/etc/prometheus/alerts.yml:ro
+    ports:
+      - "127.0.0.1:9090:9090"
+
+  grafana:
+    # The "Omni — SRE overview" dashboard, with Prometheus and Jaeger as data sources; anonymous
+    # read-only access on 127.0.0.1 (admin/admin to edit).
+    image: grafana/grafana:12.2.1
+    restart: unless-stopped
+    environment:
+      GF_AUTH_ANONYMOUS_ENABLED: "true"
+      GF_AUTH_ANONYMOUS_ORG_ROLE: Viewer
+      GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: /var/lib/grafana/dashboards/omni.json
+    volumes:
+      - ./deploy/observability/grafana/provisioning:/etc/grafana/provisioning:ro
+      - ./deploy/observability/grafana/dashboards:/var/lib/grafana/dashboards:ro
+    ports:
+      - "127.0.0.1:3000:3000"
+    depends_on:
+      - prometheus
+      - jaeger
+
   # ---- Omni services (one image; SERVICE picks the app) ----------------------------------------
 
 ${services}
@@ -317,6 +358,20 @@ spec:
     - name: http
       port: ${s.port}
       targetPort: http
+---
+# Voluntary disruptions (node drains, upgrades) take at most one pod at a time.
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: ${s.name}
+  labels:
+    app.kubernetes.io/name: ${s.name}
+    app.kubernetes.io/component: ${s.kind}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${s.name}
 `;
 }
 
@@ -349,6 +404,7 @@ labels:
 
 resources:
 ${catalog.services.map((s) => `  - services/${s.name}.yaml`).join('\n')}
+  - network-policies.yaml
 
 configMapGenerator:
   # Non-secret env every service reads (envFrom). Overlays merge their own values in.
@@ -425,6 +481,8 @@ function kustomizeProd(catalog: Catalog): string {
 # Production: several replicas per service (consumers scale by partitions, so keep replicas <=
 # partitions), pinned image tag, more memory. The secrets listed in ../../base/kustomization.yaml
 # must already exist in the namespace (External Secrets / Sealed Secrets); nothing secret lives here.
+# Needs the Strimzi operator (Kafka, ../../kafka) and KEDA (scaled-objects.yaml: the Kafka
+# consumers scale on their consumer group's lag; KEDA owns their replica count).
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 
@@ -432,6 +490,10 @@ namespace: omni
 
 resources:
   - ../../base
+  - ../../kafka
+  - scaled-objects.yaml
+  - datastore-policies.yaml
+  - prometheus-rules.yaml
 
 images:
   - name: omni
@@ -443,7 +505,7 @@ configMapGenerator:
   - name: omni-common
     behavior: merge
     literals:
-      - KAFKA_BROKERS=kafka-bootstrap.kafka:9092
+      - KAFKA_BROKERS=omni-kafka-bootstrap:9092
       - OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability:4318
   - name: omni-channels
     behavior: merge
@@ -500,5 +562,138 @@ ${imports.join('\n')}
 export const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
 ${catalog.services.map((s) => `  ${/^[a-z]+$/.test(s.name) ? s.name : `'${s.name}'`}: ${s.definition},`).join('\n')}
 };
+`;
+}
+
+function networkPolicies(catalog: Catalog): string {
+  const gatewayPorts = catalog.services.filter((s) => s.kind === 'gateway');
+  const corePorts = catalog.services.filter((s) => s.kind === 'core');
+  const ports = (list: readonly CatalogService[]) => list.map((s) => `        - protocol: TCP\n          port: ${s.port}`).join('\n');
+  return `# ${HEADER}
+# Ingress rules for Omni's pods. Everything is denied unless allowed here:
+# - gateways: their webhook port from anywhere (providers call them through the ingress);
+# - core services: their API port from Omni's own pods, from pods labelled
+#   omni.dev/api-client: "true" (agent desktop backend, CRM connector, API gateway) in any
+#   namespace, and from the monitoring namespace (Prometheus scrapes /metrics).
+# Kafka and PostgreSQL accept only Omni's pods: see ../kafka (Strimzi listener peers) and the
+# prod overlay's datastore-policies.yaml.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: omni-default-deny-ingress
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/part-of: omni
+  policyTypes:
+    - Ingress
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: omni-gateways-public
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/component: gateway
+  policyTypes:
+    - Ingress
+  ingress:
+    - ports:
+${ports(gatewayPorts)}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: omni-core-internal
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/component: core
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/part-of: omni
+        - namespaceSelector: {}
+          podSelector:
+            matchLabels:
+              omni.dev/api-client: "true"
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+      ports:
+${ports(corePorts)}
+`;
+}
+
+function scaledObjects(catalog: Catalog): string {
+  const scaled = catalog.services.filter((s) => s.autoscale);
+  return `# ${HEADER}
+# KEDA scales each Kafka consumer on its consumer group's lag (every topic the group reads):
+# one replica more per lagThreshold records behind, between minReplicas and maxReplicas (more
+# replicas than partitions would idle). KEDA's HPA owns these Deployments' replica count.
+${scaled
+  .map(
+    (s) => `---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: ${s.name}
+  labels:
+    app.kubernetes.io/name: ${s.name}
+spec:
+  scaleTargetRef:
+    name: ${s.name}
+  minReplicaCount: ${s.autoscale!.minReplicas}
+  maxReplicaCount: ${s.autoscale!.maxReplicas}
+  pollingInterval: 15
+  cooldownPeriod: 300
+  triggers:
+    - type: kafka
+      metadata:
+        bootstrapServers: omni-kafka-bootstrap:9092
+        consumerGroup: omni-${s.name}
+        lagThreshold: "${s.autoscale!.lagThreshold}"
+        offsetResetPolicy: earliest
+        allowIdleConsumers: "false"`,
+  )
+  .join('\n')}
+`;
+}
+
+/** One Strimzi KafkaTopic per registry topic and its .dlq twin: partitions and retention from the registry. */
+function kafkaTopics(): string {
+  const topics = ALL_TOPICS.flatMap((t) => [
+    { name: t.name, partitions: t.partitions, retentionMs: t.retentionMs, description: t.description },
+    { name: dlqTopicName(t.name), partitions: t.partitions, retentionMs: t.retentionMs, description: `dead letters of ${t.name}` },
+  ]);
+  return `# Generated by \`npm run wiring\` from the topic registry (libs/contracts/src/topics.ts): edit the registry, not this file.
+# Replication 3 with min.insync.replicas 2: producers use acks=all, so a write survives one broker
+# loss and the topic stays writable with one broker down. Retention is the registry's (raw and
+# normalized keep the replayable log longer); KAFKA_TOPIC_RETENTION_MS does not apply here: change
+# retention.ms below through the registry, or per cluster with a kustomize patch.
+${topics
+  .map(
+    (t) => `---
+# ${t.description}
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaTopic
+metadata:
+  name: ${t.name}
+  labels:
+    strimzi.io/cluster: omni
+spec:
+  topicName: ${t.name}
+  partitions: ${t.partitions}
+  replicas: 3
+  config:
+    min.insync.replicas: "2"
+    retention.ms: "${t.retentionMs}"
+    cleanup.policy: delete`,
+  )
+  .join('\n')}
 `;
 }

@@ -3,7 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
+  ALL_REASONS,
   ALL_TOPICS,
+  isDlqTopic,
+  isRegisteredReason,
+  Reasons,
   Channel,
   channelFromSlug,
   channelSlug,
@@ -88,5 +92,34 @@ describe('canonical message', () => {
     expect(channelFromSlug('whatsapp')).toBe(Channel.WHATSAPP);
     expect(channelSlug(Channel.SMS)).toBe('sms');
     expect(() => channelFromSlug('fax')).toThrow(/unknown channel/);
+  });
+});
+
+describe('reason registry', () => {
+  it('has unique kebab-case names (prefixes end with ":"), each with emitters and a meaning', () => {
+    const rules = ALL_REASONS.map((r) => r.rule);
+    expect(new Set(rules).size).toBe(rules.length);
+    for (const reason of ALL_REASONS) {
+      expect(reason.rule).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*:?$/);
+      expect(reason.emittedBy.length).toBeGreaterThan(0);
+      expect(reason.meaning.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('recognises registered names and nothing else (no service-specific prefixes like "routing:")', () => {
+    expect(isRegisteredReason(Reasons.defaultQueue.rule)).toBe(true);
+    expect(isRegisteredReason('routing:default-queue')).toBe(false);
+    expect(isRegisteredReason('default-queue-2')).toBe(false);
+  });
+});
+
+describe('dead-letter topics', () => {
+  it('are the topic name plus .dlq, told apart by isDlqTopic (a regex on omni.conversation.* would match them)', () => {
+    const dlq = dlqTopicName(Topics.conversationAssigned.name);
+    expect(dlq).toBe('omni.conversation.assigned.v1.dlq');
+    expect(isDlqTopic(dlq)).toBe(true);
+    expect(isDlqTopic(Topics.conversationAssigned.name)).toBe(false);
+    expect(/^omni\.conversation\..*/.test(dlq)).toBe(true);
+    expect(/^omni\.conversation\.[a-z]+\.v[0-9]+$/.test(dlq)).toBe(false);
   });
 });

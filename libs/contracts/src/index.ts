@@ -17,3 +17,4 @@ export * from './reasons';
 export { create, toBinary, fromBinary, clone, equals, toJson } from '@bufbuild/protobuf';
 export type { MessageShape, MessageInitShape, DescMessage } from '@bufbuild/protobuf';
 export * from './webhook-events';
+export * from './json-schema';

@@ -10,9 +10,11 @@ import { Topics, type TopicDefinition } from './topics';
 export const WEBHOOK_TOPICS: readonly TopicDefinition[] = [
   Topics.conversationRouted,
   Topics.conversationQueued,
+  Topics.conversationOffered,
   Topics.conversationAssigned,
   Topics.conversationResolved,
   Topics.conversationReopened,
+  Topics.conversationSla,
   Topics.csatRecorded,
   Topics.outboundRejected,
   Topics.contactErased,

@@ -103,6 +103,7 @@ interface TopicMetrics {
   handlerSeconds(seconds: number): void;
   handlerError(): void;
   dlq(): void;
+  lag(partition: number, records: number): void;
 }
 
 /**
@@ -292,6 +293,9 @@ export class EventConsumer {
       metrics.consumed(chunk.length);
       await heartbeat();
     }
+    // Records behind the partition's high watermark once this batch is done (the SRE dashboard's
+    // lag panel and OmniConsumerLagHigh; KEDA reads the same lag from the broker).
+    metrics.lag(batch.partition, Number(batch.offsetLag()));
   }
 
   private async apply(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
@@ -447,12 +451,14 @@ export class EventConsumer {
     const seconds = m?.histogram('omni_kafka_handler_seconds', 'Time to handle one record (batched records: the batch time shared)', ['topic', 'group']).labels(labels);
     const errors = m?.counter('omni_kafka_handler_errors_total', 'Handler failures (each attempt)', ['topic', 'group']).labels(labels);
     const dlq = m?.counter('omni_kafka_dlq_total', 'Records sent to a DLQ', ['topic', 'group']).labels(labels);
+    const lag = m?.gauge('omni_kafka_consumer_lag', 'Records behind the high watermark after the last batch, per partition', ['topic', 'group', 'partition']);
     found = {
       consumed: (n) => consumed?.inc(n),
       batchRecords: (n) => batches?.observe(n),
       handlerSeconds: (s) => seconds?.observe(s),
       handlerError: () => errors?.inc(),
       dlq: () => dlq?.inc(),
+      lag: (partition, records) => lag?.set({ ...labels, partition: String(partition) }, Number.isFinite(records) ? Math.max(records, 0) : 0),
     };
     this.topicMetrics.set(topic, found);
     return found;

@@ -206,10 +206,12 @@ export class OutboxRelay {
         }
         failures = 0;
         if (!this.committed.length) this.drained.clear();
+        this.backlog(more ? batchSize : this.committed.length);
       } catch (err) {
         failures++;
         this.requestDrain(0);
         this.logger.warn({ err: { message: (err as Error).message }, failures }, 'outbox relay failed, will retry');
+        await this.countBacklog().catch(() => undefined);
       }
       if (more || (!failures && (this.drainMinAgeMs !== undefined || this.committed.length))) continue;
       await this.cleanupIfDue();
@@ -228,6 +230,20 @@ export class OutboxRelay {
       });
       this.wake = undefined;
     }
+  }
+
+  /** omni_outbox_backlog: rows written but not yet relayed (the SRE dashboard's outbox panel, OmniOutboxBacklog). */
+  private backlog(rows: number): void {
+    this.metrics?.gauge('omni_outbox_backlog', 'Outbox rows not yet relayed to Kafka (capped at 100000)').set(rows);
+  }
+
+  /** While relaying fails (Kafka away), the backlog is in the table: count it, bounded. */
+  private async countBacklog(): Promise<void> {
+    const schema = schemaOf(this.dataSource);
+    const [row]: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM "${schema}"."outbox" WHERE published_at IS NULL LIMIT 100000) pending`,
+    );
+    this.backlog(row?.n ?? 0);
   }
 
   /** Published rows are kept a while for audit and replay, then removed (checked every 10 min). */

@@ -98,6 +98,11 @@ export interface ServiceEntry {
   definition: string;
   /** Gateways: the channel slug, the library `@omni/channel-<channel>` and its exported parser. */
   channel?: { slug: string; parser: string };
+  /**
+   * Kafka consumers scaled by KEDA on their consumer group's lag (prod overlay): replicas between
+   * min and max (max ≤ partitions: more would idle), one more per `lagThreshold` records behind.
+   */
+  autoscale?: { minReplicas: number; maxReplicas: number; lagThreshold: number };
 }
 
 export const SERVICES = [
@@ -146,10 +151,10 @@ export const SERVICES = [
     definition: 'gatewayTelegram',
     channel: { slug: 'telegram', parser: 'telegramParser' },
   },
-  { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [], definition: 'normalizer' },
-  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router' },
-  { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy' },
-  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: ['NORMALIZER_URL'], definition: 'assignment' },
+  { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [], definition: 'normalizer', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
+  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
+  { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
+  { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: ['NORMALIZER_URL'], definition: 'assignment', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 200 } },
   { name: 'crm-webhooks', port: 3205, kind: 'core', schema: 'crm_webhooks', env: [], definition: 'crmWebhooks' },
 ] as const satisfies readonly ServiceEntry[];
 

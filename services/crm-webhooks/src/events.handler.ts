@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Topics, type ContactErased, type TopicDefinition } from '@omni/contracts';
+import { Topics, WEBHOOK_TOPICS, type ContactErased, type TopicDefinition } from '@omni/contracts';
 import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
@@ -10,7 +10,8 @@ import { purgeContact, recordEvent } from './domain/store';
 /**
  * Every webhook topic (WEBHOOK_TOPICS) → the event log, plus a live delivery per subscription to
  * its type, in the consumer's transaction (inbox-protected: a redelivered record queues nothing).
- * One method per topic because handlers are declared statically; they all share `ingest`.
+ * Erasure has its own handler; every other topic gets a generated `@OnTopic` method (below the
+ * class), so adding a topic to WEBHOOK_TOPICS is all it takes to offer it.
  */
 @Controller()
 export class EventsHandler {
@@ -20,16 +21,6 @@ export class EventsHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
-
-  @OnTopic(Topics.conversationRouted) onRouted(e: ConsumedEvent<unknown>) { return this.ingest(Topics.conversationRouted, e); }
-  @OnTopic(Topics.conversationQueued) onQueued(e: ConsumedEvent<unknown>) { return this.ingest(Topics.conversationQueued, e); }
-  @OnTopic(Topics.conversationAssigned) onAssigned(e: ConsumedEvent<unknown>) { return this.ingest(Topics.conversationAssigned, e); }
-  @OnTopic(Topics.conversationResolved) onResolved(e: ConsumedEvent<unknown>) { return this.ingest(Topics.conversationResolved, e); }
-  @OnTopic(Topics.conversationReopened) onReopened(e: ConsumedEvent<unknown>) { return this.ingest(Topics.conversationReopened, e); }
-  @OnTopic(Topics.csatRecorded) onCsat(e: ConsumedEvent<unknown>) { return this.ingest(Topics.csatRecorded, e); }
-  @OnTopic(Topics.outboundRejected) onRejected(e: ConsumedEvent<unknown>) { return this.ingest(Topics.outboundRejected, e); }
-  @OnTopic(Topics.contactLinked) onLinked(e: ConsumedEvent<unknown>) { return this.ingest(Topics.contactLinked, e); }
-  @OnTopic(Topics.contactMerged) onMerged(e: ConsumedEvent<unknown>) { return this.ingest(Topics.contactMerged, e); }
 
   /** Erasure: the contact's earlier events leave the replay log; the erasure notice itself is delivered. */
   @OnTopic(Topics.contactErased)
@@ -43,7 +34,8 @@ export class EventsHandler {
     this.logger.info({ contactId: event.value.contactId, purgedEvents: purged }, 'contact erased: webhook event log purged');
   }
 
-  private async ingest(topic: TopicDefinition, event: ConsumedEvent<unknown>): Promise<void> {
+  /** Logs one event of `topic` and queues its live deliveries (the generated handlers call it). */
+  async ingest(topic: TopicDefinition, event: ConsumedEvent<unknown>): Promise<void> {
     await this.uow.handle(event, async (manager) => {
       await recordEvent(manager, this.toNewEvent(topic, event), this.clock.now());
     });
@@ -65,4 +57,17 @@ export class EventsHandler {
   private count(topic: TopicDefinition): void {
     this.metrics.counter('omni_crm_webhooks_events_total', 'Events logged for webhook delivery, by type', ['event_type']).inc({ event_type: topic.ceType });
   }
+}
+
+// One handler method per webhook topic, declared with @OnTopic like any hand-written one.
+for (const topic of WEBHOOK_TOPICS) {
+  if (topic === Topics.contactErased) continue;
+  const name = `on:${topic.name}`;
+  const handler = {
+    [name](this: EventsHandler, event: ConsumedEvent<unknown>): Promise<void> {
+      return this.ingest(topic, event);
+    },
+  }[name]!;
+  Object.defineProperty(EventsHandler.prototype, name, { value: handler, writable: true, configurable: true });
+  OnTopic(topic)(EventsHandler.prototype, name, Object.getOwnPropertyDescriptor(EventsHandler.prototype, name)!);
 }

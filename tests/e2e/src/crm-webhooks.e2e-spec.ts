@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { hmacHex } from '@omni/channel-sdk';
 import {
   Channel,
+  ContactErasedSchema,
   ConversationAssignedSchema,
   ConversationResolvedSchema,
   create,
@@ -284,6 +285,35 @@ describe('CRM event webhooks: signed CloudEvents, ordered per conversation, retr
     // From a time: everything of the subscription's types since the start of the test file.
     const since = await api('POST', `/subscriptions/${subscription.id}/replay`, { fromTime: new Date(Date.now() - 3_600_000).toISOString(), limit: 2 });
     expect(since.json).toEqual({ queued: 2, lastCursor: expect.stringMatching(/^\d+$/), more: true });
+  }, 60_000);
+
+  it('erasure: the contact’s events leave the replay log, and the erasure notice is delivered', async () => {
+    const patched = await api('PATCH', `/subscriptions/${subscription.id}`, { eventTypes: ['omni.v1.ConversationAssigned', 'omni.v1.ConversationResolved', 'omni.v1.ContactErased'] });
+    expect(patched.json.eventTypes).toContain('omni.v1.ContactErased');
+    const conversationId = randomUUID();
+    const contactId = randomUUID();
+    await publisher.publish(
+      Topics.conversationAssigned,
+      conversationId,
+      create(ConversationAssignedSchema, { id: randomUUID(), conversationId, agentId: 'agent-bo', queue: 'default', channel: Channel.SMS, contactId }),
+    );
+    await waitFor(() => typesFor(conversationId).length === 1, { description: 'assigned delivered', timeoutMs: 30_000 });
+    const erasureId = randomUUID();
+    await publisher.publish(
+      Topics.contactErased,
+      contactId,
+      create(ContactErasedSchema, { id: erasureId, contactId, conversationIds: [conversationId], erasedAt: timestampFromDate(new Date()), requestedBy: 'crm:e2e' }),
+      { id: erasureId },
+    );
+    await waitFor(() => crm.accepted().some((r) => r.event.id === erasureId), { description: 'erasure delivered', timeoutMs: 30_000 });
+
+    const before = crm.requests.length;
+    const replay = await api('POST', `/subscriptions/${subscription.id}/replay`, { fromTime: new Date(Date.now() - 3_600_000).toISOString(), limit: 10_000 });
+    expect(replay.json.queued).toBeGreaterThan(0);
+    await waitFor(() => crm.requests.length - before >= replay.json.queued, { description: 'replay delivered', timeoutMs: 30_000 });
+    const replayed = crm.requests.slice(before);
+    expect(replayed.filter((r) => r.event.subject === conversationId)).toEqual([]);
+    expect(replayed.filter((r) => r.event.id === erasureId)).toHaveLength(1);
   }, 60_000);
 
   it('disables a subscription whose endpoint fails for the whole 24 h retry window, publishes the notice, and recovers by redelivery', async () => {

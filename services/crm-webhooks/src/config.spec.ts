@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from '@omni/service-kit';
+import { CrmWebhooksConfig } from './config';
+import { settingsFrom } from './settings';
+
+const load = (env: Record<string, string>) => loadConfig(CrmWebhooksConfig, { PORT: '3205', ...env });
+
+describe('crm-webhooks configuration', () => {
+  it('defaults: retries over 24 h from 5 s up to 2 h apart, https only, 30 days of replay', () => {
+    expect(settingsFrom(load({}))).toMatchObject({
+      retry: { baseMs: 5_000, maxDelayMs: 7_200_000, windowMs: 86_400_000 },
+      timeoutMs: 10_000,
+      settleMs: 1_000,
+      allowHttp: false,
+      retentionMs: 30 * 86_400_000,
+    });
+    expect(settingsFrom(load({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_RETRY_BASE_MS: '100' }))).toMatchObject({ allowHttp: true, retry: { baseMs: 100 } });
+  });
+
+  it.each([
+    ['WEBHOOK_RETRY_WINDOW_MS', '3600000'],
+    ['WEBHOOK_TIMEOUT_MS', '0'],
+    ['WEBHOOK_MAX_IN_FLIGHT', '1000'],
+    ['WEBHOOK_EVENT_RETENTION_DAYS', 'forever'],
+  ])('refuses %s=%s and names it', (variable, value) => {
+    expect(() => load({ [variable]: value })).toThrow(ConfigError);
+    expect(() => load({ [variable]: value })).toThrow(variable);
+  });
+});
