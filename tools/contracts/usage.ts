@@ -1,6 +1,6 @@
 /**
  * Who produces and who consumes each topic, read from the code: `@OnTopic(Topics.x)` handlers,
- * and `outbox.add(Topics.x …)` / `.publish(Topics.x …)` calls in services. Gateways publish
+ * and `outbox.add(Topics.x …)` / `.publish(Topics.x …)` / `buildEnvelope(Topics.x …)` calls in services. Gateways publish
  * through @omni/gateway-kit, so what the kit publishes or consumes counts for every gateway.
  * Handlers generated with `OnTopic(topic)` over `WEBHOOK_TOPICS` (crm-webhooks) consume every
  * webhook topic.
@@ -16,7 +16,7 @@ export interface TopicUsage {
 const SKIP_DIRS = new Set(['node_modules', 'testing', 'gen', 'dist']);
 const SOURCE = /\.ts$/;
 const TEST = /\.(spec|int-spec|e2e-spec)\.ts$/;
-const PRODUCE = /(?:outbox\.add|\.publish)\(\s*Topics\.(\w+)/g;
+const PRODUCE = /(?:outbox\.add|\.publish|buildEnvelope)\(\s*Topics\.(\w+)/g;
 const CONSUME = /@OnTopic\(\s*Topics\.(\w+)/g;
 const CONSUME_WEBHOOK_TOPICS = /for \(const topic of WEBHOOK_TOPICS\)[\s\S]*?OnTopic\(topic\)/;
 

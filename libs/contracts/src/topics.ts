@@ -80,7 +80,7 @@ export const Topics = {
   agentPresence: topic('omni.agent.presence.v1', AgentPresenceSchema, 'agent-id', 'Agent online/away/offline and capacity'),
   windowExpiring: topic('omni.window.expiring.v1', WindowExpiringSchema, 'conversation-id', 'Reply windows about to close'),
   consentChanged: topic('omni.consent.changed.v1', ConsentChangedSchema, 'contact-id', 'Opt-out/opt-in per contact and channel'),
-  contactErased: topic('omni.contact.erased.v1', ContactErasedSchema, 'contact-id', 'Erasure requests every service acts on'),
+  contactErased: topic('omni.contact.erased.v1', ContactErasedSchema, 'contact-id', 'Contact erasures: the normalizer deleted its rows, each consumer drops what it holds'),
   csatRecorded: topic('omni.csat.recorded.v1', CsatRecordedSchema, 'conversation-id', 'CSAT answers, and surveys that could not be sent'),
   outboundDeferred: topic('omni.outbound.deferred.v1', OutboundDeferredSchema, 'conversation-id', 'Outbounds held back (quiet hours, pacing) until a time'),
   notificationRefused: topic('omni.notification.refused.v1', NotificationRefusedSchema, 'contact-id', 'Proactive notifications no channel could carry, a reason per channel'),
