@@ -2,7 +2,8 @@
  * The one registry of decision reason names (`DecisionReason.rule`). Every event that carries
  * reasons (routed, queued, offered, assigned, approved, rejected…) uses these names, unchanged, so a
  * CRM matches on one vocabulary. Parametrised reasons use a `prefix:` followed by a value from
- * configuration (a rule id, a queue name), e.g. `rule:vip-escalation`.
+ * configuration (a rule id, a queue name), e.g. `rule:vip-escalation`. Assignment's events repeat
+ * the router's reasons first, under the same names, then add their own.
  *
  * Services add their reasons here (never string literals in handlers) with who emits them and what
  * they mean; docs/crm-integration.md renders this table.
@@ -35,7 +36,6 @@ export const Reasons = {
   noAgentAvailable: reason('no-agent-available', ['assignment'], 'No eligible agent was online and under capacity; the conversation is queued.'),
   queueDrain: reason('queue-drain', ['assignment'], 'An agent gained capacity and took the most urgent queued conversation.'),
   leastLoaded: reason('least-loaded-online-agent', ['assignment'], 'Chosen by the least-busy strategy: the eligible online agent with the lowest load relative to capacity.'),
-  routing: reason('routing:', ['assignment'], 'The router’s reason for sending the conversation to this queue, carried onto the assignment (e.g. routing:default-queue).'),
   strategy: reason('strategy:', ['assignment'], 'The queue’s matching strategy that picked the agent (least-busy, longest-idle, round-robin) among online agents under capacity with the skills and language.'),
   offerDeclined: reason('offer-declined', ['assignment'], 'The agent declined the offer; the conversation goes to the next agent.'),
   offerExpired: reason('offer-expired', ['assignment'], 'The agent did not answer the offer in time; the conversation goes to the next agent.'),

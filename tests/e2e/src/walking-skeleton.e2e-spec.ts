@@ -105,8 +105,9 @@ describe('walking skeleton: Messenger webhook to assigned agent, on real Kafka a
       channel: Channel.MESSENGER,
       contactId: normalized.value.contactId,
     });
-    // Reason names from the one registry (libs/contracts/src/reasons.ts): the queue's strategy picked Ana.
-    expect(assigned.value.reasons.map((r) => r.rule)).toEqual(['strategy:least-busy']);
+    // Reason names from the one registry (libs/contracts/src/reasons.ts), the same on every event:
+    // why it came to this queue (the router's reason), then how Ana was picked.
+    expect(assigned.value.reasons.map((r) => r.rule)).toEqual(['default-queue', 'least-loaded-online-agent']);
     expect(assigned.value.customerRef).toMatchObject({ contactId: normalized.value.contactId, channel: Channel.MESSENGER, channelUserId: PSID, accountId: PAGE_ID });
     expect(assigned.headers).toMatchObject({ ce_type: 'omni.v1.ConversationAssigned', ce_source: 'omni/assignment', ce_id: assigned.value.id });
 

@@ -85,7 +85,7 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
       routed.customer?.channelUserId || routed.customerRef?.channelUserId || '',
       routed.messageId,
       firstTargetMs > 0 ? new Date(routedAt.getTime() + firstTargetMs) : null,
-      JSON.stringify(routed.reasons.slice(0, 20).map((r) => ({ rule: `routing:${r.rule}`.slice(0, 200), detail: r.detail.slice(0, 500) }))),
+      JSON.stringify(routed.reasons.slice(0, 20).map((r) => ({ rule: r.rule.slice(0, 200), detail: r.detail.slice(0, 500) }))),
     ],
   );
   return true;
