@@ -7,7 +7,8 @@
  * Pure: (catalog) → [{ path, content }]. No file access here.
  */
 import { ENV, SERVICES, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
-import { ALL_TOPICS, dlqTopicName } from '../../libs/contracts/src/topics';
+import { ALL_TOPICS, dlqTopicName, Topics } from '../../libs/contracts/src/topics';
+import { RAW_TOPIC_MAX_MESSAGE_BYTES } from '../../libs/messaging/src/limits';
 import { alertRulesFile, grafanaDashboard, grafanaDashboardProvider, grafanaDatasources, prometheusConfig, prometheusRule } from './observability';
 
 export interface GeneratedFile {
@@ -666,6 +667,8 @@ spec:
 
 /** One Strimzi KafkaTopic per registry topic and its .dlq twin: partitions and retention from the registry. */
 function kafkaTopics(): string {
+  // Raw webhooks: the limit the gateways' body limit relies on, declared so the operator keeps it.
+  const rawTopics = new Set([Topics.inboundRaw.name, dlqTopicName(Topics.inboundRaw.name)]);
   const topics = ALL_TOPICS.flatMap((t) => [
     { name: t.name, partitions: t.partitions, retentionMs: t.retentionMs, description: t.description },
     { name: dlqTopicName(t.name), partitions: t.partitions, retentionMs: t.retentionMs, description: `dead letters of ${t.name}` },
@@ -691,7 +694,7 @@ spec:
   replicas: 3
   config:
     min.insync.replicas: "2"
-    retention.ms: "${t.retentionMs}"
+    retention.ms: "${t.retentionMs}"${rawTopics.has(t.name) ? `\n    max.message.bytes: "${RAW_TOPIC_MAX_MESSAGE_BYTES}"` : ''}
     cleanup.policy: delete`,
   )
   .join('\n')}

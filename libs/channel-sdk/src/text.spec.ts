@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { matchNumberedAnswer, numberedList, splitText, truncate } from './text';
 import { safeEqual } from './crypto';
 
@@ -39,5 +40,49 @@ describe('truncate and safeEqual', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
+  });
+});
+
+describe('splitText stays linear on agents\' text (bounded work for input-driven loops)', () => {
+  // The previous implementation (regex searches with look-aheads, re-sliced rest): same output, quadratic time.
+  function reference(text: string, limit: number): string[] {
+    const chars = Array.from(text);
+    if (chars.length <= limit) return text.length ? [text] : [];
+    const parts: string[] = [];
+    let rest = chars;
+    const cutOf = (window: string) => {
+      const minimum = Math.floor(window.length / 2);
+      for (const pattern of [/\n\n(?![\s\S]*\n\n)/, /\n(?![\s\S]*\n)/, /[.!?。！？](?=\s)(?![\s\S]*[.!?。！？]\s)/, /\s(?![\s\S]*\s)/]) {
+        const match = pattern.exec(window);
+        if (match && match.index + match[0].length > minimum) return match.index + match[0].length;
+      }
+      return window.length;
+    };
+    while (rest.length > limit) {
+      const window = rest.slice(0, limit).join('');
+      const head = Array.from(window.slice(0, cutOf(window)));
+      parts.push(head.join('').trimEnd());
+      rest = rest.slice(head.length);
+      while (rest.length && /\s/.test(rest[0]!)) rest = rest.slice(1);
+    }
+    if (rest.length) parts.push(rest.join(''));
+    return parts.filter((p) => p.length > 0);
+  }
+
+  it('gives the same parts as before on random text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', '.', '!', '。', '😀', '\t'), maxLength: 400 }), fc.integer({ min: 1, max: 60 }), (text, limit) => {
+        expect(splitText(text, limit)).toEqual(reference(text, limit));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits 1,000,000 characters of white space or of one word in well under a second', () => {
+    for (const text of [' '.repeat(1_000_000), 'x'.repeat(1_000_000), `${'a '.repeat(250_000)}`]) {
+      const started = Date.now();
+      splitText(text, 160);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
   });
 });

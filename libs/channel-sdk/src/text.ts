@@ -8,24 +8,45 @@ export function splitText(text: string, limit: number): string[] {
   const chars = Array.from(text);
   if (chars.length <= limit) return text.length ? [text] : [];
   const parts: string[] = [];
-  let rest = chars;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit).join('');
+  // Linear in the text: an index walks it (no re-slicing of the rest), and each window is searched
+  // backwards once. Agents' texts reach here from the API, so nothing may be quadratic in them.
+  let start = 0;
+  while (chars.length - start > limit) {
+    const window = chars.slice(start, start + limit).join('');
     const cut = bestCut(window);
     const head = Array.from(window.slice(0, cut));
     parts.push(head.join('').trimEnd());
-    rest = rest.slice(head.length);
-    while (rest.length && /\s/.test(rest[0]!)) rest = rest.slice(1);
+    start += head.length;
+    while (start < chars.length && /\s/.test(chars[start]!)) start++;
   }
-  if (rest.length) parts.push(rest.join(''));
+  if (start < chars.length) parts.push(chars.slice(start).join(''));
   return parts.filter((p) => p.length > 0);
 }
 
+const SENTENCE_ENDS = new Set(['.', '!', '?', '。', '！', '？']);
+
+/**
+ * Where to cut a window: after its last paragraph break, else its last line break, else its last
+ * sentence end followed by white space, else its last white space, as long as that keeps more
+ * than half the window; otherwise the whole window (a hard cut). Each search is one backward scan.
+ */
 function bestCut(window: string): number {
   const minimum = Math.floor(window.length / 2);
-  for (const pattern of [/\n\n(?![\s\S]*\n\n)/, /\n(?![\s\S]*\n)/, /[.!?。！？](?=\s)(?![\s\S]*[.!?。！？]\s)/, /\s(?![\s\S]*\s)/]) {
-    const match = pattern.exec(window);
-    if (match && match.index + match[0].length > minimum) return match.index + match[0].length;
+  const paragraph = window.lastIndexOf('\n\n');
+  if (paragraph >= 0 && paragraph + 2 > minimum) return paragraph + 2;
+  const line = window.lastIndexOf('\n');
+  if (line >= 0 && line + 1 > minimum) return line + 1;
+  for (let i = window.length - 2; i >= 0; i--) {
+    if (SENTENCE_ENDS.has(window[i]!) && /\s/.test(window[i + 1]!)) {
+      if (i + 1 > minimum) return i + 1;
+      break;
+    }
+  }
+  for (let i = window.length - 1; i >= 0; i--) {
+    if (/\s/.test(window[i]!)) {
+      if (i + 1 > minimum) return i + 1;
+      break;
+    }
   }
   return window.length;
 }

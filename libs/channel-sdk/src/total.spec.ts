@@ -99,3 +99,15 @@ describe('storableEvents (found by fuzzing: PostgreSQL refused a NUL, ingest a m
     expect(eventProblem(bad!)).toBeUndefined();
   });
 });
+
+describe('found by the long fuzz run', () => {
+  it('replaces lone surrogates (PostgreSQL jsonb refuses them)', () => {
+    const [event] = storableEvents([text('a', 'psid-1', 'x\ud800y')], (e) => e);
+    expect(event!.type === 'message' && event!.message.content?.kind?.case === 'text' && event!.message.content.kind.value.text).toBe('x\ufffdy');
+  });
+
+  it('reports a string field holding an array as an encoding problem (protobuf JSON refuses it, binary did not)', () => {
+    const bad = { ...text('a', 'psid-1'), message: { ...text('a', 'psid-1').message, content: { kind: { case: 'location', value: { latitude: 1, longitude: 2, url: ['x'] } } } } } as unknown as ChannelEvent;
+    expect(encodingProblem(bad)).toMatch(/LocationContent\.url/);
+  });
+});

@@ -7,6 +7,7 @@ import {
   MessageStatusSchema,
   timestampFromDate,
   toBinary,
+  toJson,
   type Channel,
 } from '@omni/contracts';
 import type { ChannelEvent } from './adapter';
@@ -54,9 +55,21 @@ export function safeJsonText(value: unknown, maxChars = MAX_PROVIDER_JSON_CHARS)
 /** Why an event cannot be written to its topic (protobuf encoding refuses it), or undefined. */
 export function encodingProblem(event: ChannelEvent): string | undefined {
   try {
-    if (event.type === 'message') toBinary(MessageSchema, create(MessageSchema, event.message));
-    else if (event.type === 'status') toBinary(MessageStatusSchema, create(MessageStatusSchema, event.status));
-    else toBinary(ConsentChangedSchema, create(ConsentChangedSchema, event.consent));
+    // Binary for the topic, JSON for the normalizer's jsonb columns: the JSON encoder is the strict
+    // one (a string field holding an array passes toBinary, not toJson).
+    if (event.type === 'message') {
+      const message = create(MessageSchema, event.message);
+      toBinary(MessageSchema, message);
+      toJson(MessageSchema, message);
+    } else if (event.type === 'status') {
+      const status = create(MessageStatusSchema, event.status);
+      toBinary(MessageStatusSchema, status);
+      toJson(MessageStatusSchema, status);
+    } else {
+      const consent = create(ConsentChangedSchema, event.consent);
+      toBinary(ConsentChangedSchema, consent);
+      toJson(ConsentChangedSchema, consent);
+    }
     if (typeof event.dedupeKey !== 'string' || event.dedupeKey === '') return 'no dedupe key';
     return undefined;
   } catch (err) {
@@ -80,9 +93,17 @@ export function eventProblem(event: ChannelEvent): string | undefined {
   return undefined;
 }
 
-/** PostgreSQL text and jsonb refuse U+0000; it is never meaningful in a message, so it becomes U+FFFD. */
+/** Lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, Node ≥ 20, not in the TS lib here). */
+function wellFormed(text: string): string {
+  return (text as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+/**
+ * PostgreSQL text refuses U+0000 and jsonb also lone surrogates (`\ud800`): neither is meaningful
+ * in a message, so both become U+FFFD.
+ */
 function withoutNul<T>(value: T, depth = 0): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.split('\u0000').join('\ufffd') : value) as T;
+  if (typeof value === 'string') return wellFormed(value.includes('\u0000') ? value.split('\u0000').join('\ufffd') : value) as T;
   if (value === null || typeof value !== 'object' || depth > 32 || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) return value.map((item) => withoutNul(item, depth + 1)) as T;
   const out: Record<string, unknown> = {};

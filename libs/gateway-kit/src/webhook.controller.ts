@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { MalformedPayloadError, type ChannelAdapter, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
+import { MalformedPayloadError, reasonOf, type ChannelAdapter, type WebhookReply, type WebhookRequest } from '@omni/channel-sdk';
 import { channelSlug } from '@omni/contracts';
 import { EventPublisher, LOGGER, ProduceBatcherClosedError, ProduceQueueFullError, RecordTooLargeError } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
@@ -83,8 +83,13 @@ export class WebhookController {
     try {
       envelope = this.adapter.inspect(request);
     } catch (err) {
-      if (!(err instanceof MalformedPayloadError)) throw err;
       this.count('malformed');
+      if (!(err instanceof MalformedPayloadError)) {
+        // inspect is a structural look at a verified body: if it throws, the body is not a shape it
+        // can read, which is the provider's 400, never our 500 (a retried 500 would come back).
+        this.logger.warn({ channel: this.adapter.slug, path, error: reasonOf(err) }, 'inspect failed on a verified body, refused as malformed');
+        return sendProblem(res, req, { status: 400, title: 'Malformed payload', detail: 'the body is not a shape this channel can read' });
+      }
       return sendProblem(res, req, {
         status: 400,
         title: 'Malformed payload',
@@ -132,7 +137,13 @@ export class WebhookController {
     this.count('accepted');
     // Per-webhook line at debug: omni_webhooks_total counts acceptances, the trace has the rest.
     this.logger.debug({ channel: this.adapter.slug, rawId: id, bytes: request.rawBody.length }, 'webhook accepted');
-    const reply = this.adapter.acknowledge?.(request) ?? DEFAULT_ACK;
+    // The record is durable: whatever acknowledge thinks of the body, the provider gets its 2xx.
+    let reply = DEFAULT_ACK;
+    try {
+      reply = this.adapter.acknowledge?.(request) ?? DEFAULT_ACK;
+    } catch (err) {
+      this.logger.warn({ channel: this.adapter.slug, rawId: id, error: reasonOf(err) }, 'acknowledge failed, answering the default acknowledgement');
+    }
     res.status(reply.status).type(reply.contentType).send(reply.body);
   }
 

@@ -72,7 +72,7 @@ describe(`gateway fuzzing (${RUNS} bodies per gateway, seed ${SEED})`, () => {
       expect((await fetch(`${omni.url(target.service)}/health/live`)).status).toBe(200);
       expect(result.accepted).toBeGreaterThan(0); // the fuzz reached the raw topic, not only the refusals
     },
-    Math.max(120_000, RUNS * 60),
+    Math.max(120_000, RUNS * 100),
   );
 
   it(
@@ -126,7 +126,7 @@ describe(`gateway fuzzing (${RUNS} bodies per gateway, seed ${SEED})`, () => {
       }
       expect({ dlq: normalizer.dlq, errors: normalizer.dlqErrors }).toEqual({ dlq: 0, errors: [] });
     },
-    Math.max(180_000, RUNS * 100),
+    Math.max(180_000, RUNS * 200),
   );
 });
 

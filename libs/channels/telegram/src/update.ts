@@ -24,12 +24,16 @@ export function updateKind(update: TgUpdate): string {
 
 /** The chat an update happens in, when it has one. */
 export function chatIdOf(update: TgUpdate): number | undefined {
-  return update.message?.chat?.id ?? update.edited_message?.chat?.id ?? update.callback_query?.message?.chat?.id ?? update.my_chat_member?.chat?.id;
+  for (const id of [update.message?.chat?.id, update.edited_message?.chat?.id, update.callback_query?.message?.chat?.id, update.my_chat_member?.chat?.id] as unknown[]) {
+    // Telegram's ids are integers; anything else (an object with its own toString) is no id.
+    if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+  }
+  return undefined;
 }
 
 /** The user who caused the update, when it names one. */
 export function userIdOf(update: TgUpdate): number | undefined {
   const kind = update[updateKind(update)] as { from?: { id?: unknown } } | undefined;
   const id = kind && typeof kind === 'object' ? kind.from?.id : undefined;
-  return typeof id === 'number' ? id : undefined;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
 }
