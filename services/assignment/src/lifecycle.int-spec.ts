@@ -20,6 +20,8 @@ import {
   Direction,
   WindowExpiringSchema,
   MessageSchema,
+  OutboundRejectedSchema,
+  RejectionReason,
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
@@ -63,7 +65,7 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     sweeper = service.app.get(Sweeper);
     connection = new KafkaConnection({ brokers: env.kafkaBrokers, service: 'router', topicPrefix: prefix, partitions: 2 }, quiet);
     publisher = new EventPublisher(connection);
-    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, Topics.windowExpiring, Topics.contactErased, ...TOPICS]);
+    await connection.ensureTopics([Topics.conversationRouted, Topics.messageNormalized, Topics.windowExpiring, Topics.contactErased, Topics.outboundRejected, ...TOPICS]);
     tap = await new KafkaTap(env.kafkaBrokers, prefix, TOPICS).start();
   }, 120_000);
 
@@ -397,6 +399,21 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
       mine.close();
       theirs.close();
     }
+  });
+
+  it('CSAT refused by window-policy is recorded as not sent, with the reason', async () => {
+    const cr = `cr-${suffix}`;
+    expect((await http('PUT', '/queues/csat-refused', { strategy: 'least-busy', teams: ['csat-refused'], csat: true })).status).toBe(200);
+    await agent(cr, 1, { teams: ['csat-refused'] });
+    const c = await route('csat-refused', { replyDeadline: timestampFromDate(new Date(clock.now().getTime() + 3_600_000)) });
+    await tap.waitFor(Topics.conversationAssigned, (a) => a.conversationId === c);
+    expect((await http('POST', `/conversations/${c}/resolve`, {}, await as(cr))).json).toMatchObject({ csat: 'sent' });
+    const survey = await tap.waitFor(Topics.outboundRequested, (r) => r.conversationId === c);
+    const rejected = create(OutboundRejectedSchema, { id: randomUUID(), request: survey.value, reason: RejectionReason.OPTED_OUT, detail: 'the customer opted out' });
+    await publisher.publish(Topics.outboundRejected, c, rejected, { id: rejected.id });
+    const recorded = await tap.waitFor(Topics.csatRecorded, (r) => r.conversationId === c);
+    expect(recorded.value).toMatchObject({ status: CsatRecorded_Status.NOT_SENT, agentId: cr, queue: 'csat-refused' });
+    expect(recorded.value.detail).toBe('csat-refused: opted_out: the customer opted out');
   });
 
   async function waitForCount(topic: typeof Topics.conversationAssigned, conversationId: string, count: number) {

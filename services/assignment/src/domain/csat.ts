@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { create, CsatRecorded_Status, CsatRecordedSchema, fromBinary, Reasons, timestampFromDate, Topics, type Message } from '@omni/contracts';
+import { create, CsatRecorded_Status, CsatRecordedSchema, Reasons, timestampFromDate, Topics, type Message } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
 import type { EngineContext } from './engine';
 import { requestOutbound } from './outbound';
@@ -146,4 +146,3 @@ export async function onCustomerMessage(manager: EntityManager, outbox: OutboxWr
   return { kind: 'answered' };
 }
 
-export { fromBinary };

@@ -66,11 +66,16 @@ async function slaStep(manager: EntityManager, outbox: OutboxWriter, ctx: Engine
   const queues = await loadQueues(manager);
   const ratio = settings.slaWarningRatio;
   const out = { warnings: 0, breaches: 0 };
-  // Candidates: an open first-response or next-response clock that is at least in its warning zone.
+  // Candidates: an open first-response clock in its warning zone or past due and not yet flagged, or
+  // an open next-response clock not yet breached; earliest due first, so a bounded step never
+  // starves the clocks that matter now behind ones that are far from due.
   const rows = (await manager.query(
-    `SELECT * FROM "${s}".conversation_assignments WHERE state IN ('queued', 'offered', 'assigned')
-       AND ((first_responded_at IS NULL AND first_response_due IS NOT NULL) OR next_response_due IS NOT NULL)
-     ORDER BY conversation_id LIMIT ${STEP_LIMIT * 4}`,
+    `SELECT * FROM "${s}".conversation_assignments WHERE state IN ('queued', 'offered', 'assigned') AND (
+       (first_responded_at IS NULL AND first_response_due IS NOT NULL AND NOT ('first-breached' = ANY(sla_warned))
+         AND (first_response_due <= $1::timestamptz OR ($2::float8 > 0 AND NOT ('first-warned' = ANY(sla_warned)) AND since + (first_response_due - since) * $2::float8 <= $1::timestamptz)))
+       OR (next_response_due IS NOT NULL AND NOT ('next-breached' = ANY(sla_warned))))
+     ORDER BY LEAST(CASE WHEN first_responded_at IS NULL THEN first_response_due END, next_response_due) LIMIT ${STEP_LIMIT}`,
+    [now, ratio],
   )) as ConversationRow[];
   for (const row of rows) {
     const queue = queues.get(row.queue);
