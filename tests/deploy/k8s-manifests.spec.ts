@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ALL_TOPICS } from '@omni/contracts';
+import { ALL_TOPICS, Topics } from '@omni/contracts';
+import { RAW_TOPIC_MAX_MESSAGE_BYTES } from '@omni/messaging';
 import { SERVICES } from '@omni/service-kit';
 import { validateManifest, type Manifest } from './k8s-validate';
 
@@ -114,7 +115,9 @@ describe('Kubernetes manifests validate against the Kubernetes and CRD schemas (
     expect(topics.map((t) => t.topicName).sort()).toEqual(ALL_TOPICS.flatMap((t) => [t.name, `${t.name}.dlq`]).sort());
     for (const topic of topics) {
       const registry = ALL_TOPICS.find((t) => topic.topicName.startsWith(t.name))!;
-      expect(topic).toEqual({ topicName: topic.topicName, partitions: registry.partitions, replicas: 3, config: { 'min.insync.replicas': '2', 'retention.ms': String(registry.retentionMs), 'cleanup.policy': 'delete' } });
+      // The raw webhook topic (and its DLQ) declares the record size the gateways' body limit relies on.
+      const raw = registry.name === Topics.inboundRaw.name ? { 'max.message.bytes': String(RAW_TOPIC_MAX_MESSAGE_BYTES) } : {};
+      expect(topic).toEqual({ topicName: topic.topicName, partitions: registry.partitions, replicas: 3, config: { 'min.insync.replicas': '2', 'retention.ms': String(registry.retentionMs), 'cleanup.policy': 'delete', ...raw } });
     }
   });
 });
