@@ -273,6 +273,13 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     expect(requeued.value.position).toBe(1);
     const queues = (await http('GET', '/queues', undefined, await authHeader(['supervisor']))).json as Array<{ name: string; waiting: Array<{ conversationId: string; priority: number }> }>;
     expect(queues.find((q) => q.name === 'sla-overflow')?.waiting).toEqual([expect.objectContaining({ conversationId: c, priority: 105 })]);
+    // What the SRE dashboard and alerts read: the breach per queue and target, the depth per queue.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/omni_assignment_sla_breaches_total\{[^}]*queue="sla"[^}]*kind="first"[^}]*\} 1/);
+    expect(metrics).toMatch(/omni_assignment_queue_depth\{[^}]*queue="sla-overflow"[^}]*\} 1/);
+    expect(metrics).not.toMatch(/omni_assignment_queue_depth\{[^}]*queue="sla"[,}]/);
+    // The earlier tests assigned conversations: their waits are in the histogram.
+    expect(metrics).toMatch(/omni_assignment_wait_seconds_count\{[^}]*queue="[^"]+"[^}]*\} [1-9]/);
   });
 
   it('CSAT: not sent when the window is closed (with the reason); answered and published; a routing decision made while the survey is open waits for the message', async () => {

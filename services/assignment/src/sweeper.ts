@@ -4,6 +4,7 @@ import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from '@omni/service-kit';
 import { lockAssignments } from './domain/engine';
+import { observeAssignmentsWith } from './domain/observations';
 import { sweep, type SweepResult } from './domain/sweep';
 import { SETTINGS, type AssignmentSettings } from './settings';
 
@@ -26,6 +27,12 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   onApplicationBootstrap(): void {
+    const waits = this.metrics.histogram('omni_assignment_wait_seconds', 'Time from routing (or requeue) to assignment, per queue', ['queue'], [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]);
+    const breaches = this.metrics.counter('omni_assignment_sla_breaches_total', 'SLA breaches per queue and target (first, next)', ['queue', 'kind']);
+    observeAssignmentsWith({
+      assigned: (queue, seconds) => waits.observe({ queue }, seconds),
+      slaBreached: (queue, kind) => breaches.inc({ queue, kind }),
+    });
     this.handle = setInterval(() => void this.tick(), this.settings.sweepMs);
     this.handle.unref();
   }
@@ -36,6 +43,19 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.running;
   }
 
+  /**
+   * omni_assignment_queue_depth: conversations waiting per queue, read after each sweep (one
+   * GROUP BY on the queued rows' index). Queues that emptied are reset to 0, not left stale.
+   */
+  private async measureQueues(): Promise<void> {
+    const rows = await this.uow.run((manager) =>
+      manager.query(`SELECT queue, count(*)::int AS n FROM "${(manager.connection.options as { schema: string }).schema}".conversation_assignments WHERE state = 'queued' GROUP BY queue`),
+    ) as Array<{ queue: string; n: number }>;
+    const depth = this.metrics.gauge('omni_assignment_queue_depth', 'Conversations waiting for an agent, per queue', ['queue']);
+    depth.reset();
+    for (const { queue, n } of rows) depth.set({ queue }, n);
+  }
+
   /** One sweep; overlapping ticks share the running one. Public for tests that drive the clock. */
   tick(): Promise<SweepResult | undefined> {
     if (this.running || this.stopped) return this.running ?? Promise.resolve(undefined);
@@ -44,9 +64,10 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
         await lockAssignments(manager);
         return sweep(manager, outbox, { settings: this.settings, now: this.clock.now() });
       })
-      .then((result) => {
+      .then(async (result) => {
         const counter = this.metrics.counter('omni_assignment_sweep_effects_total', 'What the periodic sweep did', ['effect']);
         for (const [effect, n] of Object.entries(result)) if (n) counter.inc({ effect }, n);
+        await this.measureQueues();
         return result;
       })
       .catch((err: Error) => {

@@ -5,6 +5,7 @@ import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
 import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
+import { observations } from './observations';
 
 /** What every engine step needs: the settings and the instant it acts at (injectable clock). */
 export interface EngineContext {
@@ -111,6 +112,7 @@ export async function assign(manager: EntityManager, outbox: OutboxWriter, row: 
   );
   await manager.query(`UPDATE "${s}".agents SET last_assigned_at = $2 WHERE id = $1`, [agent.id, now]);
   publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
+  observations().assigned(row.queue, Math.max(0, now.getTime() - row.since.getTime()) / 1000);
   await notify(manager, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
 }
 

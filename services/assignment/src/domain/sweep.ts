@@ -6,6 +6,7 @@ import { notify, OfferStatus, publishSla, SlaKind, SlaStatus } from './events';
 import { setPresence } from './presence';
 import { SLA_BREACH_BOOST } from './matching';
 import { loadAgents, loadQueues, schemaOf, type ConversationRow } from './store';
+import { observations } from './observations';
 
 /** Most rows one sweep step handles; the rest wait for the next tick (bounded work per transaction). */
 const STEP_LIMIT = 500;
@@ -101,6 +102,7 @@ async function slaStep(manager: EntityManager, outbox: OutboxWriter, ctx: Engine
         const reasons = [{ rule: Reasons.slaBreached.rule, detail: `${c.tag}-response target missed; priority raised by ${SLA_BREACH_BOOST}` }];
         if (overflow) reasons.push({ rule: `overflow:${overflow}`, detail: `moved from ${row.queue}` });
         publishSla(outbox, after, c.kind, SlaStatus.BREACHED, c.due, now, reasons, overflow);
+        observations().slaBreached(row.queue, c.tag);
         await notify(manager, { agentId: row.agent_id ?? '', kind: 'sla', conversationId: row.conversation_id, data: { kind: c.tag, status: 'breached', dueAt: c.due.toISOString() } });
         row.sla_warned = [...row.sla_warned, `${c.tag}-breached`];
         out.breaches++;
