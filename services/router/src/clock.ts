@@ -1,8 +1,2 @@
-/** Where the router reads the time: the system clock in production, a fixed one in tests. */
-export interface Clock {
-  now(): Date;
-}
-
-export const CLOCK = Symbol('omni.router.clock');
-
-export const systemClock: Clock = { now: () => new Date() };
+/** Where the router reads the time: the shared Clock of @omni/service-kit (a fixed one in tests). */
+export { CLOCK, systemClock, type Clock } from '@omni/service-kit';

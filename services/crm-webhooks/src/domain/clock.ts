@@ -1,31 +1,11 @@
 /**
  * Where delivery scheduling reads the time (next attempt, the 24 h retry window, the ordering
- * settle delay). Production uses the system clock; tests move time to cross the retry window.
+ * settle delay): the shared Clock of @omni/service-kit, plus a clock for e2e tests that must let
+ * real deliveries flow and still cross a day at once.
  */
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from '@omni/service-kit';
 
-export const CLOCK = Symbol('omni.crm-webhooks.clock');
-
-export const systemClock: Clock = { now: () => new Date() };
-
-/** A clock that moves only when told to. */
-export class ManualClock implements Clock {
-  private current: number;
-
-  constructor(start: Date | string) {
-    this.current = new Date(start).getTime();
-  }
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
+export { CLOCK, ManualClock, systemClock, type Clock } from '@omni/service-kit';
 
 /** Real time plus a jump the test controls: deliveries keep flowing, and a day can pass at once. */
 export class OffsetClock implements Clock {
