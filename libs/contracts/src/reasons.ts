@@ -39,7 +39,7 @@ export const Reasons = {
   strategy: reason('strategy:', ['assignment'], 'The queue’s matching strategy that picked the agent (least-busy, longest-idle, round-robin) among online agents under capacity with the skills and language.'),
   offerDeclined: reason('offer-declined', ['assignment'], 'The agent declined the offer; the conversation goes to the next agent.'),
   offerExpired: reason('offer-expired', ['assignment'], 'The agent did not answer the offer in time; the conversation goes to the next agent.'),
-  offerWithdrawn: reason('offer-withdrawn', ['assignment'], 'The agent went offline while the offer was open.'),
+  offerWithdrawn: reason('offer-withdrawn', ['assignment'], 'The offer ended without the agent answering: they went offline, or the conversation was resolved while it was open.'),
   offerAccepted: reason('offer-accepted', ['assignment'], 'The agent accepted the offer.'),
   heartbeatMissed: reason('heartbeat-missed', ['assignment'], 'The agent’s client stopped sending heartbeats; the agent is set offline.'),
   agentOfflineRequeue: reason('agent-offline-requeue', ['assignment'], 'The agent stayed offline past the grace period; their conversation was requeued.'),

@@ -239,7 +239,14 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
     const decliner = offered.value.agentId;
     expect((await http('POST', `/conversations/${d}/decline`, undefined, await as(decliner))).status).toBe(200);
     await tap.waitFor(Topics.conversationOffered, (o) => o.conversationId === d && o.status === ConversationOffered_Status.DECLINED && o.agentId === decliner);
-    await tap.waitFor(Topics.conversationOffered, (o) => o.conversationId === d && o.status === ConversationOffered_Status.OFFERED && o.agentId !== decliner);
+    const reoffered = await tap.waitFor(Topics.conversationOffered, (o) => o.conversationId === d && o.status === ConversationOffered_Status.OFFERED && o.agentId !== decliner);
+
+    // Resolved while the offer is open (a supervisor closes it): the offer ends as withdrawn, visibly.
+    expect((await http('POST', `/conversations/${d}/resolve`, {}, await authHeader(['supervisor']))).status).toBe(200);
+    const withdrawn = await tap.waitFor(Topics.conversationOffered, (o) => o.conversationId === d && o.status === ConversationOffered_Status.WITHDRAWN);
+    expect(withdrawn.value.agentId).toBe(reoffered.value.agentId);
+    expect(withdrawn.value.reasons.map((r) => r.rule)).toEqual(['offer-withdrawn']);
+    await tap.waitFor(Topics.conversationResolved, (r) => r.conversationId === d);
     await http('PUT', `/agents/${o1}/presence`, { status: 'offline' });
     await http('PUT', `/agents/${o2}/presence`, { status: 'offline' });
   });

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { OutboxWriter } from '@omni/persistence';
 import { pass, type EngineContext } from './engine';
-import { notify, publishResolved } from './events';
+import { Reasons } from '@omni/contracts';
+import { notify, OfferStatus, publishOffer, publishResolved } from './events';
 import { schemaOf, type ConversationRow } from './store';
 
 /** Weight of the newest handle time in a queue's running average (estimated waits). */
@@ -28,6 +29,10 @@ export async function resolveConversation(manager: EntityManager, outbox: Outbox
        agent_id = $4, next_response_due = NULL, published_position = NULL WHERE conversation_id = $1`,
     [row.conversation_id, now, resolution, agentId],
   );
+  // An open offer ends with the conversation: the agent's desk and CRMs see it withdrawn, not hanging.
+  if (row.state === 'offered' && row.agent_id) {
+    publishOffer(outbox, row, row.agent_id, OfferStatus.WITHDRAWN, [{ rule: Reasons.offerWithdrawn.rule, detail: 'the conversation was resolved while the offer was open' }], now, null);
+  }
   publishResolved(outbox, row, agentId, resolution, now, handleMs);
   if (row.agent_id) await notify(manager, { agentId: row.agent_id, kind: 'resolved', conversationId: row.conversation_id, data: { resolution } });
   if (agentId) {
