@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGenerate
 
 /** Ids of events a consumer has applied; written in the same transaction as the effect. */
 @Entity({ name: 'inbox' })
+// The pruner deletes by age (INBOX_RETENTION_HOURS) through this index.
+@Index('inbox_processed_at', ['processedAt'])
 export class InboxEntry {
   @PrimaryColumn({ type: 'text' })
   consumer!: string;
