@@ -28,7 +28,7 @@ import {
 import { EventPublisher, KafkaConnection } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { ManualClock, startService, type RunningService } from '@omni/service-kit';
-import { authHeader, KafkaTap, openEventStream, serviceTestEnv, testEnv } from '@omni/testing';
+import { authHeader, KafkaTap, openEventStream, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
 import { assignmentWith, type AssignmentConfig } from './assignment';
 import { Sweeper } from './sweeper';
 
@@ -361,7 +361,15 @@ describe('assignment lifecycle on a manual clock (real Kafka + PostgreSQL)', () 
       [older, 2],
     ]);
     expect(waiting[0]!.replyDeadline).toBe(closesAt.toISOString());
-    await tap.waitFor(Topics.conversationQueued, (q) => q.conversationId === younger && q.position === 1);
+    // The API orders on read; the new position is published by the next pass (the deadline may
+    // have landed just after the tick above), so keep sweeping until it is out.
+    await waitFor(
+      async () => {
+        await sweeper.tick();
+        return tap.all(Topics.conversationQueued).some((q) => q.value.conversationId === younger && q.value.position === 1);
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: 'position 1 republished for the conversation whose window closes first' },
+    );
 
     expect((await http('POST', `/conversations/${younger}/notes`, { text: 'called twice' }, supervisor)).status).toBe(201);
     const erased = create(ContactErasedSchema, { id: randomUUID(), contactId: 'erase-me', conversationIds: [younger] });
