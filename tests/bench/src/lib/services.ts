@@ -9,12 +9,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SERVICES, type ServiceName } from '../../../../libs/service-kit/src/catalog';
+import { SERVICES, testSecrets, type ServiceName } from '../../../../libs/service-kit/src/catalog';
 
 export const ROOT = resolve(__dirname, '../../../..');
 
-/** Channel secrets of the benchmark's own (webhooks are signed with the same values). */
+/**
+ * Channel secrets of the benchmark's own (webhooks are signed with the same values), over the
+ * catalog's test values so that every gateway in the catalog starts (a new channel needs nothing here).
+ */
 export const BENCH_SECRETS = {
+  ...testSecrets(),
   META_APP_SECRET: 'bench-meta-app-secret',
   META_VERIFY_TOKEN: 'bench-verify-token',
   MESSENGER_PAGE_ACCESS_TOKEN: 'bench-page-access-token',
