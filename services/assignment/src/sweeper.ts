@@ -45,7 +45,7 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /**
    * omni_assignment_queue_depth: conversations waiting per queue, read after each sweep (one
-   * GROUP BY on the queued rows' index). Queues that emptied are reset to 0, not left stale.
+   * GROUP BY on the queued rows' index). Queues that emptied drop out instead of keeping a stale value.
    */
   private async measureQueues(): Promise<void> {
     const rows = await this.uow.run((manager) =>
