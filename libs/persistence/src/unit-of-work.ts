@@ -6,10 +6,71 @@ import { schemaOf } from './database';
 
 export type WorkResult = 'applied' | 'duplicate';
 
+/** What a unit of work runs against: the transaction's manager, its outbox and its commit hooks. */
+export type Effect<T> = (manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks) => Promise<T>;
+
+/** Hooks registered by one transaction; more than this many rounds means a hook keeps re-registering itself. */
+const MAX_HOOK_ROUNDS = 100;
+
+/**
+ * Work that belongs to a transaction as a whole rather than to one record of it.
+ *
+ * `beforeCommit(key, fn)` runs `fn` once, after every handler of the transaction (a whole batch)
+ * and before the outbox rows are written: e.g. assignment matches all conversations a batch
+ * queued in one pass, and takes its global lock only for that pass instead of for the whole batch.
+ * A second registration under the same key is ignored.
+ *
+ * `afterCommit(fn)` runs `fn` once the transaction committed (metrics that must not count a
+ * rolled-back attempt). It is never run when the transaction rolls back; it must not throw.
+ */
+export class TransactionHooks {
+  private readonly before = new Map<string, () => Promise<void>>();
+  private readonly after: Array<() => void> = [];
+
+  beforeCommit(key: string, fn: () => Promise<void>): void {
+    if (!this.before.has(key)) this.before.set(key, fn);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.after.push(fn);
+  }
+
+  /** @internal Runs the before-commit hooks, including any they register. */
+  async runBeforeCommit(): Promise<void> {
+    for (let round = 0; this.before.size; round++) {
+      if (round >= MAX_HOOK_ROUNDS) throw new Error(`before-commit hooks still registering after ${MAX_HOOK_ROUNDS} rounds: ${[...this.before.keys()].join(', ')}`);
+      const [key, fn] = this.before.entries().next().value as [string, () => Promise<void>];
+      this.before.delete(key);
+      await fn();
+    }
+  }
+
+  /** @internal */
+  runAfterCommit(): void {
+    for (const fn of this.after.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // Bookkeeping after a commit must not turn a committed transaction into a reported failure.
+      }
+    }
+  }
+}
+
+/** PostgreSQL gave up one side of a lock cycle (40P01) or a serializable conflict (40001): safe to rerun. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** A single transaction is rerun this often after a deadlock before the error goes to the caller. */
+const TRANSACTION_ATTEMPTS = 4;
+
 /** The transaction a batch of consumed records shares, visible to the UnitOfWork of its handlers. */
 interface BatchTransaction {
   manager: EntityManager;
   outbox: OutboxWriter;
+  hooks: TransactionHooks;
   /** Inbox keys registered by this batch and not yet claimed by a handler. */
   fresh: Set<string>;
   /** Every inbox key the batch tried to register (new or already there). */
@@ -37,19 +98,12 @@ export class UnitOfWork {
     private readonly consumerName: string,
   ) {}
 
-  async handle(
-    event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>,
-    effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<void>,
-  ): Promise<WorkResult> {
+  async handle(event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>, effect: Effect<void>): Promise<WorkResult> {
     return this.once(this.consumerFor(event.topic), event.eventId, effect);
   }
 
   /** Same guarantee for any idempotency key (an HTTP request id, a provider id…). */
-  async once(
-    consumer: string,
-    eventId: string,
-    effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<void>,
-  ): Promise<WorkResult> {
+  async once(consumer: string, eventId: string, effect: Effect<void>): Promise<WorkResult> {
     const batch = this.batches.getStore();
     if (batch) {
       const key = inboxKey(consumer, eventId);
@@ -58,31 +112,32 @@ export class UnitOfWork {
         if (!(await this.claim(batch.manager, consumer, eventId))) return 'duplicate';
         batch.registered.add(key);
       }
-      await effect(batch.manager, batch.outbox);
+      await effect(batch.manager, batch.outbox, batch.hooks);
       return 'applied';
     }
-    return this.transact(async (manager, outbox) => {
+    return this.transact(async (manager, outbox, hooks) => {
       if (!(await this.claim(manager, consumer, eventId))) return 'duplicate' as const;
-      await effect(manager, outbox);
+      await effect(manager, outbox, hooks);
       return 'applied' as const;
     });
   }
 
   /** A transaction that only publishes (no inbox), e.g. for REST commands. Joins a batch's. */
-  async run<T>(effect: (manager: EntityManager, outbox: OutboxWriter) => Promise<T>): Promise<T> {
+  async run<T>(effect: Effect<T>): Promise<T> {
     const batch = this.batches.getStore();
-    if (batch) return effect(batch.manager, batch.outbox);
+    if (batch) return effect(batch.manager, batch.outbox, batch.hooks);
     return this.transact(effect);
   }
 
   /**
    * Runs `apply` for a batch of consumed records in one transaction: registers all their inbox
    * rows in one statement, lets every handler's `handle`/`run` join the transaction, writes all
-   * outbox rows at once and commits. Throws (and rolls everything back) if anything fails.
+   * outbox rows at once and commits. Throws (and rolls everything back) if anything fails; it is
+   * not rerun here (the consumer replays the records one by one, each in a retried transaction).
    */
   async inBatch(events: ReadonlyArray<Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>>, apply: () => Promise<void>): Promise<void> {
     const schema = schemaOf(this.dataSource);
-    await this.transact(async (manager, outbox) => {
+    await this.transactOnce(async (manager, outbox, hooks) => {
       const consumers = events.map((e) => this.consumerFor(e.topic));
       const ids = events.map((e) => e.eventId);
       const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
@@ -93,6 +148,7 @@ export class UnitOfWork {
       const batch: BatchTransaction = {
         manager,
         outbox,
+        hooks,
         fresh: new Set(inserted.map((r) => inboxKey(r.consumer, r.event_id))),
         registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
       };
@@ -101,17 +157,36 @@ export class UnitOfWork {
   }
 
   /**
-   * One transaction whose outbox rows are written just before the commit and handed to the relay
-   * right after it.
+   * One transaction, rerun from the start when PostgreSQL breaks a deadlock or a serialization
+   * conflict by aborting it (the work is then redone against the winner's committed rows).
    */
-  private async transact<T>(work: (manager: EntityManager, outbox: OutboxWriter) => Promise<T>): Promise<T> {
+  private async transact<T>(work: Effect<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactOnce(work);
+      } catch (error) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+        // A little jitter so the two sides of a deadlock don't meet again at once.
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+      }
+    }
+  }
+
+  /**
+   * One transaction: the work, its before-commit hooks, its outbox rows (written last), the
+   * commit; then the after-commit hooks, and the outbox rows handed to the relay.
+   */
+  private async transactOnce<T>(work: Effect<T>): Promise<T> {
     const outbox = new OutboxWriter(this.source);
+    const hooks = new TransactionHooks();
     let written: PendingRecord[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const value = await work(manager, outbox);
+      const value = await work(manager, outbox, hooks);
+      await hooks.runBeforeCommit();
       written = await outbox.flush(manager);
       return value;
     });
+    hooks.runAfterCommit();
     this.relay?.publishCommitted(written);
     return result;
   }

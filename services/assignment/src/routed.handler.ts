@@ -4,13 +4,15 @@ import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from '@omni/service-kit';
-import { lockAssignments } from './domain/engine';
+import type { Matched } from './domain/engine';
 import { routeIn, type RouteOutcome } from './domain/intake';
 import { SETTINGS, type AssignmentSettings } from './settings';
 
 /**
- * A routed conversation is queued, then a matching pass runs under the assignment lock: it is
- * assigned (or offered) at once when an eligible agent has room, else its position goes out.
+ * A routed conversation is queued; one matching pass for the whole consumed batch then runs under
+ * the assignment lock just before the batch commits: each conversation is assigned (or offered)
+ * when an eligible agent has room, else its position goes out. Outcomes are counted once the
+ * batch committed, so a rolled-back attempt counts nothing.
  */
 @Controller()
 export class RoutedConversationHandler {
@@ -25,12 +27,14 @@ export class RoutedConversationHandler {
   @OnTopic(Topics.conversationRouted)
   async onRouted(event: ConsumedEvent<ConversationRouted>): Promise<void> {
     const routed = event.value;
-    let outcome: RouteOutcome | 'duplicate' = 'duplicate';
-    await this.uow.handle(event, async (manager, outbox) => {
-      await lockAssignments(manager);
-      outcome = await routeIn(manager, outbox, routed, this.settings, this.clock.now());
+    await this.uow.handle(event, async (manager, outbox, hooks) => {
+      const result = await routeIn(manager, outbox, hooks, routed, this.settings, () => this.clock.now());
+      hooks.afterCommit(() => this.record(routed.conversationId, result.outcome === 'queued' ? result.pass.outcomeOf(routed.conversationId) : result.outcome));
     });
+  }
+
+  private record(conversationId: string, outcome: Exclude<RouteOutcome, 'queued'> | Matched | 'queued'): void {
     this.metrics.counter('omni_assignment_outcomes_total', 'Routed conversations by outcome', ['outcome']).inc({ outcome });
-    this.logger.info({ conversationId: routed.conversationId, outcome }, 'routed conversation handled');
+    this.logger.info({ conversationId, outcome }, 'routed conversation handled');
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { create, CsatRecorded_Status, CsatRecordedSchema, Reasons, timestampFromDate, Topics, type Message } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
-import type { EngineContext } from './engine';
+import { lockAssignments, type EngineContext } from './engine';
 import { requestOutbound } from './outbound';
 import { customerRefOf, schemaOf, type ConversationRow } from './store';
 
@@ -29,9 +29,22 @@ export interface SurveyRow {
   recorded_at: Date | null;
 }
 
-export async function surveyOf(manager: EntityManager, conversationId: string): Promise<SurveyRow | undefined> {
+async function readSurvey(manager: EntityManager, conversationId: string): Promise<SurveyRow | undefined> {
   const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".csat_surveys WHERE conversation_id = $1`, [conversationId])) as SurveyRow[];
   return row;
+}
+
+/**
+ * The conversation's survey. While one is out ('sent'), the routing decision and the customer's
+ * message race to decide whether the message is its answer (routeIn parks the decision,
+ * onCustomerMessage consumes it), so both take the assignment lock and read the survey again
+ * under it: the rare survey case is serialised, the common case takes no lock.
+ */
+export async function surveyOf(manager: EntityManager, conversationId: string): Promise<SurveyRow | undefined> {
+  const row = await readSurvey(manager, conversationId);
+  if (row?.status !== 'sent') return row;
+  await lockAssignments(manager);
+  return readSurvey(manager, conversationId);
 }
 
 function publishCsat(outbox: OutboxWriter, survey: Omit<SurveyRow, 'parked_routed'>, status: CsatRecorded_Status, now: Date): void {

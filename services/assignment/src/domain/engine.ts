@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Reasons } from '@omni/contracts';
-import type { OutboxWriter } from '@omni/persistence';
+import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
@@ -26,12 +26,50 @@ export async function lockAssignments(manager: EntityManager): Promise<void> {
 
 const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
 
+/** What one pass did to a conversation it matched. */
+export type Matched = 'assigned' | 'offered';
+
+/** The pass a transaction runs just before it commits, and (once it ran) what it matched. */
+export class ScheduledPass {
+  readonly matched = new Map<string, Matched>();
+
+  /** After the commit: what became of a conversation the transaction queued. */
+  outcomeOf(conversationId: string): Matched | 'queued' {
+    return this.matched.get(conversationId) ?? 'queued';
+  }
+}
+
+const scheduledPasses = new WeakMap<TransactionHooks, ScheduledPass>();
+
+/**
+ * Schedules one matching pass for the end of the transaction, under the assignment lock. A
+ * consumed batch that queues N conversations then matches them all in one pass instead of N, and
+ * holds the global lock only for that pass and the commit, not for the whole batch: intake only
+ * writes rows of its own conversations, so it needs no lock (see docs/assignment.md, "Locking").
+ */
+export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, settings: AssignmentSettings, now: () => Date): ScheduledPass {
+  const existing = scheduledPasses.get(hooks);
+  if (existing) return existing;
+  const scheduled = new ScheduledPass();
+  scheduledPasses.set(hooks, scheduled);
+  hooks.beforeCommit('assignment.pass', async () => {
+    await lockAssignments(manager);
+    for (const m of await match(manager, outbox, { settings, now: now() })) scheduled.matched.set(m.conversationId, m.kind);
+  });
+  return scheduled;
+}
+
 /**
  * One matching pass: queued conversations, in the one order, to eligible agents (an offer when the
  * queue has an offer timeout, else a direct assignment); then the positions of those still waiting
- * are republished where they changed materially. Call with the assignment lock held.
+ * are republished where they changed materially. Call with the assignment lock held. Returns how
+ * many conversations it matched.
  */
 export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<number> {
+  return (await match(manager, outbox, ctx)).length;
+}
+
+async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<Array<{ conversationId: string; kind: Matched }>> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
   // One connection per transaction: queries go one after the other.
@@ -47,6 +85,7 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   const result = withRoom.length ? plan(withRoom, rows.map(queuedConversation), policy, cursors, now.getTime()) : { assignments: [], cursors };
   const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
+  const matched: Array<{ conversationId: string; kind: Matched }> = [];
   for (const planned of result.assignments) {
     const row = full.get(planned.conversationId)!;
     const agent = agentById.get(planned.agentId)!;
@@ -59,6 +98,7 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
     why.push(reasonOf(strategyRule, `queue ${row.queue}: ${planned.strategy} among online agents under capacity with the skills and language`));
     if (offerTimeout > 0) await offer(manager, outbox, row, agent, now, offerTimeout, why);
     else await assign(manager, outbox, row, { id: agent.id, displayName: agent.display_name }, now, why);
+    matched.push({ conversationId: row.conversation_id, kind: offerTimeout > 0 ? 'offered' : 'assigned' });
   }
   for (const [queue, cursor] of result.cursors) {
     if (cursors.get(queue) === cursor) continue;
@@ -69,7 +109,7 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   }
   const taken = new Set(result.assignments.map((a) => a.conversationId));
   await republishPositions(manager, outbox, rows.filter((r) => !taken.has(r.conversation_id)), agents, queues, ctx);
-  return result.assignments.length;
+  return matched;
 }
 
 async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: QueuedRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {

@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { channelSlug, ConversationRoutedSchema, create, CustomerRefSchema, timestampDate, toBinary, type Channel, type ConversationRouted, type CustomerRef } from '@omni/contracts';
-import type { OutboxWriter } from '@omni/persistence';
+import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
-import { pass } from './engine';
+import { passBeforeCommit, type ScheduledPass } from './engine';
 import { rankOf, type SkillRequirement } from './matching';
 import { findConversation, loadQueues, schemaOf, type QueueRow } from './store';
 
@@ -91,25 +91,31 @@ export async function intake(manager: EntityManager, routed: ConversationRouted,
   return true;
 }
 
-export type RouteOutcome = 'queued' | 'offered' | 'assigned' | 'already-open' | 'csat-answer' | 'parked-for-csat';
+export type RouteOutcome = 'queued' | 'already-open' | 'csat-answer' | 'parked-for-csat';
+
+/** What the routing decision became: immediately known, or queued and matched just before the commit. */
+export type RouteIn = { outcome: Exclude<RouteOutcome, 'queued'> } | { outcome: 'queued'; pass: ScheduledPass };
 
 /**
- * A routing decision, with the assignment lock held. A message that answers an open CSAT survey
- * reopens the conversation at the normalizer and so is routed again; it must not become work. When
- * it is not yet known whether the message is the answer (the message and the routing decision
- * arrive on different topics), the decision is parked on the survey until the message decides
- * (onCustomerMessage).
+ * A routing decision. A message that answers an open CSAT survey reopens the conversation at the
+ * normalizer and so is routed again; it must not become work. When it is not yet known whether the
+ * message is the answer (the message and the routing decision arrive on different topics), the
+ * decision is parked on the survey until the message decides (onCustomerMessage).
+ *
+ * Otherwise the conversation is queued, and one matching pass for the whole transaction is
+ * scheduled for its end (passBeforeCommit). The conversation is read before the survey: a
+ * resolution that commits between the two reads is then seen whole (conversation still open, or
+ * resolved with its survey).
  */
-export async function routeIn(manager: EntityManager, outbox: OutboxWriter, routed: ConversationRouted, settings: AssignmentSettings, now: Date): Promise<RouteOutcome> {
-  const survey = await surveyOf(manager, routed.conversationId);
-  if (survey && routed.messageId && survey.answer_message_id === routed.messageId) return 'csat-answer';
+export async function routeIn(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, routed: ConversationRouted, settings: AssignmentSettings, now: () => Date): Promise<RouteIn> {
   const existing = await findConversation(manager, routed.conversationId);
+  const survey = await surveyOf(manager, routed.conversationId);
+  if (survey && routed.messageId && survey.answer_message_id === routed.messageId) return { outcome: 'csat-answer' };
   if (survey?.status === 'sent' && existing?.state === 'resolved') {
     await manager.query(`UPDATE "${schemaOf(manager)}".csat_surveys SET parked_routed = $2 WHERE conversation_id = $1`, [routed.conversationId, Buffer.from(toBinary(ConversationRoutedSchema, routed))]);
-    return 'parked-for-csat';
+    return { outcome: 'parked-for-csat' };
   }
   const queues = await loadQueues(manager);
-  if (!(await intake(manager, routed, queues.get(routed.queue || 'default'), settings, now))) return 'already-open';
-  await pass(manager, outbox, { settings, now });
-  return ((await findConversation(manager, routed.conversationId))?.state ?? 'queued') as RouteOutcome;
+  if (!(await intake(manager, routed, queues.get(routed.queue || 'default'), settings, now()))) return { outcome: 'already-open' };
+  return { outcome: 'queued', pass: passBeforeCommit(manager, outbox, hooks, settings, now) };
 }

@@ -50,12 +50,13 @@ export class CustomerHandlers {
   async onMessage(event: ConsumedEvent<Message>): Promise<void> {
     const message = event.value;
     if (message.direction !== Direction.INBOUND || message.isEcho || !message.conversationId) return;
-    await this.uow.handle(event, async (manager, outbox) => {
-      await lockAssignments(manager);
+    // No assignment lock: this only touches the conversation's own rows (surveyOf takes the lock
+    // while a CSAT survey is out, and a released parked decision schedules a pass that takes it).
+    await this.uow.handle(event, async (manager, outbox, hooks) => {
       const now = this.clock.now();
       const csat = await onCustomerMessage(manager, outbox, message, now);
       if (csat.kind === 'superseded' && csat.parkedRouted) {
-        await routeIn(manager, outbox, fromBinary(ConversationRoutedSchema, csat.parkedRouted), this.settings, now);
+        await routeIn(manager, outbox, hooks, fromBinary(ConversationRoutedSchema, csat.parkedRouted), this.settings, () => this.clock.now());
       }
       if (csat.kind === 'answered') return;
       const row = await findConversation(manager, message.conversationId);
@@ -120,8 +121,8 @@ export class CustomerHandlers {
   async onWindowExpiring(event: ConsumedEvent<WindowExpiring>): Promise<void> {
     const expiring = event.value;
     if (!expiring.conversationId || !expiring.closesAt) return;
+    // The deadline only reorders the queue for the next pass: no assignment lock needed.
     await this.uow.handle(event, async (manager) => {
-      await lockAssignments(manager);
       const closesAt = timestampDate(expiring.closesAt!);
       await manager.query(`UPDATE "${schemaOf(manager)}".conversation_assignments SET reply_deadline = $2 WHERE conversation_id = $1 AND state <> 'resolved'`, [expiring.conversationId, closesAt]);
       await notify(manager, { agentId: await holder(manager, expiring.conversationId), kind: 'window-expiring', conversationId: expiring.conversationId, data: { closesAt: closesAt.toISOString(), windowKind: expiring.windowKind } });

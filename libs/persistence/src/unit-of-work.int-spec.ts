@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { openDataSource, UnitOfWork } from './index';
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/omni_dev_tests';
+
+async function committedRows(schema: string): Promise<string[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT name FROM "${schema}".marks ORDER BY id`)).rows.map((r: { name: string }) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('UnitOfWork transaction hooks and deadlock retry (real PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let uow: UnitOfWork;
+  const schema = `uow_${randomUUID().slice(0, 8)}`;
+  const mark = (manager: EntityManager, name: string) => manager.query(`INSERT INTO "${schema}".marks (name) VALUES ($1)`, [name]);
+
+  beforeAll(async () => {
+    dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+    await dataSource.query(`CREATE TABLE "${schema}".marks (id serial PRIMARY KEY, name text NOT NULL)`);
+    await dataSource.query(`CREATE TABLE "${schema}".pair (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)`);
+    await dataSource.query(`INSERT INTO "${schema}".pair (id) VALUES (1), (2)`);
+    uow = new UnitOfWork(dataSource, undefined, 'omni/uow-test', 'uow-test');
+  });
+  beforeEach(() => dataSource.query(`TRUNCATE "${schema}".marks`));
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  it('runs a before-commit hook once per batch, after every handler, in the same transaction; after-commit hooks see it committed', async () => {
+    const events = ['e1', 'e2', 'e3'].map((eventId) => ({ eventId, topic: 'hooks' }));
+    const seenAfterCommit: string[][] = [];
+    const pending: Array<Promise<string[]>> = [];
+    await uow.inBatch(events, async () => {
+      for (const event of events) {
+        await uow.handle(event, async (manager, _outbox, hooks) => {
+          await mark(manager, event.eventId);
+          hooks.beforeCommit('pass', async () => {
+            const before = (await manager.query(`SELECT name FROM "${schema}".marks ORDER BY id`)) as Array<{ name: string }>;
+            await mark(manager, `pass after ${before.map((r) => r.name).join(',')}`);
+          });
+          hooks.afterCommit(() => void pending.push(committedRows(schema).then((rows) => (seenAfterCommit.push(rows), rows))));
+        });
+      }
+      // Nothing is visible to other connections before the commit.
+      expect(await committedRows(schema)).toEqual([]);
+    });
+    await Promise.all(pending);
+    expect(await committedRows(schema)).toEqual(['e1', 'e2', 'e3', 'pass after e1,e2,e3']);
+    expect(seenAfterCommit).toHaveLength(3);
+    for (const rows of seenAfterCommit) expect(rows).toContain('pass after e1,e2,e3');
+  });
+
+  it('runs hooks registered by hooks, and neither kind when the transaction rolls back', async () => {
+    const after = jest.fn();
+    await uow.run(async (manager, _outbox, hooks) => {
+      hooks.beforeCommit('first', async () => {
+        await mark(manager, 'first');
+        hooks.beforeCommit('second', () => mark(manager, 'second'));
+      });
+    });
+    expect(await committedRows(schema)).toEqual(['first', 'second']);
+
+    await expect(
+      uow.run(async (manager, _outbox, hooks) => {
+        hooks.beforeCommit('boom', async () => {
+          await mark(manager, 'rolled back');
+          throw new Error('hook failed');
+        });
+        hooks.afterCommit(after);
+      }),
+    ).rejects.toThrow('hook failed');
+    expect(after).not.toHaveBeenCalled();
+    expect(await committedRows(schema)).toEqual(['first', 'second']);
+  });
+
+  it('reruns a transaction PostgreSQL aborted to break a deadlock, so both sides apply exactly once', async () => {
+    // Two transactions lock the same two rows in opposite orders and meet in the middle.
+    let arrived = 0;
+    let release!: () => void;
+    const bothHoldTheirFirstRow = new Promise<void>((resolve) => (release = resolve));
+    const attempts = { a: 0, b: 0 };
+    const side = (name: 'a' | 'b', first: number, second: number) =>
+      uow.run(async (manager) => {
+        attempts[name]++;
+        await manager.query(`UPDATE "${schema}".pair SET n = n + 1 WHERE id = $1`, [first]);
+        if (attempts[name] === 1) {
+          if (++arrived === 2) release();
+          await bothHoldTheirFirstRow;
+        }
+        await manager.query(`UPDATE "${schema}".pair SET n = n + 1 WHERE id = $1`, [second]);
+        await mark(manager, name);
+      });
+    await Promise.all([side('a', 1, 2), side('b', 2, 1)]);
+    expect((await committedRows(schema)).sort()).toEqual(['a', 'b']);
+    expect(attempts.a + attempts.b).toBe(3); // exactly one side was aborted and rerun
+    const pair = (await dataSource.query(`SELECT n FROM "${schema}".pair ORDER BY id`)) as Array<{ n: number }>;
+    expect(pair.map((r) => r.n)).toEqual([2, 2]);
+  }, 30_000);
+});
