@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { InboxEntry, OutboxEntry } from './entities';
+import { PreparingClient } from './prepared-statements';
 import { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';
 import { IndexInboxProcessedAt1764600000000 } from './migrations/1764600000000-inbox-processed-at-index';
 
@@ -13,6 +14,8 @@ export interface DatabaseSettings {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: Function[];
   poolSize?: number;
+  /** Named prepared statements per connection (PreparingClient); off for transaction-mode poolers. Default on. */
+  preparedStatements?: boolean;
 }
 
 function quoteIdent(name: string): string {
@@ -73,7 +76,7 @@ export async function openDataSource(settings: DatabaseSettings): Promise<DataSo
     migrationsTransactionMode: 'each',
     synchronize: false,
     poolSize: settings.poolSize ?? 10,
-    extra: { application_name: `omni-${settings.schema}` },
+    extra: { application_name: `omni-${settings.schema}`, ...(settings.preparedStatements === false ? {} : { Client: PreparingClient }) },
   });
   await dataSource.initialize();
   try {

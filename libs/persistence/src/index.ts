@@ -1,4 +1,5 @@
 export * from './database';
+export * from './prepared-statements';
 export * from './entities';
 export * from './outbox';
 export * from './unit-of-work';

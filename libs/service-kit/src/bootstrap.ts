@@ -87,7 +87,7 @@ export async function startService<C extends BaseServiceConfig>(definition: Serv
   if (definition.database) {
     if (!entry.schema) throw new Error(`${definition.name} has no schema in the catalog`);
     imports.push(
-      PersistenceModule.forRoot({ ...definition.database(config), url: config.DATABASE_URL, schema: entry.schema, service: definition.name, outboxPollMs: config.OUTBOX_POLL_MS, inboxRetentionHours: config.INBOX_RETENTION_HOURS }),
+      PersistenceModule.forRoot({ ...definition.database(config), url: config.DATABASE_URL, preparedStatements: config.DATABASE_PREPARED_STATEMENTS !== 'false', schema: entry.schema, service: definition.name, outboxPollMs: config.OUTBOX_POLL_MS, inboxRetentionHours: config.INBOX_RETENTION_HOURS }),
     );
   }
   imports.push(definition.module(config));

@@ -32,6 +32,14 @@ export class BaseServiceConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/omni';
 
+  /**
+   * Named prepared statements on each database connection (parse and plan once per connection).
+   * Set to false behind a transaction-mode pooler that cannot keep them (PgBouncer before 1.21).
+   */
+  @Transform(emptyToUndefined)
+  @IsIn(['true', 'false'])
+  DATABASE_PREPARED_STATEMENTS = 'true';
+
   @Transform(emptyToUndefined)
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
