@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { openDataSource, UnitOfWork } from './index';
+import { currentTransactionHooks, openDataSource, UnitOfWork } from './index';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/omni_dev_tests';
 
@@ -79,6 +79,26 @@ describe('UnitOfWork transaction hooks and deadlock retry (real PostgreSQL)', ()
     ).rejects.toThrow('hook failed');
     expect(after).not.toHaveBeenCalled();
     expect(await committedRows(schema)).toEqual(['first', 'second']);
+  });
+
+  it('exposes the hooks of the running unit of work to code deep in its call chain, and none outside', async () => {
+    expect(currentTransactionHooks()).toBeUndefined();
+    const seen: unknown[] = [];
+    const deep = async () => {
+      await Promise.resolve();
+      seen.push(currentTransactionHooks());
+    };
+    await uow.run(async (_manager, _outbox, hooks) => {
+      await deep();
+      expect(seen[0]).toBe(hooks);
+    });
+    const events = [{ eventId: 'x1', topic: 'deep' }];
+    await uow.inBatch(events, () => uow.handle(events[0]!, async (_manager, _outbox, hooks) => {
+      await deep();
+      expect(seen[1]).toBe(hooks);
+    }).then(() => undefined));
+    expect(seen).toHaveLength(2);
+    expect(currentTransactionHooks()).toBeUndefined();
   });
 
   it('reruns a transaction PostgreSQL aborted to break a deadlock, so both sides apply exactly once', async () => {

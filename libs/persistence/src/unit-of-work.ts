@@ -57,6 +57,16 @@ export class TransactionHooks {
   }
 }
 
+const activeHooks = new AsyncLocalStorage<TransactionHooks>();
+
+/**
+ * The hooks of the unit of work the caller runs in, or undefined outside one: lets domain code
+ * deep in a call chain defer bookkeeping to after the commit without threading the hooks through.
+ */
+export function currentTransactionHooks(): TransactionHooks | undefined {
+  return activeHooks.getStore();
+}
+
 /** PostgreSQL gave up one side of a lock cycle (40P01) or a serializable conflict (40001): safe to rerun. */
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -180,12 +190,14 @@ export class UnitOfWork {
     const outbox = new OutboxWriter(this.source);
     const hooks = new TransactionHooks();
     let written: PendingRecord[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      const value = await work(manager, outbox, hooks);
-      await hooks.runBeforeCommit();
-      written = await outbox.flush(manager);
-      return value;
-    });
+    const result = await this.dataSource.transaction((manager) =>
+      activeHooks.run(hooks, async () => {
+        const value = await work(manager, outbox, hooks);
+        await hooks.runBeforeCommit();
+        written = await outbox.flush(manager);
+        return value;
+      }),
+    );
     hooks.runAfterCommit();
     this.relay?.publishCommitted(written);
     return result;

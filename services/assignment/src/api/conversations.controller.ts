@@ -3,7 +3,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } 
 import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { Reasons } from '@omni/contracts';
-import { UnitOfWork } from '@omni/persistence';
+import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
 import { CLOCK, CurrentPrincipal, hasRole, ProblemException, Roles, type Clock, type Principal } from '@omni/service-kit';
 import { acceptOffer, assign, endOffer, lockAssignments, pass, requeue, type EngineContext } from '../domain/engine';
 import { notify, OfferStatus } from '../domain/events';
@@ -86,9 +86,7 @@ export class ConversationsController {
   @ApiForbiddenResponse({ description: 'an agent asking for a conversation they do not hold' })
   async detail(@Param('id') id: string, @CurrentPrincipal() caller: Principal, @Headers('authorization') authorization: string): Promise<ConversationDetailView> {
     const cid = conversationId(id);
-    const { row, notes } = await this.uow.run(async (manager) => {
-      const found = await this.find(manager, cid);
-      this.authorize(caller, found);
+    const { row, notes } = await this.withConversation(cid, caller, { lock: false }, async (manager, _outbox, found) => {
       const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".notes WHERE conversation_id = $1 ORDER BY created_at LIMIT 500`, [cid])) as Array<{ id: string; author_id: string; text: string; created_at: Date }>;
       return { row: found, notes: rows.map((n) => ({ id: n.id, authorId: n.author_id, text: n.text, createdAt: n.created_at.toISOString() })) };
     });
@@ -112,10 +110,7 @@ export class ConversationsController {
   @ApiConflictResponse({ description: 'no open offer to this agent (expired, declined, or never made)' })
   async accept(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
     const cid = conversationId(id);
-    return this.uow.run(async (manager, outbox) => {
-      await lockAssignments(manager);
-      const row = await this.find(manager, cid);
-      this.authorize(caller, row);
+    return this.withConversation(cid, caller, { lock: true }, async (manager, outbox, row) => {
       if (row.state !== 'offered') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}, not offered`);
       const [agent] = await loadAgents(manager, { id: row.agent_id! });
       await acceptOffer(manager, outbox, row, { id: agent!.id, displayName: agent!.display_name }, this.clock.now());
@@ -130,10 +125,7 @@ export class ConversationsController {
   @ApiConflictResponse({ description: 'no open offer to this agent' })
   async decline(@Param('id') id: string, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
     const cid = conversationId(id);
-    return this.uow.run(async (manager, outbox) => {
-      await lockAssignments(manager);
-      const row = await this.find(manager, cid);
-      this.authorize(caller, row);
+    return this.withConversation(cid, caller, { lock: true }, async (manager, outbox, row) => {
       if (row.state !== 'offered') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}, not offered`);
       const ctx = this.ctx();
       await endOffer(manager, outbox, row, OfferStatus.DECLINED, ctx.now);
@@ -148,9 +140,7 @@ export class ConversationsController {
   @ApiOkResponse({ type: ReplyView })
   async reply(@Param('id') id: string, @Body() body: ReplyDto, @CurrentPrincipal() caller: Principal): Promise<ReplyView> {
     const cid = conversationId(id);
-    return this.uow.run(async (manager, outbox) => {
-      const row = await this.find(manager, cid);
-      this.authorize(caller, row);
+    return this.withConversation(cid, caller, { lock: false }, async (manager, outbox, row) => {
       if (row.state !== 'assigned') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}; accept it before replying`);
       const now = this.clock.now();
       const outboundId = requestOutbound(outbox, row, caller.agentId ?? caller.subject, { text: body.text, quickReplies: body.quickReplies }, now);
@@ -170,9 +160,7 @@ export class ConversationsController {
   @ApiOkResponse({ type: NoteView })
   async note(@Param('id') id: string, @Body() body: NoteDto, @CurrentPrincipal() caller: Principal): Promise<NoteView> {
     const cid = conversationId(id);
-    return this.uow.run(async (manager) => {
-      const row = await this.find(manager, cid);
-      this.authorize(caller, row);
+    return this.withConversation(cid, caller, { lock: false }, async (manager, _outbox, row) => {
       const note = { id: randomUUID(), authorId: caller.agentId ?? caller.subject, text: body.text, createdAt: this.clock.now() };
       await manager.query(`INSERT INTO "${schemaOf(manager)}".notes (id, conversation_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)`, [note.id, cid, note.authorId, note.text, note.createdAt]);
       await notify(manager, { agentId: row.agent_id ?? '', kind: 'note', conversationId: cid, data: { noteId: note.id, authorId: note.authorId } });
@@ -188,10 +176,7 @@ export class ConversationsController {
   async transfer(@Param('id') id: string, @Body() body: TransferDto, @CurrentPrincipal() caller: Principal): Promise<ConversationView> {
     const cid = conversationId(id);
     if (!!body.agentId === !!body.queue) throw new ProblemException(400, 'Invalid request', 'name exactly one target', [{ field: 'agentId', message: 'exactly one of agentId and queue' }]);
-    return this.uow.run(async (manager, outbox) => {
-      await lockAssignments(manager);
-      const row = await this.find(manager, cid);
-      this.authorize(caller, row);
+    return this.withConversation(cid, caller, { lock: true }, async (manager, outbox, row) => {
       if (row.state === 'resolved' || row.state === 'parked') throw new ProblemException(409, 'Conflict', `the conversation is ${row.state}`);
       const ctx = this.ctx();
       if (body.agentId) {
@@ -222,9 +207,7 @@ export class ConversationsController {
   @ApiNotFoundResponse({ description: 'assignment never saw this conversation (problem+json)' })
   async resolve(@Param('id') id: string, @Body() body: ResolveConversationDto, @CurrentPrincipal() caller: Principal): Promise<ResolutionView> {
     const cid = conversationId(id);
-    return this.uow.run(async (manager, outbox) => {
-      await lockAssignments(manager);
-      const row = await this.find(manager, cid);
+    return this.withConversation(cid, caller, { lock: true, authorize: false }, async (manager, outbox, row) => {
       const closed = row.state === 'resolved' || row.state === 'parked';
       // Resolving again is harmless for whoever resolved it; anything else needs the usual rights.
       if (!(closed && caller.agentId && row.agent_id === caller.agentId)) this.authorize(caller, row);
@@ -238,6 +221,25 @@ export class ConversationsController {
       const done = await resolveConversation(manager, outbox, row, resolution, ctx);
       const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx);
       return { conversationId: cid, state: 'resolved' as const, agentId: done.agentId, resolution, resolvedAt: done.resolvedAt.toISOString(), handleMs: done.handleMs, alreadyResolved: false, csat };
+    });
+  }
+
+  /**
+   * One command on one conversation, in one transaction: under the assignment lock when it may
+   * change who holds what (taken first, see docs/assignment.md), the row found (404) and, unless
+   * the command decides itself, the caller authorised for it.
+   */
+  private withConversation<T>(
+    cid: string,
+    caller: Principal,
+    options: { lock: boolean; authorize?: boolean },
+    command: (manager: EntityManager, outbox: OutboxWriter, row: ConversationRow) => Promise<T>,
+  ): Promise<T> {
+    return this.uow.run(async (manager, outbox) => {
+      if (options.lock) await lockAssignments(manager);
+      const row = await this.find(manager, cid);
+      if (options.authorize !== false) this.authorize(caller, row);
+      return command(manager, outbox, row);
     });
   }
 

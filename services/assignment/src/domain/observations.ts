@@ -1,9 +1,11 @@
+import { currentTransactionHooks } from '@omni/persistence';
+
 /**
  * What the assignment domain reports for metrics (the SRE dashboard's queue wait and SLA panels,
  * and the OmniQueueWaitHigh / OmniSlaBreaches alerts). The domain runs as plain functions inside
  * transactions, so the service installs one observer at start-up instead of threading a Metrics
- * object through every call. Observed inside the transaction: a rolled-back attempt that is then
- * retried is counted twice, which a rate over minutes does not notice.
+ * object through every call. Inside a unit of work the observation waits for the commit, so a
+ * rolled-back attempt that is then retried is counted once.
  */
 export interface AssignmentObserver {
   assigned(queue: string, waitSeconds: number): void;
@@ -18,5 +20,11 @@ export function observeAssignmentsWith(observer: AssignmentObserver | undefined)
 }
 
 export function observations(): AssignmentObserver {
-  return current;
+  const hooks = currentTransactionHooks();
+  if (!hooks) return current;
+  const observer = current;
+  return {
+    assigned: (queue, waitSeconds) => hooks.afterCommit(() => observer.assigned(queue, waitSeconds)),
+    slaBreached: (queue, kind) => hooks.afterCommit(() => observer.slaBreached(queue, kind)),
+  };
 }
