@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
+import { insertContact, selectContactForUpdate, selectIdentitiesByKeys } from './rows';
 
 /** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
 export const PHONE = 'phone';
@@ -58,7 +59,7 @@ export function identityKeys(channel: string, channelUserId: string, options: Id
 
 export async function findIdentities(manager: EntityManager, keys: Array<Pick<IdentityKey, 'channel' | 'channelUserId'>>): Promise<IdentityEntity[]> {
   if (!keys.length) return [];
-  return manager.find(IdentityEntity, { where: keys.map((k) => ({ channel: k.channel, channelUserId: k.channelUserId })) });
+  return selectIdentitiesByKeys(manager, keys);
 }
 
 /**
@@ -69,7 +70,7 @@ export async function findIdentities(manager: EntityManager, keys: Array<Pick<Id
 export async function lockLiveContact(manager: EntityManager, id: string): Promise<ContactEntity | null> {
   let current = id;
   for (let hop = 0; hop < 20; hop++) {
-    const contact = await manager.findOne(ContactEntity, { where: { id: current }, lock: { mode: 'pessimistic_write' } });
+    const contact = await selectContactForUpdate(manager, current);
     if (!contact || contact.status === 'erased') return null;
     if (contact.status === 'active') return contact;
     if (!contact.mergedInto) return null;
@@ -93,19 +94,7 @@ export async function attachIdentities(manager: EntityManager, contactId: string
 }
 
 export async function createContact(manager: EntityManager, profile: Partial<ChannelProfile> = {}): Promise<ContactEntity> {
-  const contact = manager.create(ContactEntity, {
-    id: randomUUID(),
-    displayName: profile.displayName || null,
-    locale: profile.locale || null,
-    timezone: profile.timezone || null,
-    attributes: {},
-    status: 'active',
-    mergedInto: null,
-    mergedAt: null,
-    erasedAt: null,
-  });
-  await manager.save(ContactEntity, contact);
-  return contact;
+  return insertContact(manager, { id: randomUUID(), displayName: profile.displayName || null, locale: profile.locale || null, timezone: profile.timezone || null });
 }
 
 /**

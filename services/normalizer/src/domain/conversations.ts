@@ -1,7 +1,7 @@
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ConversationEntity } from './entities';
+import { insertConversation, selectLatestConversationForUpdate, updateConversationForInbound } from './rows';
 
 export interface ConversationPolicy {
   /** A message within this long after resolution reopens the conversation instead of starting a new one. */
@@ -15,15 +15,11 @@ export interface ConversationChoice {
 }
 
 async function latestOf(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
-  return manager.findOne(ConversationEntity, {
-    where: { contactId },
-    order: { lastMessageAt: 'DESC', openedAt: 'DESC' },
-    lock: { mode: 'pessimistic_write' },
-  });
+  return selectLatestConversationForUpdate(manager, contactId);
 }
 
 async function open(manager: EntityManager, contactId: string, channel: string, at: Date, entryPoint: Record<string, unknown> | null, inbound: boolean): Promise<ConversationChoice> {
-  const conversation = manager.create(ConversationEntity, {
+  const conversation: ConversationEntity = {
     id: randomUUID(),
     contactId,
     status: 'open',
@@ -36,8 +32,8 @@ async function open(manager: EntityManager, contactId: string, channel: string, 
     resolution: null,
     resolvedBy: null,
     reopenCount: 0,
-  });
-  await manager.save(ConversationEntity, conversation);
+  } as ConversationEntity;
+  await insertConversation(manager, conversation);
   return { conversation, opened: true, reopened: false };
 }
 
@@ -60,8 +56,8 @@ export async function conversationForInbound(
   const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
   if (!latest || !(latest.status === 'open' || withinWindow)) return open(manager, contactId, channel, at, entryPoint, true);
   const reopened = latest.status === 'resolved';
-  const updates: Partial<ConversationEntity> = {
-    status: 'open',
+  const updates = {
+    status: 'open' as const,
     resolvedAt: null,
     resolution: null,
     resolvedBy: null,
@@ -71,7 +67,7 @@ export async function conversationForInbound(
     reopenCount: latest.reopenCount + (reopened ? 1 : 0),
     entryPoint: latest.entryPoint ?? entryPoint,
   };
-  await manager.update(ConversationEntity, { id: latest.id }, updates as QueryDeepPartialEntity<ConversationEntity>);
+  await updateConversationForInbound(manager, latest.id, updates);
   return { conversation: { ...latest, ...updates }, opened: false, reopened };
 }
 

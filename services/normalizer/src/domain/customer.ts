@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { type Channel, ContactIdentitySchema, create, CustomerRefSchema, type ContactIdentity, type CustomerRef } from '@omni/contracts';
 import { CRM, PHONE } from './contacts';
-import { IdentityEntity } from './entities';
+import { selectIdentitiesOfContact } from './rows';
 
 /** What events say about who the customer is, beyond Omni's contact id. */
 export interface CustomerFacts {
@@ -17,7 +17,7 @@ export interface CustomerFacts {
  * listed oldest first, so the phone number is the first one the contact was known by.
  */
 export async function customerFacts(manager: EntityManager, contactId: string): Promise<CustomerFacts> {
-  const rows = await manager.find(IdentityEntity, { where: { contactId }, order: { createdAt: 'ASC', channel: 'ASC' }, take: 200 });
+  const rows = await selectIdentitiesOfContact(manager, contactId, 200);
   return {
     crmCustomerIds: rows.filter((r) => r.channel === CRM).map((r) => r.channelUserId),
     phoneE164: rows.find((r) => r.channel === PHONE)?.channelUserId ?? '',

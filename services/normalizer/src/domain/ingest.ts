@@ -30,6 +30,7 @@ import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageKey } from './locks';
 import { profileOf } from './profile';
+import { insertMessage } from './rows';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -114,7 +115,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     message.language = detected.language;
     message.languageConfidence = detected.confidence;
   }
-  await manager.insert(MessageEntity, {
+  await insertMessage(manager, {
     id: message.id,
     conversationId: conversation.id,
     contactId: contact.id,
@@ -126,15 +127,12 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     content: (message.content ? toJson(ContentSchema, message.content) : {}) as object,
     deliveryState: inbound ? null : 'sent',
     deliveryUpdatedAt: inbound ? null : ctx.receivedAt,
-    deliveryError: null,
     providerTimestamp: provided ?? null,
     occurredAt: at,
     receivedAt: ctx.receivedAt,
     rawId: ctx.raw.rawId,
     language: detected?.language ?? null,
     languageConfidence: detected?.confidence ?? null,
-    outboundId: null,
-    erasedAt: null,
   });
   if (reopened) {
     // Before the message, on the same key: a consumer sees the conversation come back, then why.

@@ -1,0 +1,190 @@
+import type { EntityManager } from 'typeorm';
+import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './entities';
+
+/**
+ * Raw SQL and row mapping for the statements every inbound message runs (identity lookup, contact
+ * lock, conversation lookup and creation). TypeORM's finders build the query and hydrate the
+ * entity on every call: under load that was 15–23 % of the normalizer's CPU (docs/benchmarks.md),
+ * for queries whose text never changes. The text here is constant per schema, so PostgreSQL also
+ * keeps one prepared statement per connection for each. Entities stay the shape the rest of the
+ * code uses; the TypeORM metadata still owns the tables (entity/migration spec).
+ */
+
+export function schemaOf(manager: EntityManager): string {
+  return (manager.connection.options as { schema: string }).schema;
+}
+
+interface ContactRow {
+  id: string;
+  display_name: string | null;
+  locale: string | null;
+  timezone: string | null;
+  attributes: Record<string, unknown> | null;
+  status: ContactEntity['status'];
+  merged_into: string | null;
+  merged_at: Date | null;
+  erased_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface IdentityRow {
+  id: string;
+  contact_id: string;
+  channel: string;
+  channel_user_id: string;
+  display_name: string | null;
+  origin: IdentityEntity['origin'];
+  created_at: Date;
+}
+
+interface ConversationRow {
+  id: string;
+  contact_id: string;
+  status: ConversationEntity['status'];
+  channels: string[];
+  entry_point: Record<string, unknown> | null;
+  opened_at: Date;
+  last_message_at: Date;
+  last_inbound_at: Date | null;
+  resolved_at: Date | null;
+  resolution: string | null;
+  resolved_by: string | null;
+  reopen_count: number;
+}
+
+export function contactOf(row: ContactRow): ContactEntity {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    locale: row.locale,
+    timezone: row.timezone,
+    attributes: row.attributes ?? {},
+    status: row.status,
+    mergedInto: row.merged_into,
+    mergedAt: row.merged_at,
+    erasedAt: row.erased_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  } as ContactEntity;
+}
+
+export function identityOf(row: IdentityRow): IdentityEntity {
+  return {
+    id: row.id,
+    contactId: row.contact_id,
+    channel: row.channel,
+    channelUserId: row.channel_user_id,
+    displayName: row.display_name,
+    origin: row.origin,
+    createdAt: row.created_at,
+  } as IdentityEntity;
+}
+
+export function conversationOf(row: ConversationRow): ConversationEntity {
+  return {
+    id: row.id,
+    contactId: row.contact_id,
+    status: row.status,
+    channels: row.channels,
+    entryPoint: row.entry_point,
+    openedAt: row.opened_at,
+    lastMessageAt: row.last_message_at,
+    lastInboundAt: row.last_inbound_at,
+    resolvedAt: row.resolved_at,
+    resolution: row.resolution,
+    resolvedBy: row.resolved_by,
+    reopenCount: row.reopen_count,
+  } as ConversationEntity;
+}
+
+/** Identities with any of the given (channel, user id) keys. */
+export async function selectIdentitiesByKeys(manager: EntityManager, keys: ReadonlyArray<{ channel: string; channelUserId: string }>): Promise<IdentityEntity[]> {
+  const rows = (await manager.query(
+    `SELECT i.* FROM "${schemaOf(manager)}".identities i JOIN unnest($1::text[], $2::text[]) AS k(channel, channel_user_id)
+      ON i.channel = k.channel AND i.channel_user_id = k.channel_user_id`,
+    [keys.map((k) => k.channel), keys.map((k) => k.channelUserId)],
+  )) as IdentityRow[];
+  return rows.map(identityOf);
+}
+
+/** A contact's identities, oldest first (bounded). */
+export async function selectIdentitiesOfContact(manager: EntityManager, contactId: string, limit: number): Promise<IdentityEntity[]> {
+  const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".identities WHERE contact_id = $1 ORDER BY created_at, channel LIMIT $2`, [contactId, limit])) as IdentityRow[];
+  return rows.map(identityOf);
+}
+
+/** The contact row, locked FOR UPDATE. */
+export async function selectContactForUpdate(manager: EntityManager, id: string): Promise<ContactEntity | null> {
+  const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".contacts WHERE id = $1 FOR UPDATE`, [id])) as ContactRow[];
+  return row ? contactOf(row) : null;
+}
+
+export async function insertContact(manager: EntityManager, contact: Pick<ContactEntity, 'id' | 'displayName' | 'locale' | 'timezone'>): Promise<ContactEntity> {
+  const [row] = (await manager.query(
+    `INSERT INTO "${schemaOf(manager)}".contacts (id, display_name, locale, timezone, attributes, status) VALUES ($1, $2, $3, $4, '{}', 'active') RETURNING *`,
+    [contact.id, contact.displayName, contact.locale, contact.timezone],
+  )) as ContactRow[];
+  return contactOf(row!);
+}
+
+/** The contact's latest conversation (by last message, then opening), locked FOR UPDATE. */
+export async function selectLatestConversationForUpdate(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
+  const [row] = (await manager.query(
+    `SELECT * FROM "${schemaOf(manager)}".conversations WHERE contact_id = $1 ORDER BY last_message_at DESC, opened_at DESC LIMIT 1 FOR UPDATE`,
+    [contactId],
+  )) as ConversationRow[];
+  return row ? conversationOf(row) : null;
+}
+
+export async function insertConversation(manager: EntityManager, c: ConversationEntity): Promise<void> {
+  await manager.query(
+    `INSERT INTO "${schemaOf(manager)}".conversations (id, contact_id, status, channels, entry_point, opened_at, last_message_at, last_inbound_at,
+       resolved_at, resolution, resolved_by, reopen_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [c.id, c.contactId, c.status, c.channels, c.entryPoint === null ? null : JSON.stringify(c.entryPoint), c.openedAt, c.lastMessageAt, c.lastInboundAt, c.resolvedAt, c.resolution, c.resolvedBy, c.reopenCount],
+  );
+}
+
+/** Writes back what an inbound message changes on an existing conversation. */
+export async function updateConversationForInbound(
+  manager: EntityManager,
+  id: string,
+  u: Pick<ConversationEntity, 'status' | 'resolvedAt' | 'resolution' | 'resolvedBy' | 'channels' | 'lastMessageAt' | 'lastInboundAt' | 'reopenCount' | 'entryPoint'>,
+): Promise<void> {
+  await manager.query(
+    `UPDATE "${schemaOf(manager)}".conversations SET status = $2, resolved_at = $3, resolution = $4, resolved_by = $5, channels = $6, last_message_at = $7,
+       last_inbound_at = $8, reopen_count = $9, entry_point = $10 WHERE id = $1`,
+    [id, u.status, u.resolvedAt, u.resolution, u.resolvedBy, u.channels, u.lastMessageAt, u.lastInboundAt, u.reopenCount, u.entryPoint === null ? null : JSON.stringify(u.entryPoint)],
+  );
+}
+
+/** A new message (no delivery error, outbound id or erasure yet). */
+export async function insertMessage(
+  manager: EntityManager,
+  m: Omit<MessageEntity, 'conversation' | 'deliveryError' | 'outboundId' | 'erasedAt'>,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO "${schemaOf(manager)}".messages (id, conversation_id, contact_id, channel, provider_message_id, dedupe_key, direction, content_kind, content,
+       delivery_state, delivery_updated_at, provider_timestamp, occurred_at, received_at, raw_id, language, language_confidence)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+    [
+      m.id,
+      m.conversationId,
+      m.contactId,
+      m.channel,
+      m.providerMessageId,
+      m.dedupeKey,
+      m.direction,
+      m.contentKind,
+      JSON.stringify(m.content),
+      m.deliveryState,
+      m.deliveryUpdatedAt,
+      m.providerTimestamp,
+      m.occurredAt,
+      m.receivedAt,
+      m.rawId,
+      m.language,
+      m.languageConfidence,
+    ],
+  );
+}
