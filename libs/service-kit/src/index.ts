@@ -8,3 +8,4 @@ export * from './http-telemetry';
 export * from './auth';
 export * from './production-secrets';
 export * from './clock';
+export * from './periodic-worker';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
-import { CLOCK, type Clock } from '@omni/service-kit';
+import { CLOCK, PeriodicWorker, type Clock } from '@omni/service-kit';
 import { lockAssignments } from './domain/engine';
 import { observeAssignmentsWith } from './domain/observations';
 import { sweep, type SweepResult } from './domain/sweep';
@@ -14,17 +14,17 @@ import { SETTINGS, type AssignmentSettings } from './settings';
  */
 @Injectable()
 export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private handle?: NodeJS.Timeout;
-  private running?: Promise<SweepResult | undefined>;
-  private stopped = false;
+  private readonly worker: PeriodicWorker<SweepResult>;
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly metrics: Metrics,
     @Inject(SETTINGS) private readonly settings: AssignmentSettings,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.worker = new PeriodicWorker({ run: () => this.sweepOnce(), intervalMs: settings.sweepMs, name: 'assignment sweep', logger });
+  }
 
   onApplicationBootstrap(): void {
     const waits = this.metrics.histogram('omni_assignment_wait_seconds', 'Time from routing (or requeue) to assignment, per queue', ['queue'], [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]);
@@ -33,14 +33,11 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
       assigned: (queue, seconds) => waits.observe({ queue }, seconds),
       slaBreached: (queue, kind) => breaches.inc({ queue, kind }),
     });
-    this.handle = setInterval(() => void this.tick(), this.settings.sweepMs);
-    this.handle.unref();
+    this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.handle) clearInterval(this.handle);
-    await this.running;
+    await this.worker.stop();
   }
 
   /**
@@ -58,23 +55,17 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** One sweep; overlapping ticks share the running one. Public for tests that drive the clock. */
   tick(): Promise<SweepResult | undefined> {
-    if (this.running || this.stopped) return this.running ?? Promise.resolve(undefined);
-    this.running = this.uow
-      .run(async (manager, outbox) => {
-        await lockAssignments(manager);
-        return sweep(manager, outbox, { settings: this.settings, now: this.clock.now() });
-      })
-      .then(async (result) => {
-        const counter = this.metrics.counter('omni_assignment_sweep_effects_total', 'What the periodic sweep did', ['effect']);
-        for (const [effect, n] of Object.entries(result)) if (n) counter.inc({ effect }, n);
-        await this.measureQueues();
-        return result;
-      })
-      .catch((err: Error) => {
-        this.logger.warn({ err: err.message }, 'assignment sweep failed; retrying on the next tick');
-        return undefined;
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.worker.tick();
+  }
+
+  private async sweepOnce(): Promise<SweepResult> {
+    const result = await this.uow.run(async (manager, outbox) => {
+      await lockAssignments(manager);
+      return sweep(manager, outbox, { settings: this.settings, now: this.clock.now() });
+    });
+    const counter = this.metrics.counter('omni_assignment_sweep_effects_total', 'What the periodic sweep did', ['effect']);
+    for (const [effect, n] of Object.entries(result)) if (n) counter.inc({ effect }, n);
+    await this.measureQueues();
+    return result;
   }
 }

@@ -5,6 +5,7 @@ import { create, timestampFromDate, Topics, WebhookSubscriptionDisabledSchema } 
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
+import { PeriodicWorker } from '@omni/service-kit';
 import { backoffDelayMs } from './domain/backoff';
 import { CLOCK, type Clock } from './domain/clock';
 import { sendEvent, type SendResult } from './domain/sender';
@@ -24,9 +25,7 @@ const PRUNE_BATCH = 5_000;
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private handle?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly worker: PeriodicWorker;
   private lastPrune = 0;
 
   constructor(
@@ -36,31 +35,26 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: () => number,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.worker = new PeriodicWorker({ run: () => this.drain(), intervalMs: settings.pollMs, name: 'webhook dispatch', logger });
+  }
 
   onApplicationBootstrap(): void {
-    this.handle = setInterval(() => void this.tick(), this.settings.pollMs);
-    this.handle.unref();
+    this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.handle) clearInterval(this.handle);
-    await this.running;
+    await this.worker.stop();
   }
 
   /** One poll; overlapping ticks are skipped. */
   tick(): Promise<void> {
-    if (this.running || this.stopped) return this.running ?? Promise.resolve();
-    this.running = this.drain()
-      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'webhook dispatch failed; retrying on the next tick'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.worker.tick();
   }
 
   private async drain(): Promise<void> {
     await this.prune();
-    for (let round = 0; round < 100 && !this.stopped; round++) {
+    for (let round = 0; round < 100 && !this.worker.stopped; round++) {
       const now = this.clock.now();
       const claimed = await this.uow.run((manager) =>
         claimDue(manager, now, { limit: this.settings.maxInFlight, settleMs: this.settings.settleMs, leaseMs: this.settings.timeoutMs * 2 + 5_000 }),

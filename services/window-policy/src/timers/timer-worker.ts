@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
+import { PeriodicWorker } from '@omni/service-kit';
 import { CLOCK, type Clock } from '../domain/clock';
 import { ruleFor } from '../domain/rules';
 import { OutboundGate } from '../gate';
@@ -22,9 +23,7 @@ const KEEP_FIRED_MS = 7 * 24 * 3_600_000;
 @Injectable()
 export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly instance = randomUUID();
-  private handle?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly worker: PeriodicWorker;
   private lastPrune = 0;
 
   constructor(
@@ -34,26 +33,21 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(SETTINGS) private readonly settings: WindowPolicySettings,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.worker = new PeriodicWorker({ run: () => this.drain(), intervalMs: settings.timerPollMs, name: 'timer poll', logger });
+  }
 
   onApplicationBootstrap(): void {
-    this.handle = setInterval(() => void this.tick(), this.settings.timerPollMs);
-    this.handle.unref();
+    this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.handle) clearInterval(this.handle);
-    await this.running;
+    await this.worker.stop();
   }
 
   /** One poll; overlapping ticks are skipped. Public for tests that drive time themselves. */
   tick(): Promise<void> {
-    if (this.running || this.stopped) return this.running ?? Promise.resolve();
-    this.running = this.drain()
-      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'timer poll failed; retrying on the next tick'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.worker.tick();
   }
 
   private async drain(): Promise<void> {
@@ -87,7 +81,7 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
         }
         return due.length;
       });
-      if (count < BATCH || this.stopped) return;
+      if (count < BATCH || this.worker.stopped) return;
     }
   }
 }
