@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { COMMON_ENV, SERVICES, envOf, type ServiceEntry } from '../../libs/service-kit/src/catalog';
+import { COMMON_ENV, ENV, SERVICES, envOf, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
 
 const root = join(__dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -160,10 +160,14 @@ describe('deploy/k8s', () => {
       expect(env.SERVICE.value).toBe(name);
       expect(env.PORT.value).toBe(String(entry.port));
       expect(env.OTEL_SERVICE_NAME.value).toBe(name);
-      // Exactly the catalog's channel variables, secrets by reference only.
+      // Exactly the catalog's variables: secrets by reference only, per-environment values from the
+      // omni-channels ConfigMap, plain settings inline (their default, or empty = unset).
       expect(Object.keys(env).filter((k) => !['SERVICE', 'PORT', 'OTEL_SERVICE_NAME'].includes(k)).sort()).toEqual(envOf(entry).sort());
       for (const variable of envOf(entry)) {
-        if (!/_URL$/.test(variable)) expect(env[variable].valueFrom?.secretKeyRef?.key).toBe(variable);
+        const spec: EnvSpec = ENV[variable];
+        if (spec.perEnvironment) expect(env[variable].valueFrom?.configMapKeyRef).toMatchObject({ name: 'omni-channels', key: variable });
+        else if (spec.secret) expect(env[variable].valueFrom?.secretKeyRef?.key).toBe(variable);
+        else expect(env[variable]).toEqual({ name: variable, value: spec.default ?? spec.dev ?? '' });
       }
       expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
       expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);

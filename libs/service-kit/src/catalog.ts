@@ -17,7 +17,7 @@ export interface EnvSpec {
   secret?: string;
   /** The service refuses to start without it. */
   required?: boolean;
-  /** The value when unset (provider API base URLs). */
+  /** The value when unset (provider API base URLs, a service's own settings). */
   default?: string;
   /** Development placeholder for a required value: `npm start`, compose fallback, k8s dev overlay. */
   dev?: string;
@@ -77,6 +77,11 @@ export const ENV = {
   TELEGRAM_WEBHOOK_SECRET: { secret: 'omni-telegram', required: true, dev: 'dev-telegram-webhook-secret', note: 'sent back in X-Telegram-Bot-Api-Secret-Token' },
   TELEGRAM_API_BASE_URL: { default: 'https://api.telegram.org' },
   TELEGRAM_PUBLIC_BASE_URL: { perEnvironment: {}, note: 'optional: when set, setWebhook at start-up' },
+  // The router (services/router/src/config.ts). The document file is a path inside the container:
+  // mount the YAML there (compose override volume, k8s ConfigMap volume; docs/routing.md) and set it.
+  ROUTER_DOCUMENT_FILE: { note: 'optional: path of a mounted routing document (YAML) activated at start-up (docs/routing.md)' },
+  ROUTER_DEFAULT_QUEUE: { default: 'default', note: "the built-in routing document's queue (no document file, none activated)" },
+  ROUTER_VIP_TIERS: { default: 'vip', note: 'comma-separated CRM tiers the built-in routing document gives priority 10' },
   // Verifies API bearer tokens; tests sign theirs with the same development value (@omni/testing).
   // Assignment reads conversation history from the normalizer's API (the service's own default is
   // 127.0.0.1:3201 for `npm start`; compose and k8s reach it by its service name).
@@ -152,7 +157,7 @@ export const SERVICES = [
     channel: { slug: 'telegram', parser: 'telegramParser' },
   },
   { name: 'normalizer', port: 3201, kind: 'core', schema: 'normalizer', env: [], definition: 'normalizer', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
-  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: [], definition: 'router', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
+  { name: 'router', port: 3202, kind: 'core', schema: 'router', env: ['ROUTER_DOCUMENT_FILE', 'ROUTER_DEFAULT_QUEUE', 'ROUTER_VIP_TIERS'], definition: 'router', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
   { name: 'window-policy', port: 3203, kind: 'core', schema: 'window_policy', env: [], definition: 'windowPolicy', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 500 } },
   { name: 'assignment', port: 3204, kind: 'core', schema: 'assignment', env: ['NORMALIZER_URL'], definition: 'assignment', autoscale: { minReplicas: 2, maxReplicas: 6, lagThreshold: 200 } },
   { name: 'crm-webhooks', port: 3205, kind: 'core', schema: 'crm_webhooks', env: [], definition: 'crmWebhooks' },

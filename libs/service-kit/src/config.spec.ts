@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString } from 'class-validator';
-import { BaseServiceConfig, ConfigError, loadConfig } from './config';
+import { BaseServiceConfig, ConfigError, loadConfig, numberSetting } from './config';
 import { SERVICES } from './catalog';
 
 class GatewayLikeConfig extends BaseServiceConfig {
@@ -29,6 +29,13 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.variable)).toContain(variable);
     expect((error as Error).message).toContain(variable);
+  });
+
+  it('reads numeric settings through numberSetting: a number, unset when empty, NaN refused by the validators', () => {
+    expect([numberSetting({ value: '42' }), numberSetting({ value: '' }), numberSetting({ value: undefined })]).toEqual([42, undefined, undefined]);
+    expect(Number.isNaN(numberSetting({ value: 'soon' }))).toBe(true);
+    expect(loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_PARTITIONS_CONCURRENTLY: '64' }).KAFKA_PARTITIONS_CONCURRENTLY).toBe(64);
+    expect(() => loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_PARTITIONS_CONCURRENTLY: 'soon' })).toThrow('KAFKA_PARTITIONS_CONCURRENTLY');
   });
 
   it('treats empty values as unset so defaults still apply', () => {

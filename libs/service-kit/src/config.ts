@@ -14,6 +14,15 @@ export class ConfigError extends Error {
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /**
+ * `@Transform` of a numeric setting: the environment's string as a number, unset when empty (the
+ * field's default applies). Pair it with `@IsInt()` / `@IsNumber()` and `@Min` / `@Max`, which
+ * refuse what is not a number (NaN) or out of bounds, naming the variable:
+ *
+ *   @Transform(numberSetting) @IsInt() @Min(10) @Max(60_000) EXAMPLE_TIMEOUT_MS = 1_000;
+ */
+export const numberSetting = ({ value }: { value: unknown }): unknown => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
  * Variables every service reads. Service-specific configs extend this class and add their own
  * decorated fields; defaults live in the field initialisers.
  */
@@ -21,7 +30,7 @@ export class BaseServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   PORT!: number;
 
   @Transform(emptyToUndefined)
@@ -51,26 +60,26 @@ export class BaseServiceConfig {
   OMNI_TOPIC_PREFIX = '';
 
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   KAFKA_TOPIC_PARTITIONS?: number;
 
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   KAFKA_HANDLER_RETRIES?: number;
 
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   KAFKA_HANDLER_RETRY_BASE_MS?: number;
 
   /** Session timeout of the consumer group (6–300 s): bounds how long a crashed member's partitions wait. */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(6_000)
   @Max(300_000)
@@ -78,7 +87,7 @@ export class BaseServiceConfig {
 
   /** Partitions one instance processes at once (each batch is one DB transaction). */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   @Max(64)
@@ -86,7 +95,7 @@ export class BaseServiceConfig {
 
   /** Linger of the produce micro-batcher in ms (0–2): how long a lone record waits for company. */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   @Max(2)
@@ -103,7 +112,7 @@ export class BaseServiceConfig {
 
   /** Fallback poll of the outbox relay; commits nudge it, so this only catches leftovers. */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(100)
   OUTBOX_POLL_MS?: number;
@@ -114,7 +123,7 @@ export class BaseServiceConfig {
    * would be applied again (docs/operations.md).
    */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   INBOX_RETENTION_HOURS?: number;

@@ -12,6 +12,15 @@ describe('assignment configuration', () => {
     expect(settingsFrom(load({}))).toMatchObject({ sweepMs: 1000, heartbeatTimeoutMs: 60_000, requeueGraceMs: 120_000, defaultStrategy: 'least-busy', channelWeights: {}, vipWeight: 1, firstResponseMs: 300_000, nextResponseMs: 600_000, slaWarningRatio: 0.8 });
   });
 
+  it('reads integer settings at their bounds, an empty one keeping its default', () => {
+    expect(settingsFrom(load({ ASSIGNMENT_SWEEP_MS: '60000', ASSIGNMENT_HEARTBEAT_TIMEOUT_MS: '0', ASSIGNMENT_VIP_WEIGHT: '10', ASSIGNMENT_REQUEUE_GRACE_MS: '' }))).toMatchObject({
+      sweepMs: 60_000,
+      heartbeatTimeoutMs: 0,
+      vipWeight: 10,
+      requeueGraceMs: 120_000,
+    });
+  });
+
   it('reads weights, strategy and targets', () => {
     const settings = settingsFrom(load({ ASSIGNMENT_CHANNEL_WEIGHTS: 'sms=1,whatsapp=2', ASSIGNMENT_DEFAULT_STRATEGY: 'round-robin', ASSIGNMENT_VIP_WEIGHT: '2', ASSIGNMENT_FIRST_RESPONSE_SECONDS: '60' }));
     expect(settings).toMatchObject({ channelWeights: { sms: 1, whatsapp: 2 }, defaultStrategy: 'round-robin', vipWeight: 2, firstResponseMs: 60_000 });
@@ -25,6 +34,10 @@ describe('assignment configuration', () => {
     ['ASSIGNMENT_CHANNEL_WEIGHTS', 'sms:2'],
     ['ASSIGNMENT_DEFAULT_STRATEGY', 'random'],
     ['ASSIGNMENT_SWEEP_MS', '10'],
+    ['ASSIGNMENT_SWEEP_MS', '60001'],
+    ['ASSIGNMENT_SWEEP_MS', 'soon'],
+    ['ASSIGNMENT_VIP_WEIGHT', '1.5'],
+    ['ASSIGNMENT_HEARTBEAT_TIMEOUT_MS', '-1'],
     ['ASSIGNMENT_SLA_WARNING_RATIO', '1.5'],
     ['NORMALIZER_URL', 'not a url'],
   ])('%s=%s stops the service with a message naming the variable', (variable, value) => {

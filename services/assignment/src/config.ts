@@ -1,26 +1,24 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { BaseServiceConfig } from '@omni/service-kit';
+import { BaseServiceConfig, numberSetting } from '@omni/service-kit';
 import { STRATEGIES } from './domain/matching';
-
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 export class AssignmentConfig extends BaseServiceConfig {
   /** How often each replica sweeps: offer expiry, heartbeat misses, requeue after grace, SLA, queue drain. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(50)
   @Max(60_000)
   ASSIGNMENT_SWEEP_MS = 1_000;
 
   /** An online agent without a heartbeat for this long is set offline (reason heartbeat-missed); 0 = presence is not heartbeat-driven. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   ASSIGNMENT_HEARTBEAT_TIMEOUT_MS = 60_000;
 
   /** An agent offline this long has their open conversations requeued. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   ASSIGNMENT_REQUEUE_GRACE_MS = 120_000;
@@ -35,26 +33,26 @@ export class AssignmentConfig extends BaseServiceConfig {
   ASSIGNMENT_CHANNEL_WEIGHTS = '';
 
   /** Extra weight multiplier for a VIP conversation (router priority >= 10). */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   @Max(10)
   ASSIGNMENT_VIP_WEIGHT = 1;
 
   /** Default first-response target of a queue (seconds) when neither the queue nor the router set one. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   ASSIGNMENT_FIRST_RESPONSE_SECONDS = 300;
 
   /** Default next-response target of a queue (seconds): the customer wrote, the agent has not answered. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   ASSIGNMENT_NEXT_RESPONSE_SECONDS = 600;
 
   /** Fraction of an SLA target after which a warning goes out (0 disables warnings). */
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsNumber()
   @Min(0)
   @Max(1)

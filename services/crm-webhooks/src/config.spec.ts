@@ -16,11 +16,22 @@ describe('crm-webhooks configuration', () => {
     expect(settingsFrom(load({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_RETRY_BASE_MS: '100' }))).toMatchObject({ allowHttp: true, retry: { baseMs: 100 } });
   });
 
+  it('reads integer settings at their bounds, an empty one keeping its default', () => {
+    expect(settingsFrom(load({ WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_ORDER_SETTLE_MS: '0', WEBHOOK_MAX_IN_FLIGHT: '256', WEBHOOK_POLL_MS: '' }))).toMatchObject({
+      timeoutMs: 60_000,
+      settleMs: 0,
+      maxInFlight: 256,
+      pollMs: 250,
+    });
+  });
+
   it.each([
     ['WEBHOOK_RETRY_WINDOW_MS', '3600000'],
     ['WEBHOOK_TIMEOUT_MS', '0'],
     ['WEBHOOK_MAX_IN_FLIGHT', '1000'],
     ['WEBHOOK_EVENT_RETENTION_DAYS', 'forever'],
+    ['WEBHOOK_POLL_MS', '2.5'],
+    ['WEBHOOK_RETRY_BASE_MS', '9'],
   ])('refuses %s=%s and names it', (variable, value) => {
     expect(() => load({ [variable]: value })).toThrow(ConfigError);
     expect(() => load({ [variable]: value })).toThrow(variable);
