@@ -72,10 +72,12 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
 async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<Array<{ conversationId: string; kind: Matched }>> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
-  // One connection per transaction: queries go one after the other.
+  // One connection per transaction: queries go one after the other. The queue first: most passes
+  // (every resolve, presence change and sweep) find it empty, and then nothing else is needed.
+  const rows = await loadQueued(manager, settings.passLimit);
+  if (!rows.length) return [];
   const agentRows = await loadAgents(manager, { onlineOnly: true });
   const queues = await loadQueues(manager);
-  const rows = await loadQueued(manager, settings.passLimit);
   const policy = policyOf(queues, settings.defaultStrategy);
   const cursors = new Map<string, string>();
   for (const q of queues.values()) if (q.rr_cursor) cursors.set(q.name, q.rr_cursor);

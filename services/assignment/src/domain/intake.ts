@@ -109,7 +109,8 @@ export type RouteIn = { outcome: Exclude<RouteOutcome, 'queued'> } | { outcome: 
  */
 export async function routeIn(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, routed: ConversationRouted, settings: AssignmentSettings, now: () => Date): Promise<RouteIn> {
   const existing = await findConversation(manager, routed.conversationId);
-  const survey = await surveyOf(manager, routed.conversationId);
+  // A survey only exists for a conversation assignment has seen: a new one skips the lookup.
+  const survey = existing ? await surveyOf(manager, routed.conversationId) : undefined;
   if (survey && routed.messageId && survey.answer_message_id === routed.messageId) return { outcome: 'csat-answer' };
   if (survey?.status === 'sent' && existing?.state === 'resolved') {
     await manager.query(`UPDATE "${schemaOf(manager)}".csat_surveys SET parked_routed = $2 WHERE conversation_id = $1`, [routed.conversationId, Buffer.from(toBinary(ConversationRoutedSchema, routed))]);

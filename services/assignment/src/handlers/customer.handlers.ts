@@ -18,7 +18,7 @@ import { OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from '@omni/service-kit';
 import type { EntityManager } from 'typeorm';
-import { onCustomerMessage, onSurveyRefused } from '../domain/csat';
+import { onCustomerMessage, onSurveyRefused, type SurveyOutcome } from '../domain/csat';
 import { lockAssignments } from '../domain/engine';
 import { notify } from '../domain/events';
 import { routeIn } from '../domain/intake';
@@ -54,12 +54,14 @@ export class CustomerHandlers {
     // while a CSAT survey is out, and a released parked decision schedules a pass that takes it).
     await this.uow.handle(event, async (manager, outbox, hooks) => {
       const now = this.clock.now();
-      const csat = await onCustomerMessage(manager, outbox, message, now);
+      const before = await findConversation(manager, message.conversationId);
+      // A survey is out only while the conversation is resolved: other messages skip the lookup.
+      const csat: SurveyOutcome = before?.state === 'resolved' ? await onCustomerMessage(manager, outbox, message, now) : { kind: 'none' };
       if (csat.kind === 'superseded' && csat.parkedRouted) {
         await routeIn(manager, outbox, hooks, fromBinary(ConversationRoutedSchema, csat.parkedRouted), this.settings, () => this.clock.now());
       }
       if (csat.kind === 'answered') return;
-      const row = await findConversation(manager, message.conversationId);
+      const row = csat.kind === 'none' ? before : await findConversation(manager, message.conversationId);
       if (!row || (row.state !== 'assigned' && row.state !== 'offered' && row.state !== 'queued')) return;
       const [queue] = (await manager.query(`SELECT next_response_ms FROM "${schemaOf(manager)}".queues WHERE name = $1`, [row.queue])) as Array<{ next_response_ms: number | null }>;
       const target = queue?.next_response_ms ?? this.settings.nextResponseMs;
