@@ -35,6 +35,6 @@ export class RoutedConversationHandler {
 
   private record(conversationId: string, outcome: Exclude<RouteOutcome, 'queued'> | Matched | 'queued'): void {
     this.metrics.counter('omni_assignment_outcomes_total', 'Routed conversations by outcome', ['outcome']).inc({ outcome });
-    this.logger.info({ conversationId, outcome }, 'routed conversation handled');
+    this.logger.debug({ conversationId, outcome }, 'routed conversation handled');
   }
 }

@@ -40,6 +40,6 @@ export class OutboundHandler {
     });
     const result = applied === 'duplicate' ? 'redelivered' : outcome;
     this.metrics.counter('omni_normalizer_outbound_total', 'Gateway send results by outcome', ['outcome']).inc({ outcome: result });
-    this.logger.info({ outboundId: event.value.outboundId, conversationId: event.value.conversationId, outcome: result }, 'send result applied');
+    this.logger.debug({ outboundId: event.value.outboundId, conversationId: event.value.conversationId, outcome: result }, 'send result applied');
   }
 }

@@ -75,7 +75,7 @@ export class RawInboundHandler {
     });
     if (applied === 'duplicate') {
       outcomes.inc({ channel: slug, outcome: 'redelivered' });
-      this.logger.info({ rawId: raw.id, channel: slug }, 'raw record redelivered, already applied');
+      this.logger.debug({ rawId: raw.id, channel: slug }, 'raw record redelivered, already applied');
       return;
     }
     for (const [index, outcome] of results.entries()) {
@@ -85,6 +85,6 @@ export class RawInboundHandler {
         unsupported.inc({ channel: slug, provider_type: (e.message.content.kind.value as { providerType?: string }).providerType ?? 'unknown' });
       }
     }
-    this.logger.info({ rawId: raw.id, channel: slug, events: parsed.length, outcomes: results }, 'raw record normalized');
+    this.logger.debug({ rawId: raw.id, channel: slug, events: parsed.length, outcomes: results }, 'raw record normalized');
   }
 }

@@ -35,6 +35,6 @@ export class ResolvedHandler {
     });
     const result = applied === 'duplicate' ? 'redelivered' : outcome;
     this.metrics.counter('omni_normalizer_resolutions_total', 'Conversation resolutions by outcome', ['outcome']).inc({ outcome: result });
-    this.logger.info({ conversationId: resolved.conversationId, outcome: result }, 'conversation resolution applied');
+    this.logger.debug({ conversationId: resolved.conversationId, outcome: result }, 'conversation resolution applied');
   }
 }

@@ -33,7 +33,7 @@ export class LifecycleHandlers {
       // A conversation resolved while its bot was still asking starts afresh next time.
       await store.endSession(resolved.conversationId);
     });
-    this.logger.info({ conversationId: resolved.conversationId, known }, 'conversation closed for re-routing');
+    this.logger.debug({ conversationId: resolved.conversationId, known }, 'conversation closed for re-routing');
   }
 
   @OnTopic(Topics.csatRecorded)

@@ -36,7 +36,7 @@ export class NormalizedMessageHandler {
       this.metrics.counter('omni_router_decisions_total', 'Routing decisions by queue', ['queue']).inc({ queue: outcome.queue });
       const rules = this.metrics.counter('omni_router_rule_matches_total', 'Routing rules applied, by rule', ['rule']);
       for (const rule of outcome.rules) rules.inc({ rule });
-      this.logger.info({ conversationId: message.conversationId, queue: outcome.queue, rules: outcome.rules, documentVersion: outcome.documentVersion }, 'conversation routed');
+      this.logger.debug({ conversationId: message.conversationId, queue: outcome.queue, rules: outcome.rules, documentVersion: outcome.documentVersion }, 'conversation routed');
     } else if (outcome?.kind === 'bot-question') {
       this.metrics.counter('omni_router_bot_questions_total', 'Bot questions asked, by flow', ['flow']).inc({ flow: outcome.flow });
     }
