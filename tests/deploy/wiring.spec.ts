@@ -47,6 +47,12 @@ describe('generated wiring', () => {
     for (const service of DEFAULT_CATALOG.services) for (const name of service.env) expect(Object.keys(ENV)).toContain(name);
   });
 
+  it("documents every catalog setting in README.md's configuration table", () => {
+    const table = readFileSync(join(root, 'README.md'), 'utf8').split('\n## Configuration\n')[1]!.split('\n## ')[0]!;
+    const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+    expect(Object.keys(ENV).filter((name) => !rows.some((row) => row.split(' | ')[0]!.includes(`\`${name}\``)))).toEqual([]);
+  });
+
   it('gives every required secret a development placeholder and a test value', () => {
     for (const [name, spec] of Object.entries(ENV) as Array<[string, EnvSpec]>) {
       if (spec.required && spec.default === undefined) {

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { BaseServiceConfig } from '@omni/service-kit';
+import { BaseServiceConfig, numberSetting } from '@omni/service-kit';
 
 /** Settings every channel gateway reads besides its channel's own; gateway configs extend it. */
 export class GatewayServiceConfig extends BaseServiceConfig {
@@ -10,7 +10,7 @@ export class GatewayServiceConfig extends BaseServiceConfig {
    * dispatcher's default (500 ms). Tests set it low so a retried send takes milliseconds.
    */
   @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   @Max(60_000)

@@ -1,6 +1,8 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { BaseServiceConfig, ConfigError, loadConfig, numberSetting } from './config';
 import { SERVICES } from './catalog';
+import { catalogDrift, ownSettings } from './catalog-check';
 
 class GatewayLikeConfig extends BaseServiceConfig {
   @IsString() @IsNotEmpty() META_APP_SECRET!: string;
@@ -51,5 +53,50 @@ describe('service catalog', () => {
     ]);
     const schemas = SERVICES.map((s) => s.schema);
     expect(new Set(schemas).size).toBe(schemas.length);
+  });
+});
+
+describe('catalogDrift', () => {
+  // The router's entry lists ROUTER_DOCUMENT_FILE, ROUTER_DEFAULT_QUEUE (default) and ROUTER_VIP_TIERS (vip).
+  class RouterLike extends BaseServiceConfig {
+    @IsString() ROUTER_DEFAULT_QUEUE = 'default';
+    @IsOptional() @IsString() ROUTER_DOCUMENT_FILE?: string;
+    @IsString() ROUTER_VIP_TIERS = 'vip';
+  }
+
+  it("lists a config class's own settings, not BaseServiceConfig's", () => {
+    expect(ownSettings(RouterLike)).toEqual(['ROUTER_DEFAULT_QUEUE', 'ROUTER_DOCUMENT_FILE', 'ROUTER_VIP_TIERS']);
+  });
+
+  it('finds nothing when the catalog lists every setting with the class default', () => {
+    expect(catalogDrift('router', RouterLike)).toEqual([]);
+  });
+
+  it('names a setting missing from the catalog, one the class does not read, and a different default', () => {
+    class Drifted extends BaseServiceConfig {
+      @IsString() ROUTER_DEFAULT_QUEUE = 'support';
+      @IsOptional() @IsString() ROUTER_DOCUMENT_FILE?: string;
+      @Transform(numberSetting) @IsInt() ROUTER_EXTRA_MS = 5;
+    }
+    expect(catalogDrift('router', Drifted)).toEqual([
+      "ROUTER_EXTRA_MS: read by the config class, not in the catalog's router env",
+      "ROUTER_VIP_TIERS: in the catalog's router env, not read by the config class",
+      'ROUTER_DEFAULT_QUEUE: catalog default "default", expected "support"',
+    ]);
+  });
+
+  it('accepts a deliberately different catalog default, and only that one', () => {
+    class Cluster extends RouterLike {
+      override ROUTER_DEFAULT_QUEUE = 'local';
+    }
+    expect(catalogDrift('router', Cluster, { ROUTER_DEFAULT_QUEUE: 'default' })).toEqual([]);
+    expect(catalogDrift('router', RouterLike, { ROUTER_VIP_TIERS: 'gold' })).toEqual(['ROUTER_VIP_TIERS: catalog default "vip", expected "gold"']);
+  });
+
+  it('compares the catalog default as the class reads it (its transforms applied)', () => {
+    class Numeric extends RouterLike {
+      @Transform(({ value }) => `${value}!`) @IsString() override ROUTER_VIP_TIERS = 'vip';
+    }
+    expect(catalogDrift('router', Numeric)).toEqual(['ROUTER_VIP_TIERS: catalog default "vip" reads as "vip!", not "vip"']);
   });
 });

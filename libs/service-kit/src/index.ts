@@ -1,5 +1,6 @@
 export * from './catalog';
 export * from './config';
+export * from './catalog-check';
 export * from './problem';
 export * from './kit.module';
 export * from './bootstrap';

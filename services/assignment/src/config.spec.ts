@@ -1,5 +1,5 @@
 import { Channel, create, MessageSchema } from '@omni/contracts';
-import { ConfigError, loadConfig } from '@omni/service-kit';
+import { catalogDrift, ConfigError, loadConfig, ownSettings } from '@omni/service-kit';
 import { AssignmentConfig } from './config';
 import { scoreOf } from './domain/csat';
 import { parseSkills, weightOf } from './domain/intake';
@@ -43,6 +43,25 @@ describe('assignment configuration', () => {
   ])('%s=%s stops the service with a message naming the variable', (variable, value) => {
     expect(() => load({ [variable]: value })).toThrow(ConfigError);
     expect(() => load({ [variable]: value })).toThrow(variable);
+  });
+});
+
+describe('assignment settings in the service catalog', () => {
+  it('lists every setting with the class default, so compose and k8s can set each one', () => {
+    expect(ownSettings(AssignmentConfig)).toEqual([
+      'ASSIGNMENT_CHANNEL_WEIGHTS',
+      'ASSIGNMENT_DEFAULT_STRATEGY',
+      'ASSIGNMENT_FIRST_RESPONSE_SECONDS',
+      'ASSIGNMENT_HEARTBEAT_TIMEOUT_MS',
+      'ASSIGNMENT_NEXT_RESPONSE_SECONDS',
+      'ASSIGNMENT_REQUEUE_GRACE_MS',
+      'ASSIGNMENT_SLA_WARNING_RATIO',
+      'ASSIGNMENT_SWEEP_MS',
+      'ASSIGNMENT_VIP_WEIGHT',
+      'NORMALIZER_URL',
+    ]);
+    // Compose and k8s reach the normalizer by its service name; the class default serves `npm start`.
+    expect(catalogDrift('assignment', AssignmentConfig, { NORMALIZER_URL: 'http://normalizer:3201' })).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@omni/service-kit';
+import { catalogDrift, ConfigError, loadConfig, ownSettings } from '@omni/service-kit';
 import { CrmWebhooksConfig } from './config';
 import { settingsFrom } from './settings';
 
@@ -35,5 +35,20 @@ describe('crm-webhooks configuration', () => {
   ])('refuses %s=%s and names it', (variable, value) => {
     expect(() => load({ [variable]: value })).toThrow(ConfigError);
     expect(() => load({ [variable]: value })).toThrow(variable);
+  });
+
+  it('is in the service catalog with the same defaults, so compose and k8s can set every setting', () => {
+    expect(ownSettings(CrmWebhooksConfig)).toEqual([
+      'WEBHOOK_ALLOW_HTTP',
+      'WEBHOOK_EVENT_RETENTION_DAYS',
+      'WEBHOOK_MAX_IN_FLIGHT',
+      'WEBHOOK_ORDER_SETTLE_MS',
+      'WEBHOOK_POLL_MS',
+      'WEBHOOK_RETRY_BASE_MS',
+      'WEBHOOK_RETRY_MAX_DELAY_MS',
+      'WEBHOOK_RETRY_WINDOW_MS',
+      'WEBHOOK_TIMEOUT_MS',
+    ]);
+    expect(catalogDrift('crm-webhooks', CrmWebhooksConfig)).toEqual([]);
   });
 });

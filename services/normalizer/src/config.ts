@@ -1,10 +1,10 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Min } from 'class-validator';
-import { BaseServiceConfig } from '@omni/service-kit';
+import { BaseServiceConfig, numberSetting } from '@omni/service-kit';
 
 export class NormalizerConfig extends BaseServiceConfig {
   /** A message at most this long after resolution reopens the conversation (default 24 h). */
-  @Transform(({ value }) => Number(value))
+  @Transform(numberSetting)
   @IsInt()
   @Min(0)
   CONVERSATION_REOPEN_WINDOW_MS = 24 * 60 * 60 * 1000;

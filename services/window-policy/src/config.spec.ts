@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@omni/service-kit';
+import { catalogDrift, ConfigError, loadConfig, ownSettings } from '@omni/service-kit';
 import { WindowPolicyConfig } from './config';
 import { settingsFrom } from './settings';
 
@@ -24,6 +24,34 @@ describe('window-policy configuration', () => {
     expect(settings.countryZones.FR).toEqual(['Europe/Paris', 'America/Cayenne']);
   });
 
+  it('reads integer settings at their bounds, an empty one keeping its default', () => {
+    expect(settingsFrom(load({ WINDOW_POLICY_EXPIRING_LEAD_MINUTES: '1440', WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS: '24', WINDOW_POLICY_TIMER_POLL_MS: '' }))).toMatchObject({
+      expiringLeadMs: 1440 * 60_000,
+      messengerAdWindowHours: 24,
+      timerPollMs: 1_000,
+    });
+    expect(settingsFrom(load({ WINDOW_POLICY_EXPIRING_LEAD_MINUTES: '1', WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS: '168', WINDOW_POLICY_TIMER_POLL_MS: '60000' }))).toMatchObject({
+      expiringLeadMs: 60_000,
+      messengerAdWindowHours: 168,
+      timerPollMs: 60_000,
+    });
+  });
+
+  it('is in the service catalog with the same defaults, so compose and k8s can set every setting', () => {
+    expect(ownSettings(WindowPolicyConfig)).toEqual([
+      'WINDOW_POLICY_COUNTRY_TIMEZONES',
+      'WINDOW_POLICY_DEFAULT_TIMEZONE',
+      'WINDOW_POLICY_EXPIRING_LEAD_MINUTES',
+      'WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS',
+      'WINDOW_POLICY_QUIET_HOURS',
+      'WINDOW_POLICY_SMS_ADVANCED_OPT_OUT',
+      'WINDOW_POLICY_SMS_HELP_TEXT',
+      'WINDOW_POLICY_TEMPLATES',
+      'WINDOW_POLICY_TIMER_POLL_MS',
+    ]);
+    expect(catalogDrift('window-policy', WindowPolicyConfig)).toEqual([]);
+  });
+
   it.each([
     ['WINDOW_POLICY_TEMPLATES', '{not json', /not JSON/],
     ['WINDOW_POLICY_TEMPLATES', JSON.stringify([{ name: 'x', language: 'en_US', category: 'PROMO', components: [] }]), /category/],
@@ -32,6 +60,12 @@ describe('window-policy configuration', () => {
     ['WINDOW_POLICY_DEFAULT_TIMEZONE', 'Mars/Olympus', /IANA/],
     ['WINDOW_POLICY_COUNTRY_TIMEZONES', 'FR=Europe/Pariss', /not an IANA time zone/],
     ['WINDOW_POLICY_EXPIRING_LEAD_MINUTES', '0', /must not be less than 1/],
+    ['WINDOW_POLICY_EXPIRING_LEAD_MINUTES', '1441', /must not be greater than 1440/],
+    ['WINDOW_POLICY_EXPIRING_LEAD_MINUTES', 'an hour', /integer/],
+    ['WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS', '23', /must not be less than 24/],
+    ['WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS', '169', /must not be greater than 168/],
+    ['WINDOW_POLICY_TIMER_POLL_MS', '49', /must not be less than 50/],
+    ['WINDOW_POLICY_TIMER_POLL_MS', '1000.5', /integer/],
   ])('%s=%s stops the service with a message naming the variable', (variable, value, problem) => {
     let error: unknown;
     try {
@@ -40,7 +74,7 @@ describe('window-policy configuration', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const found = (error as ConfigError).problems.find((p) => p.variable === variable);
-    expect(found?.problem).toMatch(problem);
+    const found = (error as ConfigError).problems.filter((p) => p.variable === variable).map((p) => p.problem);
+    expect(found.join('; ')).toMatch(problem);
   });
 });

@@ -1,10 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
-import { BaseServiceConfig } from '@omni/service-kit';
+import { BaseServiceConfig, numberSetting } from '@omni/service-kit';
 import { isValidZone, parseCountryZones, parseQuietHours } from './domain/quiet-hours';
 import { parseTemplateRegistry } from './domain/templates';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => (typeof value === 'string' ? ['1', 'true', 'yes'].includes(value.trim().toLowerCase()) : value);
 
 /** Turns a parser that throws into a class-validator constraint whose message is the parser's. */
@@ -61,21 +60,21 @@ export class WindowPolicyConfig extends BaseServiceConfig {
   WINDOW_POLICY_SMS_ADVANCED_OPT_OUT = false;
 
   /** How long before a window closes omni.window.expiring.v1 goes out. */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(1)
   @Max(24 * 60)
   WINDOW_POLICY_EXPIRING_LEAD_MINUTES = 60;
 
   /** Window a Click-to-Messenger ad referral opens (Meta allows up to 7 days). */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(24)
   @Max(7 * 24)
   WINDOW_POLICY_MESSENGER_AD_WINDOW_HOURS = 7 * 24;
 
   /** How often each instance looks for due timers (window.expiring, deferred releases). */
-  @Transform(toInt)
+  @Transform(numberSetting)
   @IsInt()
   @Min(50)
   @Max(60_000)
