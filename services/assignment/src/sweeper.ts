@@ -29,9 +29,16 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationBootstrap(): void {
     const waits = this.metrics.histogram('omni_assignment_wait_seconds', 'Time from routing (or requeue) to assignment, per queue', ['queue'], [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]);
     const breaches = this.metrics.counter('omni_assignment_sla_breaches_total', 'SLA breaches per queue and target (first, next)', ['queue', 'kind']);
+    const lockWaits = this.metrics.histogram(
+      'omni_assignment_lock_wait_seconds',
+      'Time a transaction waited for the assignment lock (matching is serial across replicas: docs/assignment.md)',
+      [],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    );
     observeAssignmentsWith({
       assigned: (queue, seconds) => waits.observe({ queue }, seconds),
       slaBreached: (queue, kind) => breaches.inc({ queue, kind }),
+      lockWaited: (seconds) => lockWaits.observe({}, seconds),
     });
     this.worker.start();
   }

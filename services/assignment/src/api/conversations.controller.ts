@@ -3,7 +3,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } 
 import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { Reasons } from '@omni/contracts';
-import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
+import { UnitOfWork, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import { CLOCK, CurrentPrincipal, hasRole, ProblemException, Roles, type Clock, type Principal } from '@omni/service-kit';
 import { acceptOffer, assign, endOffer, lockAssignments, pass, requeue, type EngineContext } from '../domain/engine';
 import { notify, OfferStatus } from '../domain/events';
@@ -207,7 +207,9 @@ export class ConversationsController {
   @ApiNotFoundResponse({ description: 'assignment never saw this conversation (problem+json)' })
   async resolve(@Param('id') id: string, @Body() body: ResolveConversationDto, @CurrentPrincipal() caller: Principal): Promise<ResolutionView> {
     const cid = conversationId(id);
-    return this.withConversation(cid, caller, { lock: true, authorize: false }, async (manager, outbox, row) => {
+    // The row lock, not the assignment lock: resolving only frees room, and the lock is taken just
+    // before the commit for the pass (resolveConversation).
+    return this.withConversation(cid, caller, { lock: false, forUpdate: true, authorize: false }, async (manager, outbox, row, hooks) => {
       const closed = row.state === 'resolved' || row.state === 'parked';
       // Resolving again is harmless for whoever resolved it; anything else needs the usual rights.
       if (!(closed && caller.agentId && row.agent_id === caller.agentId)) this.authorize(caller, row);
@@ -218,7 +220,7 @@ export class ConversationsController {
       }
       const ctx = this.ctx();
       const resolution = body?.resolution ?? null;
-      const done = await resolveConversation(manager, outbox, row, resolution, ctx);
+      const done = await resolveConversation(manager, outbox, hooks, row, resolution, ctx, () => this.clock.now());
       const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx);
       return { conversationId: cid, state: 'resolved' as const, agentId: done.agentId, resolution, resolvedAt: done.resolvedAt.toISOString(), handleMs: done.handleMs, alreadyResolved: false, csat };
     });
@@ -226,25 +228,26 @@ export class ConversationsController {
 
   /**
    * One command on one conversation, in one transaction: under the assignment lock when it may
-   * change who holds what (taken first, see docs/assignment.md), the row found (404) and, unless
-   * the command decides itself, the caller authorised for it.
+   * take or move work (taken first, see docs/assignment.md), else optionally with the row locked
+   * (FOR UPDATE: two commands on one conversation go one after the other); the row found (404)
+   * and, unless the command decides itself, the caller authorised for it.
    */
   private withConversation<T>(
     cid: string,
     caller: Principal,
-    options: { lock: boolean; authorize?: boolean },
-    command: (manager: EntityManager, outbox: OutboxWriter, row: ConversationRow) => Promise<T>,
+    options: { lock: boolean; forUpdate?: boolean; authorize?: boolean },
+    command: (manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, hooks: TransactionHooks) => Promise<T>,
   ): Promise<T> {
-    return this.uow.run(async (manager, outbox) => {
+    return this.uow.run(async (manager, outbox, hooks) => {
       if (options.lock) await lockAssignments(manager);
-      const row = await this.find(manager, cid);
+      const row = await this.find(manager, cid, options.forUpdate);
       if (options.authorize !== false) this.authorize(caller, row);
-      return command(manager, outbox, row);
+      return command(manager, outbox, row, hooks);
     });
   }
 
-  private async find(manager: EntityManager, cid: string): Promise<ConversationRow> {
-    const row = await findConversation(manager, cid);
+  private async find(manager: EntityManager, cid: string, forUpdate = false): Promise<ConversationRow> {
+    const row = await findConversation(manager, cid, { forUpdate });
     if (!row) throw new ProblemException(404, 'Not found', `no conversation "${cid}"`);
     return row;
   }

@@ -21,7 +21,9 @@ export interface EngineContext {
  * is never queued while capacity exists (see docs/assignment.md).
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
+  const started = performance.now();
   await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaOf(manager)}.assignment`]);
+  observations().lockWaited((performance.now() - started) / 1000);
 }
 
 const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });

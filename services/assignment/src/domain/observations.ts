@@ -10,9 +10,11 @@ import { currentTransactionHooks } from '@omni/persistence';
 export interface AssignmentObserver {
   assigned(queue: string, waitSeconds: number): void;
   slaBreached(queue: string, kind: string): void;
+  /** How long a transaction waited for the assignment lock (observed at once: contention shows even in attempts that roll back). */
+  lockWaited(seconds: number): void;
 }
 
-const ignore: AssignmentObserver = { assigned: () => undefined, slaBreached: () => undefined };
+const ignore: AssignmentObserver = { assigned: () => undefined, slaBreached: () => undefined, lockWaited: () => undefined };
 let current: AssignmentObserver = ignore;
 
 export function observeAssignmentsWith(observer: AssignmentObserver | undefined): void {
@@ -26,5 +28,6 @@ export function observations(): AssignmentObserver {
   return {
     assigned: (queue, waitSeconds) => hooks.afterCommit(() => observer.assigned(queue, waitSeconds)),
     slaBreached: (queue, kind) => hooks.afterCommit(() => observer.slaBreached(queue, kind)),
+    lockWaited: (seconds) => observer.lockWaited(seconds),
   };
 }

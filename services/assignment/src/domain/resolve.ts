@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { OutboxWriter } from '@omni/persistence';
-import { pass, type EngineContext } from './engine';
+import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
+import { lockAssignments, passBeforeCommit, type EngineContext } from './engine';
 import { Reasons } from '@omni/contracts';
 import { notify, OfferStatus, publishOffer, publishResolved } from './events';
 import { schemaOf, type ConversationRow } from './store';
@@ -17,9 +17,23 @@ export interface Resolution {
 /**
  * Resolves a conversation: the agent's load drops with it (load is computed from what they hold),
  * omni.conversation.resolved.v1 goes out, the queue's handle-time average learns, and a matching
- * pass hands the freed room to the queue in the same transaction. Call with the assignment lock.
+ * pass hands the freed room to the queue in the same transaction.
+ *
+ * Call with the conversation's row locked (FOR UPDATE), not with the assignment lock: freeing room
+ * never breaks an invariant, so the lock is taken only just before the commit, for the queue
+ * statistics (a row passes also write) and the pass. Resolves were the most frequent holders of
+ * the lock, and held it for their whole transaction (docs/assignment.md, "Locking").
  */
-export async function resolveConversation(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, resolution: string | null, ctx: EngineContext): Promise<Resolution> {
+export async function resolveConversation(
+  manager: EntityManager,
+  outbox: OutboxWriter,
+  hooks: TransactionHooks,
+  row: ConversationRow,
+  resolution: string | null,
+  ctx: EngineContext,
+  /** The clock the pass reads when it runs: after waiting for the lock, `ctx.now` is in the past. */
+  clock: () => Date,
+): Promise<Resolution> {
   const s = schemaOf(manager);
   const { now } = ctx;
   const agentId = row.state === 'assigned' ? row.agent_id : null;
@@ -36,13 +50,18 @@ export async function resolveConversation(manager: EntityManager, outbox: Outbox
   publishResolved(outbox, row, agentId, resolution, now, handleMs);
   if (row.agent_id) await notify(manager, { agentId: row.agent_id, kind: 'resolved', conversationId: row.conversation_id, data: { resolution } });
   if (agentId) {
-    await manager.query(
-      `INSERT INTO "${s}".queues (name, strategy, avg_handle_ms) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET avg_handle_ms = CASE WHEN queues.avg_handle_ms IS NULL THEN EXCLUDED.avg_handle_ms
-         ELSE round(queues.avg_handle_ms * (1 - ${HANDLE_EWMA}) + EXCLUDED.avg_handle_ms * ${HANDLE_EWMA})::int END`,
-      [row.queue, ctx.settings.defaultStrategy, Math.min(handleMs, 2_000_000_000)],
-    );
+    // The queue row is also written by passes (under the lock): write it under the lock too, so
+    // the two never wait on each other in opposite orders.
+    hooks.beforeCommit(`assignment.handle-time:${row.conversation_id}`, async () => {
+      await lockAssignments(manager);
+      await manager.query(
+        `INSERT INTO "${s}".queues (name, strategy, avg_handle_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET avg_handle_ms = CASE WHEN queues.avg_handle_ms IS NULL THEN EXCLUDED.avg_handle_ms
+           ELSE round(queues.avg_handle_ms * (1 - ${HANDLE_EWMA}) + EXCLUDED.avg_handle_ms * ${HANDLE_EWMA})::int END`,
+        [row.queue, ctx.settings.defaultStrategy, Math.min(handleMs, 2_000_000_000)],
+      );
+    });
   }
-  await pass(manager, outbox, ctx);
+  passBeforeCommit(manager, outbox, hooks, ctx.settings, clock);
   return { agentId, handleMs, resolvedAt: now };
 }

@@ -83,8 +83,10 @@ export interface QueueRow {
 /** The one queue order in SQL: the twin of compareQueued (matching.ts). */
 export const QUEUE_ORDER_SQL = 'rank DESC, reply_deadline ASC NULLS LAST, since ASC, conversation_id ASC';
 
-export async function findConversation(manager: EntityManager, conversationId: string): Promise<ConversationRow | undefined> {
-  const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = $1`, [conversationId])) as ConversationRow[];
+export async function findConversation(manager: EntityManager, conversationId: string, options: { forUpdate?: boolean } = {}): Promise<ConversationRow | undefined> {
+  const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [
+    conversationId,
+  ])) as ConversationRow[];
   return row;
 }
 

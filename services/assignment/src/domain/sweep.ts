@@ -24,6 +24,9 @@ export interface SweepResult {
  * Everything time does, in one transaction under the assignment lock: agents whose heartbeat
  * stopped go offline; agents offline past the grace period lose their conversations to the queue;
  * unanswered offers expire; SLA targets warn and breach; then a matching pass (the periodic retry).
+ * Rows are claimed FOR UPDATE SKIP LOCKED: a row an in-flight command holds (a resolve locks its
+ * row before it takes the assignment lock) is left to the next tick instead of waited for, so the
+ * sweep, which holds the assignment lock, never closes a lock cycle with such a command.
  */
 export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<SweepResult> {
   const s = schemaOf(manager);
@@ -39,7 +42,7 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
 
   const orphans = (await manager.query(
     `SELECT c.* FROM "${s}".conversation_assignments c JOIN "${s}".agents a ON a.id = c.agent_id
-      WHERE c.state = 'assigned' AND a.status = 'offline' AND a.offline_since <= $1 ORDER BY c.conversation_id LIMIT ${STEP_LIMIT}`,
+      WHERE c.state = 'assigned' AND a.status = 'offline' AND a.offline_since <= $1 ORDER BY c.conversation_id LIMIT ${STEP_LIMIT} FOR UPDATE OF c SKIP LOCKED`,
     [new Date(now.getTime() - settings.requeueGraceMs)],
   )) as ConversationRow[];
   for (const row of orphans) {
@@ -48,7 +51,7 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
     result.requeued++;
   }
 
-  const expired = (await manager.query(`SELECT * FROM "${s}".conversation_assignments WHERE state = 'offered' AND offer_expires_at <= $1 ORDER BY offer_expires_at LIMIT ${STEP_LIMIT}`, [now])) as ConversationRow[];
+  const expired = (await manager.query(`SELECT * FROM "${s}".conversation_assignments WHERE state = 'offered' AND offer_expires_at <= $1 ORDER BY offer_expires_at LIMIT ${STEP_LIMIT} FOR UPDATE SKIP LOCKED`, [now])) as ConversationRow[];
   for (const row of expired) {
     await endOffer(manager, outbox, row, OfferStatus.EXPIRED, now);
     result.offersExpired++;
@@ -75,7 +78,7 @@ async function slaStep(manager: EntityManager, outbox: OutboxWriter, ctx: Engine
        (first_responded_at IS NULL AND first_response_due IS NOT NULL AND NOT ('first-breached' = ANY(sla_warned))
          AND (first_response_due <= $1::timestamptz OR ($2::float8 > 0 AND NOT ('first-warned' = ANY(sla_warned)) AND since + (first_response_due - since) * $2::float8 <= $1::timestamptz)))
        OR (next_response_due IS NOT NULL AND NOT ('next-breached' = ANY(sla_warned))))
-     ORDER BY LEAST(CASE WHEN first_responded_at IS NULL THEN first_response_due END, next_response_due) LIMIT ${STEP_LIMIT}`,
+     ORDER BY LEAST(CASE WHEN first_responded_at IS NULL THEN first_response_due END, next_response_due) LIMIT ${STEP_LIMIT} FOR UPDATE SKIP LOCKED`,
     [now, ratio],
   )) as ConversationRow[];
   for (const row of rows) {
