@@ -112,7 +112,7 @@ export const ENV = {
   WEBHOOK_RETRY_MAX_DELAY_MS: { default: '7200000', note: 'ceiling of one retry delay' },
   WEBHOOK_RETRY_WINDOW_MS: { default: '86400000', note: 'how long a failing delivery is retried before it is dead-lettered (24 h-30 d)' },
   WEBHOOK_TIMEOUT_MS: { default: '10000', note: 'per-attempt HTTP timeout' },
-  WEBHOOK_POLL_MS: { default: '250', note: 'how often the dispatcher looks for due deliveries' },
+  WEBHOOK_POLL_MS: { default: '500', note: 'how often the dispatcher looks for due deliveries' },
   WEBHOOK_ORDER_SETTLE_MS: { default: '1000', note: 'how long a delivery waits after its event arrived, so an earlier event of the conversation goes first' },
   WEBHOOK_MAX_IN_FLIGHT: { default: '32', note: 'deliveries in flight at once per instance (1-256)' },
   WEBHOOK_EVENT_RETENTION_DAYS: { default: '30', note: 'days events stay replayable (1-400)' },

@@ -21,7 +21,7 @@ describe('crm-webhooks configuration', () => {
       timeoutMs: 60_000,
       settleMs: 0,
       maxInFlight: 256,
-      pollMs: 250,
+      pollMs: 500,
     });
   });
 

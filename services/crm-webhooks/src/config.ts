@@ -38,7 +38,7 @@ export class CrmWebhooksConfig extends BaseServiceConfig {
   @Transform(numberSetting)
   @IsInt()
   @Min(10)
-  WEBHOOK_POLL_MS = 250;
+  WEBHOOK_POLL_MS = 500;
 
   /**
    * A delivery waits this long after its event arrived before it may be sent, so an earlier event

@@ -14,6 +14,8 @@ import { RANDOM, SETTINGS, type WebhookSettings } from './settings';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_BATCH = 5_000;
+/** The backlog gauges are recounted at most this often while nothing is sent (a scrape is every 15 s or so). */
+const IDLE_GAUGES_EVERY_MS = 10_000;
 
 /**
  * Sends due deliveries. Each poll claims the head delivery of up to WEBHOOK_MAX_IN_FLIGHT
@@ -27,6 +29,7 @@ const PRUNE_BATCH = 5_000;
 export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker: PeriodicWorker;
   private lastPrune = 0;
+  private lastGauges = 0;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -54,15 +57,19 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async drain(): Promise<void> {
     await this.prune();
+    let sent = 0;
     for (let round = 0; round < 100 && !this.worker.stopped; round++) {
       const now = this.clock.now();
       const claimed = await this.uow.run((manager) =>
         claimDue(manager, now, { limit: this.settings.maxInFlight, settleMs: this.settings.settleMs, leaseMs: this.settings.timeoutMs * 2 + 5_000 }),
       );
       await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      sent += claimed.length;
       if (claimed.length < this.settings.maxInFlight) break;
     }
-    await this.gauges();
+    // An idle poll is one claim statement: the counts only change when something was sent (or,
+    // for pending, when events arrive, which the next send or the idle refresh picks up).
+    if (sent > 0 || Date.now() - this.lastGauges >= IDLE_GAUGES_EVERY_MS) await this.gauges();
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -127,6 +134,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async gauges(): Promise<void> {
+    this.lastGauges = Date.now();
     const counts = await this.uow.run((manager) => deliveryCounts(manager));
     this.metrics.gauge('omni_crm_webhooks_pending_deliveries', 'Deliveries waiting to be sent or retried').set(counts.pending);
     this.metrics.gauge('omni_crm_webhooks_dead_letters', 'Deliveries in dead-letter lists').set(counts.dead);
