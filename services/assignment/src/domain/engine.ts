@@ -14,11 +14,12 @@ export interface EngineContext {
 }
 
 /**
- * Serialises every change to who holds what, across all replicas and partitions: a transaction
- * that may assign, free or move work takes this transaction-level advisory lock first and keeps it
- * until it commits. Loads are then computed from committed rows, so no agent goes over capacity and
- * no conversation is handed out twice; nothing is skipped because a row is locked, so a conversation
- * is never queued while capacity exists (see docs/assignment.md).
+ * Serialises every matching pass and every change to who holds what, across all replicas and
+ * partitions: a transaction-level advisory lock kept until the commit. Commands that take or move
+ * work take it first; intake and resolves, which only add waiting work or free room, take it just
+ * before they commit, for their pass (passBeforeCommit). Loads are computed from committed rows, so
+ * no agent goes over capacity and no conversation is handed out twice; nothing is skipped because
+ * a row is locked, so a conversation is never queued while capacity exists (docs/assignment.md).
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
   const started = performance.now();
