@@ -59,7 +59,10 @@ export class RoutingEngine {
     const store = new RouterStore(manager);
     const { session, conversation: existing, activeVersion } = await store.state(message.conversationId);
     if (session) return this.continueFlow(manager, store, outbox, session, message, at, now);
-    if (existing && !existing.closedAt) return { kind: 'already-routed' };
+    // A message written before the conversation was closed belongs to it (it reached us after the
+    // agent resolved): the normalizer keeps the conversation resolved, so it is not a reopening.
+    // Only a message after the closure routes the conversation again.
+    if (existing && (!existing.closedAt || at <= existing.closedAt)) return { kind: 'already-routed' };
     const reopened = existing !== undefined;
     if (activeVersion === undefined) throw new Error('no routing document is active');
     const doc = await this.documents.version(manager, activeVersion);

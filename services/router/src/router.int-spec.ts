@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import {
   Channel,
   ContactErasedSchema,
+  ConversationResolvedSchema,
   create,
   CsatRecorded_Status,
   CsatRecordedSchema,
@@ -202,6 +203,25 @@ describe('router service (real Kafka + PostgreSQL)', () => {
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/omni_router_decisions_total\{[^}]*queue="recovery"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/omni_router_rule_matches_total\{[^}]*rule="unhappy-last-time"[^}]*\} [1-9]/);
+  });
+
+  it('a message written before the conversation was resolved does not route it again; one written after does', async () => {
+    const first = await publish(message({}));
+    await routed(first.conversationId);
+    const resolvedAt = new Date();
+    const late = message({ conversationId: first.conversationId, contactId: first.contactId, text: 'sent just before the agent resolved' });
+    late.providerTimestamp = timestampFromDate(new Date(resolvedAt.getTime() - 1_000));
+    const resolved = create(ConversationResolvedSchema, { id: randomUUID(), conversationId: first.conversationId, contactId: first.contactId, channel: Channel.MESSENGER, resolvedAt: timestampFromDate(resolvedAt) });
+    await publisher.publish(Topics.conversationResolved, first.conversationId, resolved, { id: resolved.id });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM router.routed_conversations WHERE conversation_id = $1 AND closed_at IS NOT NULL`, [first.conversationId])).rowCount === 1, {
+      description: 'the router closed the conversation',
+    });
+    await publish(late);
+    const after = await publish(message({ conversationId: first.conversationId, contactId: first.contactId, text: 'a new question, after the resolution' }));
+    await tap.waitFor(Topics.conversationRouted, (r) => r.conversationId === first.conversationId && r.messageId === after.id);
+    const decisions = tap.all(Topics.conversationRouted).filter((r) => r.value.conversationId === first.conversationId);
+    expect(decisions.map((r) => r.value.messageId)).toEqual([first.id, after.id]);
+    expect(decisions[1]!.value.reasons[0]!.rule).toBe('reopened');
   });
 
   it('an erasure drops what the router holds about the contact', async () => {
