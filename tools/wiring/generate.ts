@@ -9,13 +9,9 @@
 import { ENV, SERVICES, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
 import { ALL_TOPICS, dlqTopicName, Topics } from '../../libs/contracts/src/topics';
 import { RAW_TOPIC_MAX_MESSAGE_BYTES } from '../../libs/messaging/src/limits';
+import type { GeneratedFile } from '../generated-files';
 import { alertRulesFile, grafanaDashboard, grafanaDashboardProvider, grafanaDatasources, prometheusConfig, prometheusRule } from './observability';
 
-export interface GeneratedFile {
-  /** Relative to the repository root. */
-  path: string;
-  content: string;
-}
 
 /** A catalog entry as the generator reads it (any variable names, checked against `env`). */
 export type CatalogService = Omit<ServiceEntry, 'env'> & { env: readonly string[] };
