@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
-import { insertContact, selectContactForUpdate, selectIdentitiesByKeys } from './rows';
+import { insertContact, schemaOf, selectContactForUpdate, selectIdentitiesByKeys } from './rows';
 
 /** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
 export const PHONE = 'phone';
@@ -38,10 +38,6 @@ export class ContactError extends Error {
   ) {
     super(message);
   }
-}
-
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
 }
 
 /**

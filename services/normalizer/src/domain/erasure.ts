@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ContactError } from './contacts';
 import { ContactEntity, ConversationEntity, IdentityEntity, OutboundRequestEntity } from './entities';
+import { schemaOf } from './rows';
 
 /**
  * What an erased message's provider id becomes: a one-way digest, so a provider replay of an
@@ -39,7 +40,7 @@ export async function eraseContact(manager: EntityManager, contactId: string, at
   const conversationIds = conversations.map((c) => c.id);
   if (contact.status === 'erased') return { contactId, conversationIds, erasedAt: contact.erasedAt ?? at, changed: false };
 
-  const schema = (manager.connection.options as { schema: string }).schema;
+  const schema = schemaOf(manager);
   await manager.query(
     `UPDATE "${schema}".messages SET
        content = '{}'::jsonb, content_kind = 'erased', language = NULL, language_confidence = NULL, raw_id = NULL,

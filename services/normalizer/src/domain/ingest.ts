@@ -30,7 +30,7 @@ import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageKey } from './locks';
 import { profileOf } from './profile';
-import { insertMessage } from './rows';
+import { insertMessage, schemaOf } from './rows';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -70,7 +70,7 @@ export function textOf(content: Content | undefined): string | undefined {
  */
 async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string, dedupeKey: string): Promise<boolean> {
   // Raw SQL: runs for every message, and a finder builds and maps a query each call.
-  const schema = (manager.connection.options as { schema: string }).schema;
+  const schema = schemaOf(manager);
   const found: unknown[] = await manager.query(
     `SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND (provider_message_id = ANY($2::text[]) OR dedupe_key = ANY($3::text[])) LIMIT 1`,
     [channel, [providerMessageId, erasedProviderId(channel, providerMessageId)], [dedupeKey, erasedProviderId(channel, dedupeKey)]],
@@ -168,7 +168,7 @@ async function likelyConversation(ctx: IngestContext, channel: string, channelUs
 
 async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'status' }>): Promise<IngestOutcome> {
   const { manager } = ctx;
-  const schema = (manager.connection.options as { schema: string }).schema;
+  const schema = schemaOf(manager);
   const status = create(MessageStatusSchema, event.status);
   const channel = channelSlug(status.channel);
   const next = stateName(status.state);

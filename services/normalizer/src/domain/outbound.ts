@@ -5,6 +5,7 @@ import { furthest, stateName } from './delivery';
 import { ConversationEntity, MessageEntity, OutboundRequestEntity, PendingReceiptEntity } from './entities';
 import { touchOutbound } from './conversations';
 import { lockMessageKey } from './locks';
+import { schemaOf } from './rows';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,7 +14,7 @@ export async function recordApproved(manager: EntityManager, approved: OutboundA
   const request = approved.request;
   if (!request?.id || !UUID.test(request.conversationId)) return false;
   const content = request.content ? (toJson(OutboundContentSchema, request.content) as object) : {};
-  const schema = (manager.connection.options as { schema: string }).schema;
+  const schema = schemaOf(manager);
   await manager.query(
     `INSERT INTO "${schema}".outbound_requests (outbound_id, conversation_id, channel, content_kind, content, author_id, requested_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbound_id) DO NOTHING`,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { schemaOf as schemaOfDataSource } from '@omni/persistence';
 import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './entities';
 
 /**
@@ -10,8 +11,9 @@ import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity }
  * code uses; the TypeORM metadata still owns the tables (entity/migration spec).
  */
 
+/** The normalizer's schema, for raw SQL in the domain code. */
 export function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
+  return schemaOfDataSource(manager.connection);
 }
 
 interface ContactRow {
