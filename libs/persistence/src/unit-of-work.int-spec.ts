@@ -81,6 +81,31 @@ describe('UnitOfWork transaction hooks and deadlock retry (real PostgreSQL)', ()
     expect(await committedRows(schema)).toEqual(['first', 'second']);
   });
 
+  it('tells commit listeners about every committed transaction, batches included, but not quiet or rolled-back ones', async () => {
+    const seen: string[][] = [];
+    const unsubscribe = uow.onCommitted(() => void seen.push([]));
+    const throwing = uow.onCommitted(() => {
+      throw new Error('a listener bug');
+    });
+    try {
+      await uow.run((manager) => mark(manager, 'command')); // 1
+      await uow.handle({ eventId: randomUUID(), topic: 't' }, (manager) => mark(manager, 'record')); // 2
+      const events = [randomUUID(), randomUUID()].map((eventId) => ({ eventId, topic: 't' }));
+      await uow.inBatch(events, async () => {
+        for (const e of events) await uow.handle(e, (manager) => mark(manager, e.eventId)); // 3: one commit for the batch
+      });
+      await uow.run((manager) => mark(manager, 'quiet'), { quiet: true });
+      await expect(uow.run(async () => Promise.reject(new Error('rolled back')))).rejects.toThrow('rolled back');
+      expect(seen).toHaveLength(3);
+      expect(await committedRows(schema)).toHaveLength(5); // the throwing listener broke nothing
+    } finally {
+      unsubscribe();
+      throwing();
+    }
+    await uow.run((manager) => mark(manager, 'after unsubscribe'));
+    expect(seen).toHaveLength(3);
+  });
+
   it('exposes the hooks of the running unit of work to code deep in its call chain, and none outside', async () => {
     expect(currentTransactionHooks()).toBeUndefined();
     const seen: unknown[] = [];

@@ -98,8 +98,18 @@ const inboxKey = (consumer: string, eventId: string): string => `${consumer}\u00
  * opening their own: the inbox rows of the whole batch were inserted in one statement, the outbox
  * rows are written once at the end, and everything commits together. Handlers don't change.
  */
+/** `run` options. */
+export interface RunOptions {
+  /**
+   * Commit listeners are not told about this transaction: a poller's own bookkeeping, which would
+   * otherwise wake the poller itself (see onCommitted).
+   */
+  quiet?: boolean;
+}
+
 export class UnitOfWork {
   private readonly batches = new AsyncLocalStorage<BatchTransaction>();
+  private readonly committedListeners = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -133,10 +143,21 @@ export class UnitOfWork {
   }
 
   /** A transaction that only publishes (no inbox), e.g. for REST commands. Joins a batch's. */
-  async run<T>(effect: Effect<T>): Promise<T> {
+  async run<T>(effect: Effect<T>, options: RunOptions = {}): Promise<T> {
     const batch = this.batches.getStore();
     if (batch) return effect(batch.manager, batch.outbox, batch.hooks);
-    return this.transact(effect);
+    return this.transact(effect, options.quiet === true);
+  }
+
+  /**
+   * Calls `listener` after every committed transaction of this unit of work (consumed batches,
+   * single records, commands), except quiet ones. Due-driven pollers use it to wake up when new work
+   * may have been written, instead of polling for it. Listeners must be cheap and must not throw
+   * (a throw is swallowed: the commit already happened). Returns the unsubscribe function.
+   */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
   }
 
   /**
@@ -170,10 +191,10 @@ export class UnitOfWork {
    * One transaction, rerun from the start when PostgreSQL breaks a deadlock or a serialization
    * conflict by aborting it (the work is then redone against the winner's committed rows).
    */
-  private async transact<T>(work: Effect<T>): Promise<T> {
+  private async transact<T>(work: Effect<T>, quiet = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transactOnce(work);
+        return await this.transactOnce(work, quiet);
       } catch (error) {
         if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
         // A little jitter so the two sides of a deadlock don't meet again at once.
@@ -186,7 +207,7 @@ export class UnitOfWork {
    * One transaction: the work, its before-commit hooks, its outbox rows (written last), the
    * commit; then the after-commit hooks, and the outbox rows handed to the relay.
    */
-  private async transactOnce<T>(work: Effect<T>): Promise<T> {
+  private async transactOnce<T>(work: Effect<T>, quiet = false): Promise<T> {
     const outbox = new OutboxWriter(this.source);
     const hooks = new TransactionHooks();
     let written: PendingRecord[] = [];
@@ -200,7 +221,18 @@ export class UnitOfWork {
     );
     hooks.runAfterCommit();
     this.relay?.publishCommitted(written);
+    if (!quiet) this.notifyCommitted();
     return result;
+  }
+
+  private notifyCommitted(): void {
+    for (const listener of this.committedListeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure must not turn a committed transaction into a failed call.
+      }
+    }
   }
 
   private consumerFor(topic: string): string {

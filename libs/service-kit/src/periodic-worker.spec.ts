@@ -229,4 +229,121 @@ describe('PeriodicWorker', () => {
     await Promise.all([running, stopping]);
     expect(batches).toEqual([0, 1]);
   });
+
+  describe('due-driven (nextDueAt)', () => {
+    const MAX = 30_000;
+    function dueWorker<T>(run: () => Promise<T>, nextDueAt: (result: T) => number | undefined): PeriodicWorker<T> {
+      const created = new PeriodicWorker<T>({ run, intervalMs: INTERVAL, maxIntervalMs: MAX, nextDueAt, name: 'due poll', logger });
+      workers.push(created as PeriodicWorker<unknown>);
+      return created;
+    }
+
+    it('refuses a due-driven worker without a longest sleep', () => {
+      expect(() => new PeriodicWorker({ run: async () => 1, intervalMs: INTERVAL, nextDueAt: () => undefined, name: 'x', logger })).toThrow(/maxIntervalMs/);
+      expect(() => new PeriodicWorker({ run: async () => 1, intervalMs: INTERVAL, maxIntervalMs: INTERVAL - 1, nextDueAt: () => undefined, name: 'x', logger })).toThrow(/maxIntervalMs/);
+    });
+
+    it('sleeps maxIntervalMs while nothing is due, instead of ticking every interval', async () => {
+      const run = jest.fn(async () => undefined);
+      dueWorker(run, () => undefined).start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      expect(run).toHaveBeenCalledTimes(1); // the first tick, one interval after start
+      await jest.advanceTimersByTimeAsync(MAX - 1);
+      expect(run).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(run).toHaveBeenCalledTimes(2);
+    });
+
+    it('ticks at the due time the work reported', async () => {
+      const run = jest.fn(async () => Date.now() + 5_000);
+      dueWorker(run, (due) => due).start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      expect(run).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(run).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(run).toHaveBeenCalledTimes(2);
+    });
+
+    it('never ticks sooner than the interval, even for work already due', async () => {
+      const run = jest.fn(async () => 0); // due in the past
+      dueWorker(run, (due) => due).start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      await jest.advanceTimersByTimeAsync(INTERVAL - 1);
+      expect(run).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(run).toHaveBeenCalledTimes(2);
+    });
+
+    it('wake() brings the next tick forward to one interval after the last one', async () => {
+      const run = jest.fn(async () => undefined);
+      const poller = dueWorker(run, () => undefined);
+      poller.start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      await jest.advanceTimersByTimeAsync(5_000);
+      poller.wake(); // well past the interval: at once
+      await jest.advanceTimersByTimeAsync(0);
+      expect(run).toHaveBeenCalledTimes(2);
+
+      poller.wake(); // right after a tick: one interval after it started
+      poller.wake();
+      await jest.advanceTimersByTimeAsync(INTERVAL - 1);
+      expect(run).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(run).toHaveBeenCalledTimes(3);
+    });
+
+    it('a wake during a tick makes the next tick come one interval later, whatever the work said', async () => {
+      const gate = deferred();
+      let calls = 0;
+      const run = jest.fn(async () => {
+        if (++calls === 1) await gate.promise;
+      });
+      const poller = dueWorker(run, () => undefined);
+      poller.start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      poller.wake(); // new work committed while the tick was reading
+      gate.resolve();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      expect(run).toHaveBeenCalledTimes(2);
+    });
+
+    it('retries a failed tick after the interval and logs it', async () => {
+      let calls = 0;
+      const run = jest.fn(async () => {
+        if (++calls === 1) throw new Error('db down');
+      });
+      dueWorker(run, () => undefined).start();
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      await jest.advanceTimersByTimeAsync(INTERVAL);
+      expect(run).toHaveBeenCalledTimes(2);
+      expect(logger.warn).toHaveBeenCalledWith({ err: 'db down' }, 'due poll failed; retrying on the next tick');
+    });
+
+    it('a throwing nextDueAt is logged and the worker keeps ticking', async () => {
+      const run = jest.fn(async () => undefined);
+      dueWorker(run, () => {
+        throw new Error('bad row');
+      }).start();
+      await jest.advanceTimersByTimeAsync(2 * INTERVAL);
+      expect(run).toHaveBeenCalledTimes(2);
+      expect(logger.warn).toHaveBeenCalledWith({ err: 'bad row' }, 'due poll: next due time unknown; ticking after the interval');
+    });
+
+    it('wake() does nothing before start(), after stop(), or on a fixed-interval worker', async () => {
+      const run = jest.fn(async () => undefined);
+      const due = dueWorker(run, () => undefined);
+      due.wake();
+      const fixed = worker(run);
+      fixed.start();
+      fixed.wake();
+      await jest.advanceTimersByTimeAsync(INTERVAL - 1);
+      expect(run).not.toHaveBeenCalled();
+      due.start();
+      await due.stop();
+      due.wake();
+      await jest.advanceTimersByTimeAsync(10 * INTERVAL);
+      expect(run).toHaveBeenCalledTimes(10); // the fixed one only
+    });
+  });
 });

@@ -55,3 +55,9 @@ export async function claimDueTimers(manager: EntityManager, now: Date, firedBy:
 export async function pruneFiredTimers(manager: EntityManager, before: Date): Promise<void> {
   await manager.query(`DELETE FROM "${schemaOf(manager)}".timers WHERE fired_at IS NOT NULL AND fired_at < $1`, [before]);
 }
+
+/** When the earliest pending timer is due (the partial index on due_at answers it), or null. */
+export async function nextTimerDue(manager: EntityManager): Promise<Date | null> {
+  const [row] = (await manager.query(`SELECT min(due_at) AS due FROM "${schemaOf(manager)}".timers WHERE fired_at IS NULL`)) as Array<{ due: Date | null }>;
+  return row?.due ?? null;
+}

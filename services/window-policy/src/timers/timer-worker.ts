@@ -8,23 +8,35 @@ import { CLOCK, type Clock } from '../domain/clock';
 import { ruleFor } from '../domain/rules';
 import { OutboundGate } from '../gate';
 import { SETTINGS, type WindowPolicySettings } from '../settings';
-import { claimDueTimers, pruneFiredTimers } from './timer-store';
+import { claimDueTimers, nextTimerDue, pruneFiredTimers } from './timer-store';
 import { fireExpiring } from './expiring';
 
 const BATCH = 100;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_FIRED_MS = 7 * 24 * 3_600_000;
+/**
+ * Longest sleep between polls. The worker otherwise sleeps until the earliest pending timer and is
+ * woken by this replica's own commits (which may have scheduled an earlier one); this bounds how
+ * late a timer scheduled by another replica that died before firing it can be.
+ */
+export const TIMER_IDLE_POLL_MS = 30_000;
 
 /**
- * Polls PostgreSQL for due timers every WINDOW_POLICY_TIMER_POLL_MS and fires them: each batch is
- * claimed (FOR UPDATE SKIP LOCKED), fired (outbox rows) and marked in one transaction, so any
- * number of replicas can poll side by side and a timer fires once, restarts included.
+ * Fires due timers: each batch is claimed (FOR UPDATE SKIP LOCKED), fired (outbox rows) and marked
+ * in one transaction, so any number of replicas can poll side by side and a timer fires once,
+ * restarts included.
+ *
+ * Due-driven rather than a fixed poll: after a drain it sleeps until the earliest pending timer (at
+ * most TIMER_IDLE_POLL_MS), and any commit of this service wakes it (a handler may have scheduled
+ * an earlier timer). WINDOW_POLICY_TIMER_POLL_MS is the shortest gap between two polls, i.e. how
+ * late a timer may fire. An idle replica runs one poll every 30 s instead of one a second.
  */
 @Injectable()
 export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly instance = randomUUID();
-  private readonly worker: PeriodicWorker;
+  private readonly worker: PeriodicWorker<number | undefined>;
   private lastPrune = 0;
+  private stopWaking?: () => void;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -34,31 +46,43 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.worker = new PeriodicWorker({ run: () => this.drain(), intervalMs: settings.timerPollMs, name: 'timer poll', logger });
+    this.worker = new PeriodicWorker<number | undefined>({
+      run: () => this.drain(),
+      intervalMs: settings.timerPollMs,
+      maxIntervalMs: Math.max(settings.timerPollMs, TIMER_IDLE_POLL_MS),
+      nextDueAt: (dueInMs) => (dueInMs === undefined ? undefined : Date.now() + dueInMs),
+      name: 'timer poll',
+      logger,
+    });
   }
 
   onApplicationBootstrap(): void {
+    const wake = () => this.worker.wake();
+    const unsubscribe = [this.uow.onCommitted(wake), this.clock.onJump?.(wake)];
+    this.stopWaking = () => unsubscribe.forEach((stop) => stop?.());
     this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWaking?.();
     await this.worker.stop();
   }
 
   /** One poll; overlapping ticks are skipped. Public for tests that drive time themselves. */
-  tick(): Promise<void> {
-    return this.worker.tick();
+  async tick(): Promise<void> {
+    await this.worker.tick();
   }
 
-  private async drain(): Promise<void> {
+  /** Fires what is due; resolves to how long until the next pending timer is due (ms), if any. */
+  private async drain(): Promise<number | undefined> {
     const fired = this.metrics.counter('omni_window_policy_timers_fired_total', 'Durable timers fired, by kind and effect', ['kind', 'effect']);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await this.uow.run((manager) => pruneFiredTimers(manager, new Date(this.clock.now().getTime() - KEEP_FIRED_MS)));
+      await this.uow.run((manager) => pruneFiredTimers(manager, new Date(this.clock.now().getTime() - KEEP_FIRED_MS)), { quiet: true });
     }
     for (;;) {
       const now = this.clock.now();
-      const count = await this.uow.run(async (manager, outbox) => {
+      const { count, next } = await this.uow.run(async (manager, outbox) => {
         const due = await claimDueTimers(manager, now, this.instance, BATCH);
         for (const timer of due) {
           // A timer that cannot fire (an undecodable payload) must not hold back every other one:
@@ -79,9 +103,11 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
             this.logger.error({ timerId: timer.id, kind: timer.kind, err: (err as Error).message }, 'timer could not fire; dropped');
           }
         }
-        return due.length;
-      });
-      if (count < BATCH || this.worker.stopped) return;
+        // The last batch also says when to look again (it sees the timers it just scheduled).
+        return { count: due.length, next: due.length < BATCH ? await nextTimerDue(manager) : null };
+      }, { quiet: true }); // its own commits must not wake it again
+      if (this.worker.stopped) return undefined;
+      if (count < BATCH) return next ? next.getTime() - this.clock.now().getTime() : undefined;
     }
   }
 }
