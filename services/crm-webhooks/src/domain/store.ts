@@ -113,6 +113,24 @@ export async function claimDue(manager: EntityManager, now: Date, options: { lim
   return rows.map((r) => ({ ...r, id: String(r.id), event_seq: String(r.event_seq) }));
 }
 
+/**
+ * When the next delivery becomes claimable: the earliest, over the head of each active line, of
+ * its retry time, lease end and settle time (the claim's own conditions); null when nothing is
+ * pending. Lines behind a head that waits are not counted: they cannot go before it.
+ */
+export async function nextDeliveryDue(manager: EntityManager, settleMs: number): Promise<Date | null> {
+  const s = schemaOf(manager);
+  const [row] = (await manager.query(
+    `SELECT min(GREATEST(h.next_attempt_at, COALESCE(h.lease_until, h.next_attempt_at), h.created_at + $1 * interval '1 millisecond')) AS due
+       FROM (SELECT DISTINCT ON (d.subscription_id, d.ordering_key) d.next_attempt_at, d.lease_until, d.created_at
+               FROM "${s}".deliveries d JOIN "${s}".subscriptions sub ON sub.id = d.subscription_id AND sub.status = 'active'
+              WHERE d.state = 'pending'
+              ORDER BY d.subscription_id, d.ordering_key, d.occurred_at, d.event_seq, d.id) h`,
+    [settleMs],
+  )) as Array<{ due: Date | null }>;
+  return row?.due ?? null;
+}
+
 export async function markDelivered(manager: EntityManager, delivery: Pick<DeliveryRow, 'id' | 'subscription_id'>, status: number, now: Date): Promise<void> {
   const s = schemaOf(manager);
   await manager.query(
