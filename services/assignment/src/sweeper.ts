@@ -2,19 +2,31 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
+import type { EntityManager } from 'typeorm';
 import { CLOCK, PeriodicWorker, type Clock } from '@omni/service-kit';
 import { lockAssignments } from './domain/engine';
 import { observeAssignmentsWith } from './domain/observations';
-import { sweep, type SweepResult } from './domain/sweep';
+import { nextSweepDue, sweep, type SweepResult } from './domain/sweep';
 import { SETTINGS, type AssignmentSettings } from './settings';
 
 /**
- * Runs the sweep every ASSIGNMENT_SWEEP_MS on every replica (the assignment lock serialises them;
- * each sweep acts on committed state, so running twice changes nothing twice).
+ * Runs the sweep on every replica (the assignment lock serialises them; each sweep acts on
+ * committed state, so running twice changes nothing twice).
+ *
+ * Due-driven: after a sweep it sleeps until the sweep next has something to do (nextSweepDue: a
+ * heartbeat deadline, a grace end, an offer expiry, an SLA warning or breach, or at once while
+ * conversations are queued), at most SWEEP_IDLE_MS; any commit of this service wakes it (a new
+ * conversation, an offer, a presence change), except heartbeats, which only move deadlines later.
+ * ASSIGNMENT_SWEEP_MS is the shortest gap between sweeps. Every tick runs the whole sweep, so a
+ * due time computed too late makes something at most SWEEP_IDLE_MS late, never skipped.
  */
+/** Longest sleep between sweeps (also the bound on lateness for work another replica wrote). */
+export const SWEEP_IDLE_MS = 30_000;
+
 @Injectable()
 export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly worker: PeriodicWorker<SweepResult>;
+  private readonly worker: PeriodicWorker<{ result: SweepResult; dueInMs?: number }>;
+  private stopWaking?: () => void;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -23,7 +35,14 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.worker = new PeriodicWorker({ run: () => this.sweepOnce(), intervalMs: settings.sweepMs, name: 'assignment sweep', logger });
+    this.worker = new PeriodicWorker({
+      run: () => this.sweepOnce(),
+      intervalMs: settings.sweepMs,
+      maxIntervalMs: Math.max(settings.sweepMs, SWEEP_IDLE_MS),
+      nextDueAt: ({ dueInMs }) => (dueInMs === undefined ? undefined : Date.now() + dueInMs),
+      name: 'assignment sweep',
+      logger,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -40,39 +59,47 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
       slaBreached: (queue, kind) => breaches.inc({ queue, kind }),
       lockWaited: (seconds) => lockWaits.observe({}, seconds),
     });
+    const wake = () => this.worker.wake();
+    const unsubscribe = [this.uow.onCommitted(wake), this.clock.onJump?.(wake)];
+    this.stopWaking = () => unsubscribe.forEach((stop) => stop?.());
     this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWaking?.();
     await this.worker.stop();
   }
 
   /**
-   * omni_assignment_queue_depth: conversations waiting per queue, read after each sweep (one
-   * GROUP BY on the queued rows' index). Queues that emptied drop out instead of keeping a stale value.
+   * omni_assignment_queue_depth: conversations waiting per queue, read in each sweep's transaction
+   * (one GROUP BY on the queued rows' index). Queues that emptied drop out instead of keeping a
+   * stale value.
    */
-  private async measureQueues(): Promise<void> {
-    const rows = await this.uow.run((manager) =>
-      manager.query(`SELECT queue, count(*)::int AS n FROM "${(manager.connection.options as { schema: string }).schema}".conversation_assignments WHERE state = 'queued' GROUP BY queue`),
-    ) as Array<{ queue: string; n: number }>;
-    const depth = this.metrics.gauge('omni_assignment_queue_depth', 'Conversations waiting for an agent, per queue', ['queue']);
-    depth.reset();
-    for (const { queue, n } of rows) depth.set({ queue }, n);
+  private async queueDepths(manager: EntityManager): Promise<Array<{ queue: string; n: number }>> {
+    return (await manager.query(
+      `SELECT queue, count(*)::int AS n FROM "${(manager.connection.options as { schema: string }).schema}".conversation_assignments WHERE state = 'queued' GROUP BY queue`,
+    )) as Array<{ queue: string; n: number }>;
   }
 
   /** One sweep; overlapping ticks share the running one. Public for tests that drive the clock. */
-  tick(): Promise<SweepResult | undefined> {
-    return this.worker.tick();
+  async tick(): Promise<SweepResult | undefined> {
+    return (await this.worker.tick())?.result;
   }
 
-  private async sweepOnce(): Promise<SweepResult> {
-    const result = await this.uow.run(async (manager, outbox) => {
+  private async sweepOnce(): Promise<{ result: SweepResult; dueInMs?: number }> {
+    const now = this.clock.now();
+    // Quiet: the sweep's own commit must not wake the sweeper again.
+    const { result, depths, due } = await this.uow.run(async (manager, outbox) => {
       await lockAssignments(manager);
-      return sweep(manager, outbox, { settings: this.settings, now: this.clock.now() });
-    });
+      const ctx = { settings: this.settings, now };
+      const result = await sweep(manager, outbox, ctx);
+      return { result, depths: await this.queueDepths(manager), due: await nextSweepDue(manager, ctx) };
+    }, { quiet: true });
     const counter = this.metrics.counter('omni_assignment_sweep_effects_total', 'What the periodic sweep did', ['effect']);
     for (const [effect, n] of Object.entries(result)) if (n) counter.inc({ effect }, n);
-    await this.measureQueues();
-    return result;
+    const depth = this.metrics.gauge('omni_assignment_queue_depth', 'Conversations waiting for an agent, per queue', ['queue']);
+    depth.reset();
+    for (const { queue, n } of depths) depth.set({ queue }, n);
+    return { result, dueInMs: due ? due.getTime() - now.getTime() : undefined };
   }
 }

@@ -64,6 +64,38 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
   return result;
 }
 
+/**
+ * When the sweep next has something to do, from the same conditions it acts on: the earliest
+ * heartbeat deadline of an online agent, grace end of an offline agent still holding conversations,
+ * offer expiry, SLA warning or breach time (warnings at the queue's ratio of the target); "now"
+ * while conversations wait in a queue (the periodic pass is their retry). Null: nothing is due.
+ */
+export async function nextSweepDue(manager: EntityManager, ctx: EngineContext): Promise<Date | null> {
+  const s = schemaOf(manager);
+  const { now, settings } = ctx;
+  const [row] = (await manager.query(
+    `SELECT LEAST(
+       CASE WHEN $2::float8 > 0 THEN (SELECT min(COALESCE(last_heartbeat_at, updated_at)) FROM "${s}".agents WHERE status <> 'offline') + $2::float8 * interval '1 millisecond' END,
+       (SELECT min(a.offline_since) FROM "${s}".agents a WHERE a.status = 'offline'
+           AND EXISTS (SELECT 1 FROM "${s}".conversation_assignments c WHERE c.agent_id = a.id AND c.state = 'assigned')) + $3::float8 * interval '1 millisecond',
+       (SELECT min(offer_expires_at) FROM "${s}".conversation_assignments WHERE state = 'offered'),
+       (SELECT $1::timestamptz FROM "${s}".conversation_assignments WHERE state = 'queued' LIMIT 1),
+       (SELECT min(LEAST(
+           CASE WHEN c.first_responded_at IS NULL AND c.first_response_due IS NOT NULL AND NOT ('first-breached' = ANY(c.sla_warned)) THEN
+             CASE WHEN $4::float8 > 0 AND NOT ('first-warned' = ANY(c.sla_warned)) THEN c.since + (c.first_response_due - c.since) * $4::float8 ELSE c.first_response_due END
+           END,
+           CASE WHEN c.next_response_due IS NOT NULL AND NOT ('next-breached' = ANY(c.sla_warned)) THEN
+             CASE WHEN $4::float8 > 0 AND NOT ('next-warned' = ANY(c.sla_warned))
+               THEN c.next_response_due - (1 - $4::float8) * COALESCE(q.next_response_ms, $5::float8) * interval '1 millisecond' ELSE c.next_response_due END
+           END))
+          FROM "${s}".conversation_assignments c LEFT JOIN "${s}".queues q ON q.name = c.queue
+         WHERE c.state IN ('queued', 'offered', 'assigned'))
+     ) AS due`,
+    [now, settings.heartbeatTimeoutMs, settings.requeueGraceMs, settings.slaWarningRatio, settings.nextResponseMs],
+  )) as Array<{ due: Date | null }>;
+  return row?.due ?? null;
+}
+
 async function slaStep(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<{ warnings: number; breaches: number }> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
