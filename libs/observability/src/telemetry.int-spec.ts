@@ -156,6 +156,9 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
         sampled: span.spanContext().traceFlags === 1,
         meterProvider: metrics.getMeterProvider().constructor.name,
         sdk: Boolean(telemetry.sdk),
+        // Exporter, propagator and config-file packages loaded (patches/@opentelemetry+sdk-node*.patch
+        // makes NodeSDK require them on first use; unpatched it loads all of them, always).
+        loaded: [...new Set(Object.keys(require.cache).map((f) => (/@opentelemetry[/](exporter-[^/]+|configuration|propagator-[^/]+)[/]/.exec(f) || [])[1]).filter(Boolean))].sort(),
       }));
       process.exit(0); // nothing to flush: the OTLP case points at a closed port
     `;
@@ -166,11 +169,14 @@ describe('telemetry (NodeSDK + instrumentations)', () => {
     };
     const cases: Array<[Record<string, string>, Record<string, unknown>]> = [
       // NodeSDK alone would export OTLP to localhost:4318 here, and start metric and log exporters.
-      [{}, { processors: ['NoopSpanProcessor'], validIds: true, sampled: true, meterProvider: 'NoopMeterProvider', sdk: true }],
+      [{}, { processors: ['NoopSpanProcessor'], validIds: true, sampled: true, meterProvider: 'NoopMeterProvider', sdk: true, loaded: [] }],
       // NodeSDK alone would register no tracer provider here: no ids at all.
       [{ OTEL_TRACES_EXPORTER: 'none' }, { processors: ['NoopSpanProcessor'], validIds: true }],
       [{ OTEL_TRACES_EXPORTER: 'console' }, { processors: ['SimpleSpanProcessor'], validIds: true }],
-      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, { processors: ['BatchSpanProcessor'], validIds: true, meterProvider: 'NoopMeterProvider' }],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, { processors: ['BatchSpanProcessor'], validIds: true, meterProvider: 'NoopMeterProvider', loaded: ['exporter-trace-otlp-proto'] }],
+      // The exporter a deployment picks is still there, loaded when NodeSDK builds it.
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, { processors: ['BatchSpanProcessor'], loaded: ['exporter-trace-otlp-grpc'] }],
+      [{ OTEL_TRACES_EXPORTER: 'zipkin' }, { processors: ['BatchSpanProcessor'], loaded: ['exporter-zipkin'] }],
       [{ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, { provider: 'NodeTracerProvider', validIds: true, sdk: false }],
       [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, { validIds: true, sampled: false }],
     ];
