@@ -9,7 +9,6 @@ import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } fro
 import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
 import { isForService } from './replay-headers';
-import { OffsetCommitter } from './offset-committer';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -80,8 +79,6 @@ export interface ConsumerOptions {
  * during retries, so only a process frozen for 6 s is evicted.
  */
 export const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
-/** How long consumed offsets wait to be committed together (see OffsetCommitter). */
-export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 /** Longest wait of an idle fetch at the broker (see startOnce). */
 export const DEFAULT_FETCH_MAX_WAIT_MS = 2_000;
 
@@ -140,7 +137,6 @@ export class EventConsumer {
   private joined = false;
   private lastError?: string;
   private abortStart?: AbortController;
-  private readonly committer: OffsetCommitter;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -151,9 +147,6 @@ export class EventConsumer {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
     this.service = settings.service;
-    this.committer = new OffsetCommitter(settings.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS, (err, topics) =>
-      this.logger.warn({ group: this.groupId, topics: topics.map((t) => t.topic), err: { message: err.message } }, 'offset commit failed; the records will be redelivered'),
-    );
   }
 
   get topics(): TopicDefinition[] {
@@ -232,9 +225,6 @@ export class EventConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      // A (re)join may have moved partitions: offsets still marked from before go uncommitted
-      // rather than late, over a new owner's (their records come again; the inbox absorbs them).
-      this.committer.discard();
       this.joined = true;
       this.lastError = undefined;
     });
@@ -273,13 +263,9 @@ export class EventConsumer {
       const consumer = this.consumer;
       this.consumer = undefined;
       this.joined = false;
-      // Offsets of batches already done go out while this is still a member; batches in flight
-      // commit their own as they finish (they see `stopped`).
-      if (consumer) await this.committer.flush();
       // Disconnecting also ends a join in progress. A start attempt still reaching an absent broker
       // is not waited for (kafkajs retries for tens of seconds): it sees `stopped` and gives up.
       if (consumer) await consumer.disconnect();
-      this.committer.close();
       if (consumer) this.logger.info({ group: this.groupId }, 'consumer stopped');
     })().finally(() => (this.stopping = undefined));
     return this.stopping;
@@ -446,17 +432,18 @@ export class EventConsumer {
   }
 
   /**
-   * Marks the offset after `offset` for the group commit (OffsetCommitter, every
-   * KafkaSettings.commitIntervalMs). Goes through the batch's own commit function: kafkajs's
+   * Commits the offset after `offset`. Goes through the batch's own commit function: kafkajs's
    * `consumer.commitOffsets` silently does nothing once the consumer is stopping, which would
    * leave a drained batch uncommitted. A failed commit (a rebalance under way) only means the
-   * records come again, which the inbox absorbs: the committer warns and goes on.
+   * records come again, which the inbox absorbs: warn and go on.
    */
   private async commit(commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string): Promise<void> {
-    this.committer.mark(commitOffsets, topic, partition, BigInt(offset) + 1n);
-    // Shutting down (the drain): this batch's offsets, and any still marked, are committed before
-    // kafkajs leaves the group. Otherwise the group commit sends them with other partitions'.
-    if (this.stopped || !this.committer.deferred) await this.committer.flush();
+    const next = (BigInt(offset) + 1n).toString();
+    try {
+      await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+    } catch (err) {
+      this.logger.warn({ topic, partition, offset: next, err: { message: (err as Error).message } }, 'offset commit failed; the records will be redelivered');
+    }
   }
 
   private metricsFor(topic: string): TopicMetrics {

@@ -30,14 +30,8 @@ export interface KafkaSettings {
    * registry's defaults when Omni creates topics (KAFKA_TOPIC_RETENTION_MS).
    */
   retentionOverrides?: Readonly<Record<string, number>>;
-  /** How long an idle fetch waits at the broker before returning empty; default 2 s. */
+  /** How long an idle fetch waits at the broker before returning empty; default 1 s. */
   fetchMaxWaitMs?: number;
-  /**
-   * How long consumed offsets wait to be committed in one request with other partitions' (ms,
-   * default 100); 0 commits after every batch. A crash redelivers at most this much (the inbox
-   * absorbs it).
-   */
-  commitIntervalMs?: number;
 }
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logical: string): string {
