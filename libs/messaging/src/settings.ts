@@ -30,7 +30,7 @@ export interface KafkaSettings {
    * registry's defaults when Omni creates topics (KAFKA_TOPIC_RETENTION_MS).
    */
   retentionOverrides?: Readonly<Record<string, number>>;
-  /** How long an idle fetch waits at the broker before returning empty; default 1 s. */
+  /** How long an idle fetch waits at the broker before returning empty; default 2 s. */
   fetchMaxWaitMs?: number;
 }
 
