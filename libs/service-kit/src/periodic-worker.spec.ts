@@ -1,4 +1,5 @@
-import { PeriodicWorker, type PeriodicWorkerLogger } from './periodic-worker';
+import { ManualClock, systemClock } from './clock';
+import { dueInMsFromNow, PeriodicWorker, wakeOnWrites, type PeriodicWorkerLogger } from './periodic-worker';
 
 const INTERVAL = 1_000;
 
@@ -344,6 +345,31 @@ describe('PeriodicWorker', () => {
       due.wake();
       await jest.advanceTimersByTimeAsync(10 * INTERVAL);
       expect(run).toHaveBeenCalledTimes(10); // the fixed one only
+    });
+  });
+
+  describe('wakeOnWrites / dueInMsFromNow', () => {
+    it('wakes the worker on every commit and every clock jump until unsubscribed', () => {
+      const listeners = new Set<() => void>();
+      const commits = { onCommitted: (l: () => void) => (listeners.add(l), () => void listeners.delete(l)) };
+      const worker = { wake: jest.fn() };
+      const clock = new ManualClock();
+      const stop = wakeOnWrites(worker, commits, clock);
+      listeners.forEach((l) => l());
+      clock.advance(1);
+      expect(worker.wake).toHaveBeenCalledTimes(2);
+      stop();
+      listeners.forEach((l) => l());
+      clock.advance(1);
+      expect(worker.wake).toHaveBeenCalledTimes(2);
+      expect(listeners.size).toBe(0);
+      expect(() => wakeOnWrites(worker, commits, systemClock)()).not.toThrow(); // a clock that never jumps
+    });
+
+    it('turns "due in ms" into an epoch time, and nothing due into undefined', () => {
+      jest.setSystemTime(1_000_000);
+      expect(dueInMsFromNow(250)).toBe(1_000_250);
+      expect(dueInMsFromNow(undefined)).toBeUndefined();
     });
   });
 });

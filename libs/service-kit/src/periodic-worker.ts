@@ -1,3 +1,5 @@
+import type { Clock } from './clock';
+
 /** The one logger call a PeriodicWorker makes; structural so any pino-style logger fits. */
 export interface PeriodicWorkerLogger {
   warn(fields: { err: string | undefined }, message: string): void;
@@ -157,4 +159,24 @@ export class PeriodicWorker<T = void> {
     this.handle = undefined;
     this.armedAt = Infinity;
   }
+}
+
+/** What tells a due-driven worker about new work: UnitOfWork.onCommitted (structural, no DB import here). */
+export interface CommitNotifier {
+  onCommitted(listener: () => void): () => void;
+}
+
+/**
+ * Wakes a due-driven worker after every commit of its service (except quiet ones: its own) and
+ * every jump of a test clock. Returns the unsubscribe function, for shutdown.
+ */
+export function wakeOnWrites(worker: Pick<PeriodicWorker<never>, 'wake'>, commits: CommitNotifier, clock: Clock): () => void {
+  const wake = () => worker.wake();
+  const unsubscribe = [commits.onCommitted(wake), clock.onJump?.(wake)];
+  return () => unsubscribe.forEach((stop) => stop?.());
+}
+
+/** `nextDueAt` for work that reports how long until it is next due (ms), or undefined for never. */
+export function dueInMsFromNow(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Date.now() + ms;
 }

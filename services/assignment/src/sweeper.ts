@@ -1,13 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
-import type { EntityManager } from 'typeorm';
-import { CLOCK, PeriodicWorker, type Clock } from '@omni/service-kit';
+import { CLOCK, dueInMsFromNow, PeriodicWorker, wakeOnWrites, type Clock } from '@omni/service-kit';
 import { lockAssignments } from './domain/engine';
 import { observeAssignmentsWith } from './domain/observations';
 import { nextSweepDue, sweep, type SweepResult } from './domain/sweep';
 import { SETTINGS, type AssignmentSettings } from './settings';
+
+/** Longest sleep between sweeps (also the bound on lateness for work another replica wrote). */
+export const SWEEP_IDLE_MS = 30_000;
 
 /**
  * Runs the sweep on every replica (the assignment lock serialises them; each sweep acts on
@@ -20,9 +23,6 @@ import { SETTINGS, type AssignmentSettings } from './settings';
  * ASSIGNMENT_SWEEP_MS is the shortest gap between sweeps. Every tick runs the whole sweep, so a
  * due time computed too late makes something at most SWEEP_IDLE_MS late, never skipped.
  */
-/** Longest sleep between sweeps (also the bound on lateness for work another replica wrote). */
-export const SWEEP_IDLE_MS = 30_000;
-
 @Injectable()
 export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker: PeriodicWorker<{ result: SweepResult; dueInMs?: number }>;
@@ -39,7 +39,7 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
       run: () => this.sweepOnce(),
       intervalMs: settings.sweepMs,
       maxIntervalMs: Math.max(settings.sweepMs, SWEEP_IDLE_MS),
-      nextDueAt: ({ dueInMs }) => (dueInMs === undefined ? undefined : Date.now() + dueInMs),
+      nextDueAt: ({ dueInMs }) => dueInMsFromNow(dueInMs),
       name: 'assignment sweep',
       logger,
     });
@@ -59,9 +59,7 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
       slaBreached: (queue, kind) => breaches.inc({ queue, kind }),
       lockWaited: (seconds) => lockWaits.observe({}, seconds),
     });
-    const wake = () => this.worker.wake();
-    const unsubscribe = [this.uow.onCommitted(wake), this.clock.onJump?.(wake)];
-    this.stopWaking = () => unsubscribe.forEach((stop) => stop?.());
+    this.stopWaking = wakeOnWrites(this.worker, this.uow, this.clock);
     this.worker.start();
   }
 

@@ -5,7 +5,7 @@ import { create, timestampFromDate, Topics, WebhookSubscriptionDisabledSchema } 
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork, type OutboxWriter } from '@omni/persistence';
-import { PeriodicWorker } from '@omni/service-kit';
+import { dueInMsFromNow, PeriodicWorker, wakeOnWrites } from '@omni/service-kit';
 import { backoffDelayMs } from './domain/backoff';
 import { CLOCK, type Clock } from './domain/clock';
 import { sendEvent, type SendResult } from './domain/sender';
@@ -54,16 +54,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       run: () => this.drain(),
       intervalMs: settings.pollMs,
       maxIntervalMs: Math.max(settings.pollMs, DISPATCH_IDLE_POLL_MS),
-      nextDueAt: (dueInMs) => (dueInMs === undefined ? undefined : Date.now() + dueInMs),
+      nextDueAt: dueInMsFromNow,
       name: 'webhook dispatch',
       logger,
     });
   }
 
   onApplicationBootstrap(): void {
-    const wake = () => this.worker.wake();
-    const unsubscribe = [this.uow.onCommitted(wake), this.clock.onJump?.(wake)];
-    this.stopWaking = () => unsubscribe.forEach((stop) => stop?.());
+    this.stopWaking = wakeOnWrites(this.worker, this.uow, this.clock);
     this.worker.start();
   }
 

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { LOGGER } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
-import { PeriodicWorker } from '@omni/service-kit';
+import { dueInMsFromNow, PeriodicWorker, wakeOnWrites } from '@omni/service-kit';
 import { CLOCK, type Clock } from '../domain/clock';
 import { ruleFor } from '../domain/rules';
 import { OutboundGate } from '../gate';
@@ -50,16 +50,14 @@ export class TimerWorker implements OnApplicationBootstrap, OnApplicationShutdow
       run: () => this.drain(),
       intervalMs: settings.timerPollMs,
       maxIntervalMs: Math.max(settings.timerPollMs, TIMER_IDLE_POLL_MS),
-      nextDueAt: (dueInMs) => (dueInMs === undefined ? undefined : Date.now() + dueInMs),
+      nextDueAt: dueInMsFromNow,
       name: 'timer poll',
       logger,
     });
   }
 
   onApplicationBootstrap(): void {
-    const wake = () => this.worker.wake();
-    const unsubscribe = [this.uow.onCommitted(wake), this.clock.onJump?.(wake)];
-    this.stopWaking = () => unsubscribe.forEach((stop) => stop?.());
+    this.stopWaking = wakeOnWrites(this.worker, this.uow, this.clock);
     this.worker.start();
   }
 
