@@ -89,15 +89,6 @@ interface BatchTransaction {
 
 const inboxKey = (consumer: string, eventId: string): string => `${consumer}\u0000${eventId}`;
 
-/**
- * Exactly-once effects for a consumer: records the event id in the inbox, runs the effect and
- * writes the outbox rows, all in one transaction. A redelivered event finds its id already in the
- * inbox and changes nothing.
- *
- * Inside a batch (see BatchUnitOfWorkScope) the same calls join the batch's transaction instead of
- * opening their own: the inbox rows of the whole batch were inserted in one statement, the outbox
- * rows are written once at the end, and everything commits together. Handlers don't change.
- */
 /** `run` options. */
 export interface RunOptions {
   /**
@@ -107,6 +98,15 @@ export interface RunOptions {
   quiet?: boolean;
 }
 
+/**
+ * Exactly-once effects for a consumer: records the event id in the inbox, runs the effect and
+ * writes the outbox rows, all in one transaction. A redelivered event finds its id already in the
+ * inbox and changes nothing.
+ *
+ * Inside a batch (see BatchUnitOfWorkScope) the same calls join the batch's transaction instead of
+ * opening their own: the inbox rows of the whole batch were inserted in one statement, the outbox
+ * rows are written once at the end, and everything commits together. Handlers don't change.
+ */
 export class UnitOfWork {
   private readonly batches = new AsyncLocalStorage<BatchTransaction>();
   private readonly committedListeners = new Set<() => void>();
