@@ -318,7 +318,7 @@ export function addToCatalog(source: string, { name, port }: ScaffoldOptions): s
     schema: 'gateway_${name}',
     port: ${port},
     kind: 'gateway',
-    env: ['${UPPER}_API_TOKEN', '${UPPER}_WEBHOOK_SECRET', '${UPPER}_API_BASE_URL'],
+    env: ['${UPPER}_API_TOKEN', '${UPPER}_WEBHOOK_SECRET', '${UPPER}_API_BASE_URL', 'GATEWAY_RETRY_BASE_MS'],
     definition: 'gateway${pascal(name)}',
     channel: { slug: '${name}', parser: '${name}Parser' },
   },

@@ -1,1 +1,1 @@
-export { gatewayMessenger } from './gateway-messenger';
+export { gatewayMessenger, MessengerGatewayConfig } from './gateway-messenger';

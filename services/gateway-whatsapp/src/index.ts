@@ -1,1 +1,1 @@
-export { gatewayWhatsApp } from './gateway-whatsapp';
+export { gatewayWhatsApp, WhatsAppGatewayConfig } from './gateway-whatsapp';
