@@ -10,8 +10,7 @@ const gateways = SERVICES.filter((s) => s.kind === 'gateway');
 
 /** The gateway package's exported config class (`…GatewayConfig`). */
 function configClassOf(name: string): Parameters<typeof catalogDrift>[1] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package name comes from the catalog
-  const exported = require(`@omni/${name}`) as Record<string, unknown>;
+  const exported = require(`@omni/${name}`) as Record<string, unknown>; // the package name comes from the catalog
   const found = Object.entries(exported).filter(([key, value]) => typeof value === 'function' && key.endsWith('GatewayConfig'));
   if (found.length !== 1) throw new Error(`@omni/${name} should export one …GatewayConfig class, found ${found.map(([k]) => k).join(', ') || 'none'}`);
   return found[0]![1] as Parameters<typeof catalogDrift>[1];
