@@ -6,6 +6,7 @@ import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, dueInMsFromNow, PeriodicWorker, wakeOnWrites, type Clock } from '@omni/service-kit';
 import { lockAssignments } from './domain/engine';
 import { observeAssignmentsWith } from './domain/observations';
+import { schemaOf } from './domain/store';
 import { nextSweepDue, sweep, type SweepResult } from './domain/sweep';
 import { SETTINGS, type AssignmentSettings } from './settings';
 
@@ -75,7 +76,7 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
    */
   private async queueDepths(manager: EntityManager): Promise<Array<{ queue: string; n: number }>> {
     return (await manager.query(
-      `SELECT queue, count(*)::int AS n FROM "${(manager.connection.options as { schema: string }).schema}".conversation_assignments WHERE state = 'queued' GROUP BY queue`,
+      `SELECT queue, count(*)::int AS n FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' GROUP BY queue`,
     )) as Array<{ queue: string; n: number }>;
   }
 

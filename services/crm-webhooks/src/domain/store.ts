@@ -83,6 +83,17 @@ export async function recordEvent(manager: EntityManager, event: NewEvent, now: 
 }
 
 /**
+ * The head of each active (subscription, ordering key) line: its earliest pending delivery by event
+ * time, then sequence. One query for the claim and for the next due time, so both see the same heads.
+ */
+function lineHeads(s: string): string {
+  return `SELECT DISTINCT ON (d.subscription_id, d.ordering_key) d.id, d.next_attempt_at, d.lease_until, d.created_at
+         FROM "${s}".deliveries d JOIN "${s}".subscriptions sub ON sub.id = d.subscription_id AND sub.status = 'active'
+        WHERE d.state = 'pending'
+        ORDER BY d.subscription_id, d.ordering_key, d.occurred_at, d.event_seq, d.id`;
+}
+
+/**
  * Claims up to `limit` deliveries that may be attempted now: for each (subscription, ordering key)
  * only the head — the earliest pending delivery by event time, then sequence — so a conversation's
  * events reach a subscriber one at a time and in order; a head retrying holds back its followers.
@@ -92,12 +103,7 @@ export async function recordEvent(manager: EntityManager, event: NewEvent, now: 
 export async function claimDue(manager: EntityManager, now: Date, options: { limit: number; settleMs: number; leaseMs: number }): Promise<ClaimedDelivery[]> {
   const s = schemaOf(manager);
   const rows: ClaimedDelivery[] = await manager.query(
-    `WITH heads AS (
-       SELECT DISTINCT ON (d.subscription_id, d.ordering_key) d.id, d.next_attempt_at, d.lease_until, d.created_at
-         FROM "${s}".deliveries d JOIN "${s}".subscriptions sub ON sub.id = d.subscription_id AND sub.status = 'active'
-        WHERE d.state = 'pending'
-        ORDER BY d.subscription_id, d.ordering_key, d.occurred_at, d.event_seq, d.id
-     ), due AS (
+    `WITH heads AS (${lineHeads(s)}), due AS (
        SELECT id FROM heads
         WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) AND created_at <= $2
         ORDER BY next_attempt_at LIMIT $3
@@ -122,10 +128,7 @@ export async function nextDeliveryDue(manager: EntityManager, settleMs: number):
   const s = schemaOf(manager);
   const [row] = (await manager.query(
     `SELECT min(GREATEST(h.next_attempt_at, COALESCE(h.lease_until, h.next_attempt_at), h.created_at + $1 * interval '1 millisecond')) AS due
-       FROM (SELECT DISTINCT ON (d.subscription_id, d.ordering_key) d.next_attempt_at, d.lease_until, d.created_at
-               FROM "${s}".deliveries d JOIN "${s}".subscriptions sub ON sub.id = d.subscription_id AND sub.status = 'active'
-              WHERE d.state = 'pending'
-              ORDER BY d.subscription_id, d.ordering_key, d.occurred_at, d.event_seq, d.id) h`,
+       FROM (${lineHeads(s)}) h`,
     [settleMs],
   )) as Array<{ due: Date | null }>;
   return row?.due ?? null;
