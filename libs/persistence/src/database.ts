@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
 import { InboxEntry, OutboxEntry } from './entities';
 import { PreparingClient } from './prepared-statements';
 import { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';
@@ -108,7 +108,8 @@ async function runMigrationsLocked(dataSource: DataSource, schema: string): Prom
   }
 }
 
-/** The schema a data source was opened on. */
-export function schemaOf(dataSource: DataSource): string {
+/** The schema a data source (or a transaction's entity manager) was opened on, for raw SQL. */
+export function schemaOf(source: DataSource | EntityManager): string {
+  const dataSource = source instanceof DataSource ? source : source.connection;
   return (dataSource.options as { schema?: string }).schema ?? 'public';
 }

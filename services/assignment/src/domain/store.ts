@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
+import { schemaOf } from '@omni/persistence';
 import { Channel, channelSlug, CustomerRefSchema, fromBinary, type CustomerRef } from '@omni/contracts';
 import type { AgentState, PresenceStatus, QueuePolicy, QueuedConversation, SkillRequirement, Strategy } from './matching';
 
-export function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
-}
+/** The service's schema, for raw SQL (the persistence lib's). */
+export { schemaOf };
 
 export type ConversationState = 'queued' | 'offered' | 'assigned' | 'resolved' | 'parked';
 

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { dataschemaOf, WEBHOOK_TOPICS } from '@omni/contracts';
 import { LOGGER } from '@omni/messaging';
 import type { Logger } from '@omni/observability';
-import { UnitOfWork } from '@omni/persistence';
+import { schemaOf, UnitOfWork } from '@omni/persistence';
 import { ProblemException, Roles } from '@omni/service-kit';
 import { CLOCK, type Clock } from '../domain/clock';
 import {
@@ -220,6 +220,3 @@ export class SubscriptionsController {
   }
 }
 
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
-}

@@ -1,11 +1,8 @@
 import type { EntityManager } from 'typeorm';
+import { schemaOf } from '@omni/persistence';
 import type { StoredCloudEvent } from './cloud-event';
 
 /** SQL over schema crm_webhooks (raw: claims and head-of-line selection are set-based). */
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
-}
-
 export type SubscriptionStatus = 'active' | 'disabled';
 
 export interface SubscriptionRow {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { schemaOf as schemaOfDataSource } from '@omni/persistence';
+import { schemaOf } from '@omni/persistence';
 import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './entities';
 
 /**
@@ -11,10 +11,8 @@ import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity }
  * code uses; the TypeORM metadata still owns the tables (entity/migration spec).
  */
 
-/** The normalizer's schema, for raw SQL in the domain code. */
-export function schemaOf(manager: EntityManager): string {
-  return schemaOfDataSource(manager.connection);
-}
+/** The normalizer's schema, for raw SQL in the domain code (the persistence lib's). */
+export { schemaOf };
 
 interface ContactRow {
   id: string;

@@ -1,10 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { schemaOf } from '@omni/persistence';
 import { Channel, channelSlug } from '@omni/contracts';
 import type { RecipientState } from '../domain/decide';
-
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
-}
 
 interface WindowRow {
   channel: number;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { schemaOf } from '@omni/persistence';
 
 export type TimerKind = 'window-expiring' | 'release-deferred';
 
@@ -10,10 +11,6 @@ export interface DueTimer {
   due_at: Date;
   payload: Record<string, string>;
   contact_id: string | null;
-}
-
-function schemaOf(manager: EntityManager): string {
-  return (manager.connection.options as { schema: string }).schema;
 }
 
 /**
