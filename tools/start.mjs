@@ -44,8 +44,11 @@ async function main() {
   // Services, ports and development placeholders all come from the service catalog, so a fresh
   // checkout starts without provider accounts. Real deployments set these (see the README's
   // configuration table); webhooks signed with other secrets are refused.
-  const { SERVICES, devSecrets } = require(join(root, 'libs/service-kit/dist/catalog.js'));
+  const { SERVICES, SINGLE_NODE_TOPIC_PARTITIONS, devSecrets } = require(join(root, 'libs/service-kit/dist/catalog.js'));
   const DEV_SECRETS = devSecrets();
+
+  // One instance of each service here: fewer partitions make fuller batches (see the catalog).
+  env.KAFKA_TOPIC_PARTITIONS ??= String(SINGLE_NODE_TOPIC_PARTITIONS);
 
   const missing = Object.keys(DEV_SECRETS).filter((name) => !env[name]);
   if (missing.length) log(`using development placeholders for ${missing.join(', ')}`);

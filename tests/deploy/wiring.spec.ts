@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { CHANNEL_SLUGS } from '@omni/contracts';
-import { ENV, SERVICES, devSecrets, testSecrets, type EnvSpec } from '../../libs/service-kit/src/catalog';
+import { ENV, SERVICES, SINGLE_NODE_TOPIC_PARTITIONS, devSecrets, testSecrets, type EnvSpec } from '../../libs/service-kit/src/catalog';
 import { staleFiles } from '../../tools/wiring/cli';
 import { DEFAULT_CATALOG, generateWiring } from '../../tools/wiring/generate';
 
@@ -66,5 +66,13 @@ describe('generated wiring', () => {
     const start = readFileSync(join(root, 'tools/start.mjs'), 'utf8');
     expect(start).toContain('devSecrets()');
     expect(start).not.toMatch(/META_APP_SECRET|gateway-messenger/);
+  });
+
+  it('gives single-node set-ups (npm start, compose) the single-node partition count unless the operator sets one', () => {
+    const start = readFileSync(join(root, 'tools/start.mjs'), 'utf8');
+    expect(start).toContain('env.KAFKA_TOPIC_PARTITIONS ??= String(SINGLE_NODE_TOPIC_PARTITIONS)');
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+    const normalizer = compose.services['normalizer']!.environment!;
+    expect(normalizer['KAFKA_TOPIC_PARTITIONS']).toBe(`\${KAFKA_TOPIC_PARTITIONS:-${SINGLE_NODE_TOPIC_PARTITIONS}}`);
   });
 });

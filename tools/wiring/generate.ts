@@ -6,7 +6,7 @@
  *
  * Pure: (catalog) → [{ path, content }]. No file access here.
  */
-import { ENV, SERVICES, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
+import { ENV, SERVICES, SINGLE_NODE_TOPIC_PARTITIONS, type EnvSpec, type ServiceEntry } from '../../libs/service-kit/src/catalog';
 import { ALL_TOPICS, dlqTopicName, Topics } from '../../libs/contracts/src/topics';
 import { RAW_TOPIC_MAX_MESSAGE_BYTES } from '../../libs/messaging/src/limits';
 import type { GeneratedFile } from '../generated-files';
@@ -162,6 +162,8 @@ x-service-env: &service-env
   DATABASE_URL: postgres://postgres:postgres@postgres:5432/omni
   OTEL_EXPORTER_OTLP_ENDPOINT: http://otel-collector:4318
   LOG_LEVEL: \${LOG_LEVEL:-info}
+  # One replica per service: fewer, fuller batches (catalog's SINGLE_NODE_TOPIC_PARTITIONS).
+  KAFKA_TOPIC_PARTITIONS: \${KAFKA_TOPIC_PARTITIONS:-${SINGLE_NODE_TOPIC_PARTITIONS}}
 
 services:
   # ---- infrastructure (host ports on 127.0.0.1 only) -------------------------------------------

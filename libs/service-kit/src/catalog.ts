@@ -255,6 +255,17 @@ export const SERVICES = [
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
+/**
+ * Partitions per topic when one instance of each service runs on one machine (`npm start`,
+ * docker-compose, the pipeline bench): the topics Omni creates there get this many unless
+ * KAFKA_TOPIC_PARTITIONS says otherwise. A consumer commits one transaction and one offset per
+ * partition batch, so on a small box the registry's 6 (sized for scaling out to 6 replicas)
+ * split the same records into ~6× more transactions, commits and produce requests: measured on
+ * 2 cores, 1 partition kept up with 50 webhooks/s where 6 saturated at 25/s (docs/benchmarks.md).
+ * Scaling out later needs more partitions: set it before the topics are first created.
+ */
+export const SINGLE_NODE_TOPIC_PARTITIONS = 1;
+
 export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
 
 export function serviceEntry(name: ServiceName): ServiceEntry {

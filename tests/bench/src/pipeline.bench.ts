@@ -12,7 +12,6 @@
  * With `--fault` (or `pipeline-fault`) it runs the fault mode instead (./pipeline-fault.ts).
  * Knobs: docs/benchmarks.md.
  */
-import { Topics } from '@omni/contracts';
 import { summarizeSamples } from './lib/histogram';
 import { latenciesOf, integrityOf } from './lib/ledger';
 import { requestCount, runOpenLoop } from './lib/open-model';
@@ -162,7 +161,7 @@ async function main(): Promise<void> {
           await runCeiling(mode, {
             brokers: bench.env.brokers,
             prefix: bench.env.prefix,
-            partitions: settings.partitions ?? Topics.inboundRaw.partitions,
+            partitions: settings.partitions,
             ladder: settings.ceiling.ladder,
             payloadBytes: settings.ceiling.payloadBytes,
             concurrency: settings.ceiling.concurrency,

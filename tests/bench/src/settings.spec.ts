@@ -1,3 +1,4 @@
+import { SINGLE_NODE_TOPIC_PARTITIONS } from '../../../libs/service-kit/src/catalog';
 import { parseChannelMix, pipelineSettings } from './lib/settings';
 
 describe('pipeline settings', () => {
@@ -31,6 +32,12 @@ describe('pipeline settings', () => {
     ]);
     expect(s.replyRatio).toBe(0);
     expect(pipelineSettings({}, ['--fault']).fault).toBe(true);
+  });
+
+  it("runs the topics with npm start's partition count unless BENCH_PARTITIONS or KAFKA_TOPIC_PARTITIONS says otherwise", () => {
+    expect(pipelineSettings({}, []).partitions).toBe(SINGLE_NODE_TOPIC_PARTITIONS);
+    expect(pipelineSettings({ KAFKA_TOPIC_PARTITIONS: '4' }, []).partitions).toBe(4);
+    expect(pipelineSettings({ BENCH_PARTITIONS: '6', KAFKA_TOPIC_PARTITIONS: '4' }, []).partitions).toBe(6);
   });
 
   it('refuses nonsense with the variable named', () => {

@@ -4,6 +4,8 @@
  * of short low-rate steps that finish in one to two minutes on a laptop.
  */
 
+import { SINGLE_NODE_TOPIC_PARTITIONS } from '../../../../libs/service-kit/src/catalog';
+
 export type ChannelSlug = 'messenger' | 'whatsapp' | 'twitter' | 'sms';
 export const CHANNELS: readonly ChannelSlug[] = ['messenger', 'whatsapp', 'twitter', 'sms'];
 
@@ -39,8 +41,8 @@ export interface PipelineSettings {
   /** Client-side timeout of one webhook call (counted as failed, never as a latency sample). */
   requestTimeoutMs: number;
   seed: number;
-  /** Partitions of Omni's topics and of the relay's (unset: the registry's default, 6). */
-  partitions?: number;
+  /** Partitions of Omni's topics and of the relay's (default: `npm start`'s single-node count). */
+  partitions: number;
   /** LOG_LEVEL for the services (their logs go to files, see the report). */
   serviceLogLevel: string;
   ceiling: {
@@ -119,7 +121,8 @@ export function pipelineSettings(env: NodeJS.ProcessEnv, argv: readonly string[]
     connections: number(env, 'BENCH_CONNECTIONS', 128, { min: 1 }),
     requestTimeoutMs: number(env, 'BENCH_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),
     seed: number(env, 'BENCH_SEED', 42),
-    partitions: partitions ? number({ P: partitions }, 'P', 6, { min: 1 }) : undefined,
+    // As `npm start` runs them: one instance per service, so the single-node partition count.
+    partitions: partitions ? number({ P: partitions }, 'P', SINGLE_NODE_TOPIC_PARTITIONS, { min: 1 }) : SINGLE_NODE_TOPIC_PARTITIONS,
     serviceLogLevel: env.BENCH_SERVICE_LOG_LEVEL ?? 'info',
     ceiling: {
       enabled: env.BENCH_CEILING !== '0',
