@@ -21,21 +21,39 @@ export class OutboxWriter {
 
   /**
    * Writes the collected records to the outbox (one statement) and returns them with their row
-   * ids, for the relay to publish right after commit.
+   * ids, for the relay to publish right after commit. `markPublished`: ids of rows the relay has
+   * already published, marked in the same statement (see OutboxRelay.takeMarks); none are taken
+   * when there is nothing to write.
    */
-  async flush(manager: EntityManager): Promise<PendingRecord[]> {
+  async flush(manager: EntityManager, markPublished: () => string[] = () => []): Promise<PendingRecord[]> {
     if (!this.envelopes.length) return [];
     const schema = schemaOf(manager.connection);
-    const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) RETURNING id`,
-      [this.envelopes.map((e) => e.topic), this.envelopes.map((e) => e.key), this.envelopes.map((e) => e.value), this.envelopes.map((e) => JSON.stringify(e.headers))],
-    );
+    const values = [this.envelopes.map((e) => e.topic), this.envelopes.map((e) => e.key), this.envelopes.map((e) => e.value), this.envelopes.map((e) => JSON.stringify(e.headers))];
+    const marks = markPublished();
+    const insert = `INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) RETURNING id`;
+    const rows: Array<{ id: string }> = marks.length
+      ? await manager.query(`WITH marked AS (${markSql(schema, '$5')}) ${insert}`, [...values, marks])
+      : await manager.query(insert, values);
     // Ids come from one sequence in insertion (= array) order.
     const ids = rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return this.envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
   }
 }
+
+/** Marks published rows; idempotent (a row already marked keeps its time). */
+function markSql(schema: string, ids: string): string {
+  return `UPDATE "${schema}"."outbox" SET published_at = now() WHERE id = ANY(${ids}::bigint[]) AND published_at IS NULL`;
+}
+
+/**
+ * How long a published row may wait to be marked when no transaction of this instance comes along
+ * to mark it in passing (then the relay marks it with a statement of its own). Short next to
+ * LEFTOVER_AGE_MS, so other instances' leftover drains do not take rows already published.
+ */
+const MARK_DELAY_MS = 200;
+/** At most this many ids ride along with one transaction's outbox insert. */
+const MARKS_PER_STATEMENT = 5_000;
 
 /** An outbox row just committed, still in memory: the relay publishes it without reading it back. */
 export interface PendingRecord {
@@ -59,6 +77,8 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Published rows are kept this long for audit and replay. */
   retentionHours?: number;
+  /** See MARK_DELAY_MS (tests stretch it to see the marking in passing). */
+  markDelayMs?: number;
 }
 
 /**
@@ -67,8 +87,12 @@ export interface OutboxRelayOptions {
  * mark re-publishes the rows (same ce_id), which consumers' inboxes absorb.
  *
  * Event-driven: a commit that wrote outbox rows hands them to the relay in memory, and the relay
- * publishes them at once without reading them back (one produce request, one UPDATE to mark them);
- * commits landing while a produce is in flight go out together in the next one. The table itself
+ * publishes them at once without reading them back (one produce request); commits landing while a
+ * produce is in flight go out together in the next one. Marking them published costs no statement
+ * of its own under load: the next transaction of this instance that writes outbox rows marks them
+ * in the same statement (`takeMarks`); only when none comes within MARK_DELAY_MS does the relay run
+ * the UPDATE itself. A crash before the mark republishes them, as a crash between produce and mark
+ * always could. The table itself
  * is drained (FOR UPDATE SKIP LOCKED, id order) at start-up, after a failed publish, and by a slow
  * fallback poll for rows a crashed instance left. When nothing was written the relay sleeps,
  * instead of running a transaction several times a second.
@@ -85,6 +109,9 @@ export class OutboxRelay {
   private committed: PendingRecord[] = [];
   /** Ids the table drain published lately, so the in-memory path does not publish them again. */
   private readonly drained = new Set<string>();
+  /** Ids published from memory and not yet marked in the table. */
+  private unmarked: string[] = [];
+  private markTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -129,6 +156,50 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * Hands the ids of published, unmarked rows to a transaction that marks them along with its own
+   * outbox insert. If that transaction does not commit, it gives them back (`returnMarks`).
+   */
+  takeMarks(): string[] {
+    const taken = this.unmarked.splice(0, MARKS_PER_STATEMENT);
+    if (!this.unmarked.length) this.cancelMarkTimer();
+    return taken;
+  }
+
+  returnMarks(ids: string[]): void {
+    if (!ids.length) return;
+    for (const id of ids) this.unmarked.push(id);
+    this.armMarkTimer();
+  }
+
+  /** Marks whatever no transaction took along; on failure the ids stay for the next try. */
+  async flushMarks(): Promise<void> {
+    this.cancelMarkTimer();
+    while (this.unmarked.length) {
+      const ids = this.unmarked.splice(0, MARKS_PER_STATEMENT);
+      try {
+        await this.dataSource.query(markSql(schemaOf(this.dataSource), '$1'), [ids]);
+      } catch (err) {
+        this.returnMarks(ids);
+        throw err;
+      }
+    }
+  }
+
+  private armMarkTimer(): void {
+    if (this.markTimer || !this.unmarked.length) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      this.flushMarks().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: marking published rows failed, will retry'));
+    }, this.options.markDelayMs ?? MARK_DELAY_MS);
+    this.markTimer.unref();
+  }
+
+  private cancelMarkTimer(): void {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+  }
+
   /** Stops the loop after one last drain, so rows committed during shutdown still go out. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -137,13 +208,15 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     await this.publishFromMemory().catch(() => this.requestDrain(0));
+    // Mark what went out before draining, or the drain would publish it again.
+    await this.flushMarks().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: marking published rows failed; they will be published again'));
     await this.drainOnce(this.drainMinAgeMs ?? LEFTOVER_AGE_MS).catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: final drain failed; rows stay for the next start'));
   }
 
   /**
-   * Publishes the rows committed in this process from memory: one produce request, then one
-   * UPDATE marking them. On failure they stay unmarked in the table, and the table drain (which
-   * reads in id order) takes over.
+   * Publishes the rows committed in this process from memory: one produce request; they are
+   * marked later (see `takeMarks`). On failure they stay unmarked in the table, and the table
+   * drain (which reads in id order) takes over.
    */
   private async publishFromMemory(): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
@@ -157,8 +230,8 @@ export class OutboxRelay {
       this.requestDrain(0);
       throw err;
     }
-    const schema = schemaOf(this.dataSource);
-    await this.dataSource.query(`UPDATE "${schema}"."outbox" SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL`, [batch.map((r) => r.id)]);
+    for (const record of batch) this.unmarked.push(record.id);
+    this.armMarkTimer();
     this.metrics?.counter('omni_outbox_published_total', 'Outbox rows relayed to Kafka').inc(batch.length);
     return batch.length;
   }
@@ -170,6 +243,8 @@ export class OutboxRelay {
    */
   async drainOnce(minAgeMs = 0): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
+    // Rows published from memory but not yet marked would look pending: mark them first.
+    await this.flushMarks();
     return this.dataSource.transaction(async (manager) => {
       const schema = schemaOf(this.dataSource);
       const rows: Array<{ id: string; topic: string; record_key: string; value: Buffer; headers: Record<string, string> }> = await manager.query(

@@ -192,5 +192,55 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
       await dataSource.destroy();
     }
   }, 60_000);
-});
 
+  it('marks relayed rows published in passing, with the next outbox insert, and gives the marks back when that transaction fails', async () => {
+    const s = settings('marks');
+    const schema = `marks_${randomUUID().slice(0, 8)}`;
+    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+    await dataSource.query(`CREATE TABLE "${schema}".fails_at_commit (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
+    const connection = new KafkaConnection(s, quiet);
+    // The relay's own marking is pushed out of the test's reach: only transactions mark.
+    const relay = new OutboxRelay(dataSource, new EventPublisher(connection), quiet, undefined, { markDelayMs: 600_000 });
+    const uow = new UnitOfWork(dataSource, relay, 'omni/marks-test', 'marks-test');
+    const consumer = new EventConsumer(connection, quiet, undefined, { groupSuffix: 'reader' });
+    const seen: string[] = [];
+    consumer.subscribe(Topics.inboundRaw, async (e) => void seen.push(e.value.id));
+    const write = (id: string) => (_manager: unknown, outbox: import('./outbox').OutboxWriter) => {
+      outbox.add(Topics.inboundRaw, id, create(RawInboundSchema, { id }));
+      return Promise.resolve();
+    };
+    const published = async () =>
+      (await query<{ record_key: string }>(`SELECT record_key FROM "${schema}".outbox WHERE published_at IS NOT NULL ORDER BY id`)).map((r) => r.record_key);
+    try {
+      await consumer.start();
+      relay.start();
+      await uow.run(write('a'));
+      await waitFor(() => seen.includes('a'), { description: 'a on Kafka', timeoutMs: 30_000 });
+      expect(await published()).toEqual([]); // relayed, not yet marked: no statement of its own
+
+      await uow.run(write('b'));
+      expect(await published()).toEqual(['a']); // marked by b's insert, in b's transaction
+      await waitFor(() => seen.includes('b'), { description: 'b on Kafka', timeoutMs: 30_000 });
+
+      // c's insert marks b, then its commit fails: b's mark is rolled back and handed back.
+      const failing = uow.run(async (manager, outbox) => {
+        await manager.query(`INSERT INTO "${schema}".fails_at_commit VALUES (1), (1)`);
+        outbox.add(Topics.inboundRaw, 'c', create(RawInboundSchema, { id: 'c' }));
+      });
+      await expect(failing).rejects.toThrow(/duplicate key/);
+      expect(await published()).toEqual(['a']);
+
+      await uow.run(write('d'));
+      expect(await published()).toEqual(['a', 'b']);
+      await waitFor(() => seen.includes('d'), { description: 'd on Kafka', timeoutMs: 30_000 });
+      await relay.stop(); // marks what went out last
+      expect(await published()).toEqual(['a', 'b', 'd']);
+      expect(seen).toEqual(['a', 'b', 'd']);
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await connection.close();
+      await dataSource.destroy();
+    }
+  }, 60_000);
+});

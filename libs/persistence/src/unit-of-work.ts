@@ -211,14 +211,23 @@ export class UnitOfWork {
     const outbox = new OutboxWriter(this.source);
     const hooks = new TransactionHooks();
     let written: PendingRecord[] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      activeHooks.run(hooks, async () => {
-        const value = await work(manager, outbox, hooks);
-        await hooks.runBeforeCommit();
-        written = await outbox.flush(manager);
-        return value;
-      }),
-    );
+    // Ids of rows the relay published, marked by this transaction's outbox insert in passing.
+    let marks: string[] = [];
+    const takeMarks = (): string[] => (marks = this.relay?.takeMarks() ?? []);
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((manager) =>
+        activeHooks.run(hooks, async () => {
+          const value = await work(manager, outbox, hooks);
+          await hooks.runBeforeCommit();
+          written = await outbox.flush(manager, takeMarks);
+          return value;
+        }),
+      );
+    } catch (error) {
+      this.relay?.returnMarks(marks);
+      throw error;
+    }
     hooks.runAfterCommit();
     this.relay?.publishCommitted(written);
     if (!quiet) this.notifyCommitted();
