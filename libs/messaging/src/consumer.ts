@@ -81,6 +81,12 @@ export interface ConsumerOptions {
 export const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
 /** Longest wait of an idle fetch at the broker (see startOnce). */
 export const DEFAULT_FETCH_MAX_WAIT_MS = 2_000;
+/**
+ * Fetch linger while records keep coming (kafkajs patch, docs/operations.md). At 50 webhooks/s
+ * on the 2-core reference box, 40 ms cut the consumers' CPU per webhook by 10–30 % and webhook →
+ * assigned p99 from 3.7 s to 1.3 s; it adds at most this much per hop once a stream is flowing.
+ */
+export const DEFAULT_FETCH_LINGER_MS = 25;
 
 export const DLQ_HEADERS = {
   error: 'omni_error_message',
@@ -221,6 +227,7 @@ export class EventConsumer {
       // well inside the session timeout (heartbeats go out between fetches) and adds at most 1 s
       // to noticing a rebalance.
       maxWaitTimeInMs: settings.fetchMaxWaitMs ?? DEFAULT_FETCH_MAX_WAIT_MS,
+      lingerMs: settings.fetchLingerMs ?? DEFAULT_FETCH_LINGER_MS,
       retry: { retries: 10 },
     });
     this.consumer = consumer;

@@ -32,6 +32,12 @@ export interface KafkaSettings {
   retentionOverrides?: Readonly<Record<string, number>>;
   /** How long an idle fetch waits at the broker before returning empty; default 2 s. */
   fetchMaxWaitMs?: number;
+  /**
+   * Fetch linger (ms): after a fetch that returned records, the next one waits up to this long for
+   * more, so batches fill and their per-batch work is shared; a fetch after a quiet spell still
+   * returns at the first record. 0 turns it off. Default DEFAULT_FETCH_LINGER_MS.
+   */
+  fetchLingerMs?: number;
 }
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logical: string): string {

@@ -60,6 +60,7 @@ export function kafkaSettingsFrom(service: string, config: BaseServiceConfig): K
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
     produceLingerMs: config.KAFKA_PRODUCE_LINGER_MS,
+    fetchLingerMs: config.KAFKA_FETCH_LINGER_MS,
     retentionOverrides: parseRetentionOverrides(config.KAFKA_TOPIC_RETENTION_MS, ALL_TOPICS.map((t) => t.name)),
   };
 }

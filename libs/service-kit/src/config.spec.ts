@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     expect(Number.isNaN(numberSetting({ value: 'soon' }))).toBe(true);
     expect(loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_PARTITIONS_CONCURRENTLY: '64' }).KAFKA_PARTITIONS_CONCURRENTLY).toBe(64);
     expect(() => loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_PARTITIONS_CONCURRENTLY: 'soon' })).toThrow('KAFKA_PARTITIONS_CONCURRENTLY');
+    expect(loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_FETCH_LINGER_MS: '0' }).KAFKA_FETCH_LINGER_MS).toBe(0);
+    expect(() => loadConfig(GatewayLikeConfig, { META_APP_SECRET: 's', PORT: '1', KAFKA_FETCH_LINGER_MS: '5000' })).toThrow('KAFKA_FETCH_LINGER_MS');
   });
 
   it('treats empty values as unset so defaults still apply', () => {

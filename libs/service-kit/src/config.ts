@@ -93,6 +93,17 @@ export class BaseServiceConfig {
   @Max(64)
   KAFKA_PARTITIONS_CONCURRENTLY?: number;
 
+  /**
+   * Fetch linger in ms (0–500): while records keep coming, how long a fetch waits for more so
+   * batches fill; the first record after a quiet spell is never held. 0: off.
+   */
+  @IsOptional()
+  @Transform(numberSetting)
+  @IsInt()
+  @Min(0)
+  @Max(500)
+  KAFKA_FETCH_LINGER_MS?: number;
+
   /** Linger of the produce micro-batcher in ms (0–2): how long a lone record waits for company. */
   @IsOptional()
   @Transform(numberSetting)
