@@ -6,3 +6,4 @@ export * as twilioApi from './fakes/twilio-api';
 export * from './auth';
 export * as telegramBotApi from './fakes/telegram-bot-api';
 export * from './sse';
+export * from './plans';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
+import { genericPlan, scansOf } from '@omni/testing';
+import { alreadyStoredSql } from './domain/rows';
 import { raw, startRig, uniqueDigits, type Rig } from './testing/rig';
 
 /**
@@ -71,5 +73,12 @@ describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () =
     expect(stops.length).toBeGreaterThanOrEqual(1);
     expect(new Set(stops.map((c) => c.value.id)).size).toBe(1);
     expect(new Set(stops.map((c) => c.headers.ce_id)).size).toBe(1);
+  });
+
+  it("checks for a stored message through the two unique indexes in the plan PostgreSQL caches for it", async () => {
+    // The statement runs prepared: after a few calls PostgreSQL keeps one plan for any parameters.
+    // The former single OR got a scan of every message of the channel there.
+    const plan = await genericPlan((sql, params) => rig.query(sql, params), alreadyStoredSql('normalizer'), ['text', 'text[]', 'text[]'], ["'sms'", "'{SM1}'", "'{k1}'"]);
+    expect(scansOf(plan, 'messages').sort()).toEqual(['Index Only Scan', 'Index Only Scan']);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
-import { authHeader, waitFor } from '@omni/testing';
+import { authHeader, genericPlan, scansOf, waitFor } from '@omni/testing';
+import { identitiesByKeysSql } from './domain/rows';
 import { drained, raw, startRig, uniqueDigits, type Rig } from './testing/rig';
 
 /** A French mobile number nobody else in this run uses: +33 6 xx xx xx xx. */
@@ -238,5 +239,13 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     expect(rig.tap.all(Topics.messageNormalized).filter((r) => r.value.providerMessageId === wamid)).toHaveLength(1);
     expect(rig.tap.all(Topics.contactErased).filter((r) => r.value.contactId === contactId)).toHaveLength(1);
     expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.messages WHERE provider_message_id = $1', [wamid])).toEqual([{ n: 0 }]);
+  });
+
+  it('looks identities up by key through the unique index in the plan PostgreSQL caches for it', async () => {
+    // Prepared while the table was small, the former plain join kept a hash join over the whole
+    // table for as long as the connection lived.
+    const plan = await genericPlan((sql, params) => rig.query(sql, params), identitiesByKeysSql('normalizer'), ['text[]', 'text[]'], ["'{sms,whatsapp}'", "'{+33600000000,33600000000}'"]);
+    expect(plan.map((n) => n.type)).not.toContain('Hash Join');
+    expect(scansOf(plan, 'identities')).toEqual(['Index Scan']);
   });
 });

@@ -30,7 +30,7 @@ import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageKey } from './locks';
 import { profileOf } from './profile';
-import { insertMessage, schemaOf } from './rows';
+import { alreadyStoredSql, insertMessage, schemaOf } from './rows';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -70,12 +70,12 @@ export function textOf(content: Content | undefined): string | undefined {
  */
 async function alreadyStored(manager: EntityManager, channel: string, providerMessageId: string, dedupeKey: string): Promise<boolean> {
   // Raw SQL: runs for every message, and a finder builds and maps a query each call.
-  const schema = schemaOf(manager);
-  const found: unknown[] = await manager.query(
-    `SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND (provider_message_id = ANY($2::text[]) OR dedupe_key = ANY($3::text[])) LIMIT 1`,
-    [channel, [providerMessageId, erasedProviderId(channel, providerMessageId)], [dedupeKey, erasedProviderId(channel, dedupeKey)]],
-  );
-  return found.length > 0;
+  const [row] = (await manager.query(alreadyStoredSql(schemaOf(manager)), [
+    channel,
+    [providerMessageId, erasedProviderId(channel, providerMessageId)],
+    [dedupeKey, erasedProviderId(channel, dedupeKey)],
+  ])) as Array<{ found: boolean }>;
+  return row?.found === true;
 }
 
 async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: string): Promise<IngestOutcome> {

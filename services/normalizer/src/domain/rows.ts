@@ -98,11 +98,33 @@ export function conversationOf(row: ConversationRow): ConversationEntity {
   } as ConversationEntity;
 }
 
+/**
+ * Identities with any of the given (channel, user id) keys ($1 channels, $2 user ids). One
+ * unique-index probe per key (LATERAL … LIMIT 1): a plain join, prepared once while the table was
+ * still small, kept a hash join over the whole table as it grew (a generic plan lives as long as
+ * the connection). identity.int-spec pins the plan.
+ */
+export function identitiesByKeysSql(schema: string): string {
+  return `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(channel, channel_user_id)
+    CROSS JOIN LATERAL (SELECT * FROM "${schema}".identities x WHERE x.channel = k.channel AND x.channel_user_id = k.channel_user_id LIMIT 1) i`;
+}
+
+/**
+ * Is a message with one of these provider ids ($2) or dedupe keys ($3) stored on channel $1?
+ * Two EXISTS, one per unique index, rather than one OR: as a prepared statement PostgreSQL plans
+ * it once for any parameters (a generic plan), and for the OR that plan scanned every message of
+ * the channel (the partial dedupe index cannot be proven usable for an unknown array).
+ * dedupe-key.int-spec pins the plan.
+ */
+export function alreadyStoredSql(schema: string): string {
+  return `SELECT EXISTS (SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND provider_message_id = ANY($2::text[]))
+      OR EXISTS (SELECT 1 FROM "${schema}".messages WHERE channel = $1 AND dedupe_key = ANY($3::text[]) AND dedupe_key IS NOT NULL) AS found`;
+}
+
 /** Identities with any of the given (channel, user id) keys. */
 export async function selectIdentitiesByKeys(manager: EntityManager, keys: ReadonlyArray<{ channel: string; channelUserId: string }>): Promise<IdentityEntity[]> {
   const rows = (await manager.query(
-    `SELECT i.* FROM "${schemaOf(manager)}".identities i JOIN unnest($1::text[], $2::text[]) AS k(channel, channel_user_id)
-      ON i.channel = k.channel AND i.channel_user_id = k.channel_user_id`,
+    identitiesByKeysSql(schemaOf(manager)),
     [keys.map((k) => k.channel), keys.map((k) => k.channelUserId)],
   )) as IdentityRow[];
   return rows.map(identityOf);
