@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BatchScope, ConsumedEvent } from '@omni/messaging';
+import { useLeanQueries } from './lean-queries';
 import { OutboxWriter, type OutboxRelay, type PendingRecord } from './outbox';
 import { schemaOf } from './database';
 
@@ -218,6 +219,7 @@ export class UnitOfWork {
     try {
       result = await this.dataSource.transaction((manager) =>
         activeHooks.run(hooks, async () => {
+          useLeanQueries(this.dataSource, manager.queryRunner!);
           const value = await work(manager, outbox, hooks);
           await hooks.runBeforeCommit();
           written = await outbox.flush(manager, takeMarks);
