@@ -92,9 +92,8 @@ export interface OutboxRelayOptions {
  * of its own under load: the next transaction of this instance that writes outbox rows marks them
  * in the same statement (`takeMarks`); only when none comes within MARK_DELAY_MS does the relay run
  * the UPDATE itself. A crash before the mark republishes them, as a crash between produce and mark
- * always could. The table itself
- * is drained (FOR UPDATE SKIP LOCKED, id order) at start-up, after a failed publish, and by a slow
- * fallback poll for rows a crashed instance left. When nothing was written the relay sleeps,
+ * always could. The table itself is drained (FOR UPDATE SKIP LOCKED, id order) at start-up, after
+ * a failed publish, and by a slow fallback poll for rows a crashed instance left. When nothing was written the relay sleeps,
  * instead of running a transaction several times a second.
  */
 export class OutboxRelay {
@@ -187,7 +186,8 @@ export class OutboxRelay {
   }
 
   private armMarkTimer(): void {
-    if (this.markTimer || !this.unmarked.length) return;
+    // Stopped: the data source may be closing; unmarked rows are published again by the next start.
+    if (!this.running || this.markTimer || !this.unmarked.length) return;
     this.markTimer = setTimeout(() => {
       this.markTimer = undefined;
       this.flushMarks().catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'outbox: marking published rows failed, will retry'));

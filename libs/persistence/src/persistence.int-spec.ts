@@ -7,7 +7,7 @@ import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics } f
 import { consumerGroupId, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type KafkaSettings } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { readTopicRecords, waitFor } from '@omni/testing';
-import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork } from './index';
+import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork, type OutboxRelayOptions, type OutboxWriter } from './index';
 
 const root = join(__dirname, '../../..');
 const quiet = createLogger({ service: 'persistence-test', level: 'error', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -161,59 +161,26 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
   }, 120_000);
 
   it('relays outbox rows written in the effect transaction to Kafka exactly once per unit of work', async () => {
-    const s = settings('outbox');
-    const schema = `outbox_${randomUUID().slice(0, 8)}`;
-    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
-    const connection = new KafkaConnection(s, quiet);
-    const relay = new OutboxRelay(dataSource, new EventPublisher(connection), quiet);
-    const uow = new UnitOfWork(dataSource, relay, 'omni/outbox-test', 'outbox-test');
-    const consumer = new EventConsumer(connection, quiet, undefined, { groupSuffix: 'reader' });
-    const seen: string[] = [];
-    consumer.subscribe(Topics.inboundRaw, async (e) => void seen.push(e.value.id));
+    const rig = await startOutboxRig('outbox');
     try {
-      await consumer.start();
-      relay.start();
       const event = { eventId: 'evt-1', topic: 'test' };
-      const write = (manager: unknown, outbox: import('./outbox').OutboxWriter) => {
-        outbox.add(Topics.inboundRaw, 'k', create(RawInboundSchema, { id: 'from-outbox' }));
-        return Promise.resolve();
-      };
-      expect(await uow.handle(event, write)).toBe('applied');
-      expect(await uow.handle(event, write)).toBe('duplicate');
-      await waitFor(() => seen.includes('from-outbox'), { description: 'outbox record on Kafka', timeoutMs: 30_000 });
-      await waitFor(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NOT NULL`))[0]!.n === 1, {
-        description: 'row marked published',
-      });
-      expect(seen).toEqual(['from-outbox']);
+      const write = rig.write('from-outbox');
+      expect(await rig.uow.handle(event, write)).toBe('applied');
+      expect(await rig.uow.handle(event, write)).toBe('duplicate');
+      await waitFor(() => rig.seen.includes('from-outbox'), { description: 'outbox record on Kafka', timeoutMs: 30_000 });
+      await waitFor(async () => (await rig.published()).length === 1, { description: 'row marked published' });
+      expect(rig.seen).toEqual(['from-outbox']);
     } finally {
-      await relay.stop();
-      await consumer.stop();
-      await connection.close();
-      await dataSource.destroy();
+      await rig.stop();
     }
   }, 60_000);
 
   it('marks relayed rows published in passing, with the next outbox insert, and gives the marks back when that transaction fails', async () => {
-    const s = settings('marks');
-    const schema = `marks_${randomUUID().slice(0, 8)}`;
-    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
-    await dataSource.query(`CREATE TABLE "${schema}".fails_at_commit (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
-    const connection = new KafkaConnection(s, quiet);
     // The relay's own marking is pushed out of the test's reach: only transactions mark.
-    const relay = new OutboxRelay(dataSource, new EventPublisher(connection), quiet, undefined, { markDelayMs: 600_000 });
-    const uow = new UnitOfWork(dataSource, relay, 'omni/marks-test', 'marks-test');
-    const consumer = new EventConsumer(connection, quiet, undefined, { groupSuffix: 'reader' });
-    const seen: string[] = [];
-    consumer.subscribe(Topics.inboundRaw, async (e) => void seen.push(e.value.id));
-    const write = (id: string) => (_manager: unknown, outbox: import('./outbox').OutboxWriter) => {
-      outbox.add(Topics.inboundRaw, id, create(RawInboundSchema, { id }));
-      return Promise.resolve();
-    };
-    const published = async () =>
-      (await query<{ record_key: string }>(`SELECT record_key FROM "${schema}".outbox WHERE published_at IS NOT NULL ORDER BY id`)).map((r) => r.record_key);
+    const rig = await startOutboxRig('marks', { markDelayMs: 600_000 });
+    const { uow, seen, write, published } = rig;
+    await rig.dataSource.query(`CREATE TABLE "${rig.schema}".fails_at_commit (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
     try {
-      await consumer.start();
-      relay.start();
       await uow.run(write('a'));
       await waitFor(() => seen.includes('a'), { description: 'a on Kafka', timeoutMs: 30_000 });
       expect(await published()).toEqual([]); // relayed, not yet marked: no statement of its own
@@ -224,7 +191,7 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
 
       // c's insert marks b, then its commit fails: b's mark is rolled back and handed back.
       const failing = uow.run(async (manager, outbox) => {
-        await manager.query(`INSERT INTO "${schema}".fails_at_commit VALUES (1), (1)`);
+        await manager.query(`INSERT INTO "${rig.schema}".fails_at_commit VALUES (1), (1)`);
         outbox.add(Topics.inboundRaw, 'c', create(RawInboundSchema, { id: 'c' }));
       });
       await expect(failing).rejects.toThrow(/duplicate key/);
@@ -233,14 +200,49 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
       await uow.run(write('d'));
       expect(await published()).toEqual(['a', 'b']);
       await waitFor(() => seen.includes('d'), { description: 'd on Kafka', timeoutMs: 30_000 });
-      await relay.stop(); // marks what went out last
+      await rig.relay.stop(); // marks what went out last
       expect(await published()).toEqual(['a', 'b', 'd']);
       expect(seen).toEqual(['a', 'b', 'd']);
     } finally {
+      await rig.stop();
+    }
+  }, 60_000);
+});
+
+/**
+ * A unit of work with a running outbox relay on its own schema and topics, and a consumer noting
+ * the ids of the raw records that reach Kafka.
+ */
+async function startOutboxRig(tag: string, relayOptions: OutboxRelayOptions = {}) {
+  const s = settings(tag);
+  const schema = `${tag}_${randomUUID().slice(0, 8)}`;
+  const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+  const connection = new KafkaConnection(s, quiet);
+  const relay = new OutboxRelay(dataSource, new EventPublisher(connection), quiet, undefined, relayOptions);
+  const uow = new UnitOfWork(dataSource, relay, `omni/${tag}-test`, `${tag}-test`);
+  const consumer = new EventConsumer(connection, quiet, undefined, { groupSuffix: 'reader' });
+  const seen: string[] = [];
+  consumer.subscribe(Topics.inboundRaw, async (e) => void seen.push(e.value.id));
+  await consumer.start();
+  relay.start();
+  return {
+    schema,
+    dataSource,
+    relay,
+    uow,
+    seen,
+    /** An effect publishing one raw record with this id (also its key). */
+    write: (id: string) => (_manager: unknown, outbox: OutboxWriter) => {
+      outbox.add(Topics.inboundRaw, id, create(RawInboundSchema, { id }));
+      return Promise.resolve();
+    },
+    /** Keys of the outbox rows marked published, in id order. */
+    published: async () => (await query<{ record_key: string }>(`SELECT record_key FROM "${schema}".outbox WHERE published_at IS NOT NULL ORDER BY id`)).map((r) => r.record_key),
+    async stop() {
       await relay.stop();
       await consumer.stop();
       await connection.close();
       await dataSource.destroy();
-    }
-  }, 60_000);
-});
+    },
+  };
+}

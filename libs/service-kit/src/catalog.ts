@@ -266,7 +266,8 @@ export type ServiceName = (typeof SERVICES)[number]['name'];
  */
 export const SINGLE_NODE_TOPIC_PARTITIONS = 1;
 
-export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
+/** What every service gets in the generated compose file besides its own settings. */
+export const COMMON_ENV = ['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'KAFKA_TOPIC_PARTITIONS'] as const;
 
 export function serviceEntry(name: ServiceName): ServiceEntry {
   const entry = (SERVICES as readonly ServiceEntry[]).find((s) => s.name === name);
