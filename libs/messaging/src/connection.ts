@@ -159,10 +159,22 @@ export class KafkaConnection {
   private logKafka(entry: LogEntry): void {
     const { message, ...extra } = entry.log;
     const fields = { component: 'kafkajs', kafkaNamespace: entry.namespace, error: extra.error };
-    if (entry.level === logLevel.ERROR) this.logger.error(fields, message);
-    else if (entry.level === logLevel.WARN) this.logger.warn(fields, message);
+    const level = kafkaLogLevel(entry.namespace, message, entry.level);
+    if (level === logLevel.ERROR) this.logger.error(fields, message);
+    else if (level === logLevel.WARN) this.logger.warn(fields, message);
     else this.logger.debug(fields, message);
   }
+}
+
+/**
+ * The level a kafkajs log line gets in Omni's logs. kafkajs logs every error response at ERROR,
+ * including CreateTopics answering "already exists" when the services start together and race to
+ * create the same topics: ensureTopics decides whether that is a failure (isTopicCreationRace) and
+ * throws if it is, so kafkajs's own line is only noise at debug.
+ */
+export function kafkaLogLevel(namespace: string, message: string, level: logLevel): logLevel {
+  if (level === logLevel.ERROR && namespace === 'Connection' && message.startsWith('Response CreateTopics')) return logLevel.DEBUG;
+  return level;
 }
 
 /**

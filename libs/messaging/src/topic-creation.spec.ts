@@ -1,5 +1,5 @@
-import { KafkaJSAggregateError, KafkaJSProtocolError } from 'kafkajs';
-import { isTopicCreationRace } from './connection';
+import { KafkaJSAggregateError, KafkaJSProtocolError, logLevel } from 'kafkajs';
+import { isTopicCreationRace, kafkaLogLevel } from './connection';
 
 /** Which createTopics failures mean "wait for the topics" rather than "fail the start-up". */
 describe('isTopicCreationRace', () => {
@@ -15,5 +15,15 @@ describe('isTopicCreationRace', () => {
     ['not an error', undefined, false],
   ])('%s → %s', (_name, error, expected) => {
     expect(isTopicCreationRace(error)).toBe(expected);
+  });
+});
+
+/** kafkajs's own ERROR line for a CreateTopics answer is the race above, judged by ensureTopics. */
+describe('kafkaLogLevel', () => {
+  it('keeps kafkajs levels, except the CreateTopics error response, which ensureTopics judges', () => {
+    expect(kafkaLogLevel('Connection', 'Response CreateTopics(key: 19, version: 3)', logLevel.ERROR)).toBe(logLevel.DEBUG);
+    expect(kafkaLogLevel('Connection', 'Response Metadata(key: 3, version: 6)', logLevel.ERROR)).toBe(logLevel.ERROR);
+    expect(kafkaLogLevel('Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded', logLevel.ERROR)).toBe(logLevel.ERROR);
+    expect(kafkaLogLevel('Connection', 'Connection timeout', logLevel.WARN)).toBe(logLevel.WARN);
   });
 });
