@@ -93,8 +93,8 @@ export interface OutboxRelayOptions {
  * in the same statement (`takeMarks`); only when none comes within MARK_DELAY_MS does the relay run
  * the UPDATE itself. A crash before the mark republishes them, as a crash between produce and mark
  * always could. The table itself is drained (FOR UPDATE SKIP LOCKED, id order) at start-up, after
- * a failed publish, and by a slow fallback poll for rows a crashed instance left. When nothing was written the relay sleeps,
- * instead of running a transaction several times a second.
+ * a failed publish, and by a slow fallback poll for rows a crashed instance left. When nothing was
+ * written the relay sleeps, instead of running a transaction several times a second.
  */
 export class OutboxRelay {
   private running = false;
@@ -255,7 +255,8 @@ export class OutboxRelay {
       );
       if (!rows.length) return 0;
       await this.publisher.publishEnvelopes(rows.map((r) => ({ topic: r.topic, key: r.record_key, value: r.value, headers: r.headers })));
-      await manager.query(`UPDATE "${schema}"."outbox" SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      // The rows are locked by this transaction and were unpublished: markSql's guard holds for all.
+      await manager.query(markSql(schema, '$1'), [rows.map((r) => r.id)]);
       // Rows committed here may also sit in memory: remember them so they go out once.
       if (this.committed.length) for (const row of rows) this.drained.add(String(row.id));
       this.metrics?.counter('omni_outbox_published_total', 'Outbox rows relayed to Kafka').inc(rows.length);
