@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
 import { authHeader, genericPlan, scansOf, waitFor } from '@omni/testing';
+import { identityKeys } from './domain/contacts';
+import { factsOfNewIdentities } from './domain/customer';
 import { identitiesByKeysSql } from './domain/rows';
 import { drained, raw, startRig, uniqueDigits, type Rig } from './testing/rig';
 
@@ -43,6 +45,12 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
 
     // WhatsApp wa_id 33612345678… and SMS 0033612345678…: one contact, keyed phone:+E164.
     expect(fromSms.contactId).toBe(fromWhatsApp.contactId);
+    // The first message of a new contact carries the facts it was created with, without reading
+    // them back; they match what the table gives the next message (same identities, same order).
+    expect(fromWhatsApp.contact?.phoneE164).toBe(phone.e164);
+    const stored = (await rig.query('SELECT channel, channel_user_id FROM normalizer.identities WHERE contact_id = $1 ORDER BY created_at, channel', [fromWhatsApp.contactId])) as Array<{ channel: string; channel_user_id: string }>;
+    const created = factsOfNewIdentities(identityKeys('whatsapp', phone.waId));
+    expect(stored.slice(0, 2).map((r) => `${r.channel}:${r.channel_user_id}`)).toEqual(created.identities.map((i) => `${i.namespace}:${i.value}`));
     expect(fromMessenger.contactId).not.toBe(fromWhatsApp.contactId);
     const phoneContact = await rig.http('GET', `/contacts/${fromWhatsApp.contactId}`);
     expect(phoneContact.json.identities.map((i: { channel: string; id: string }) => `${i.channel}:${i.id}`).sort()).toEqual(

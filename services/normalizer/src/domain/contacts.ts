@@ -100,6 +100,18 @@ export async function createContact(manager: EntityManager, profile: Partial<Cha
  * is still unknown: a CRM or an agent may have set better values.
  */
 export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}): Promise<ContactEntity> {
+  return (await resolveContactIdentities(manager, profile, options)).contact;
+}
+
+/**
+ * resolveContact, and for a contact it just created, the identities it has: exactly the keys
+ * attached, so the caller needs no second read of them (message ingestion does one otherwise).
+ */
+export async function resolveContactIdentities(
+  manager: EntityManager,
+  profile: ChannelProfile,
+  options: IdentityOptions = {},
+): Promise<{ contact: ContactEntity; identities?: IdentityKey[] }> {
   const keys = identityKeys(profile.channel, profile.channelUserId, options);
   for (let attempt = 0; attempt < 5; attempt++) {
     const rows = await findIdentities(manager, keys);
@@ -111,11 +123,11 @@ export async function resolveContact(manager: EntityManager, profile: ChannelPro
       const missing = keys.filter((k) => !rows.some((r) => r.channel === k.channel && r.channelUserId === k.channelUserId));
       // A phone key already owned by another contact stays there: only a CRM merges contacts.
       await attachIdentities(manager, contact.id, missing, profile.displayName);
-      return fillProfile(manager, contact, profile);
+      return { contact: await fillProfile(manager, contact, profile) };
     }
     const contact = await createContact(manager, profile);
     const taken = await attachIdentities(manager, contact.id, keys, profile.displayName);
-    if (!taken.length) return contact;
+    if (!taken.length) return { contact, identities: keys };
     // A concurrent first message from the same person won the race: use theirs.
     await manager.delete(IdentityEntity, { contactId: contact.id });
     await manager.delete(ContactEntity, { id: contact.id });

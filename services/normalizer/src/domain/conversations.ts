@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ConversationEntity } from './entities';
-import { insertConversation, selectLatestConversationForUpdate, updateConversationForInbound } from './rows';
+import { insertConversation, resolveIfCurrent, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound } from './rows';
 
 export interface ConversationPolicy {
   /** A message within this long after resolution reopens the conversation instead of starting a new one. */
@@ -86,7 +86,7 @@ export async function conversationForOutbound(manager: EntityManager, contactId:
 export async function touchOutbound(manager: EntityManager, conversation: ConversationEntity, channel: string, at: Date): Promise<void> {
   const channels = conversation.channels.includes(channel) ? conversation.channels : [...conversation.channels, channel];
   const lastMessageAt = at > conversation.lastMessageAt ? at : conversation.lastMessageAt;
-  await manager.update(ConversationEntity, { id: conversation.id }, { channels, lastMessageAt });
+  await updateConversationForOutbound(manager, conversation.id, channels, lastMessageAt);
   Object.assign(conversation, { channels, lastMessageAt });
 }
 
@@ -102,15 +102,10 @@ export async function resolveConversation(
   conversationId: string,
   resolution: { at: Date; resolution?: string; agentId?: string },
 ): Promise<ResolveOutcome> {
-  const conversation = await manager.findOne(ConversationEntity, { where: { id: conversationId }, lock: { mode: 'pessimistic_write' } });
+  if (await resolveIfCurrent(manager, conversationId, resolution.at, resolution.resolution || null, resolution.agentId || null)) return 'resolved';
+  // Nothing changed (rare): say why, for the outcome metric.
+  const conversation = await manager.findOne(ConversationEntity, { where: { id: conversationId } });
   if (!conversation) return 'unknown';
   if (conversation.status === 'resolved') return 'already-resolved';
-  if (conversation.lastInboundAt && conversation.lastInboundAt > resolution.at) return 'superseded';
-  await manager.update(ConversationEntity, { id: conversationId }, {
-    status: 'resolved',
-    resolvedAt: resolution.at,
-    resolution: resolution.resolution || null,
-    resolvedBy: resolution.agentId || null,
-  });
-  return 'resolved';
+  return 'superseded';
 }

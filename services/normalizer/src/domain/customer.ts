@@ -17,7 +17,18 @@ export interface CustomerFacts {
  * listed oldest first, so the phone number is the first one the contact was known by.
  */
 export async function customerFacts(manager: EntityManager, contactId: string): Promise<CustomerFacts> {
-  const rows = await selectIdentitiesOfContact(manager, contactId, 200);
+  return factsOf(await selectIdentitiesOfContact(manager, contactId, 200));
+}
+
+/**
+ * The facts of identities created together (a contact's first message): they share one
+ * created_at, so the stored order is by namespace, as here.
+ */
+export function factsOfNewIdentities(keys: ReadonlyArray<{ channel: string; channelUserId: string }>): CustomerFacts {
+  return factsOf([...keys].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0)));
+}
+
+function factsOf(rows: ReadonlyArray<{ channel: string; channelUserId: string }>): CustomerFacts {
   return {
     crmCustomerIds: rows.filter((r) => r.channel === CRM).map((r) => r.channelUserId),
     phoneE164: rows.find((r) => r.channel === PHONE)?.channelUserId ?? '',

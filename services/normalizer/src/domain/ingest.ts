@@ -21,14 +21,14 @@ import {
 } from '@omni/contracts';
 import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter } from '@omni/persistence';
-import { contactOfIdentity, resolveContact, type IdentityOptions } from './contacts';
-import { customerFacts, customerRef } from './customer';
+import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
+import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
 import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
 import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
-import { lockMessageKey } from './locks';
+import { lockMessageKeys } from './locks';
 import { profileOf } from './profile';
 import { alreadyStoredSql, insertMessage, schemaOf } from './rows';
 
@@ -82,14 +82,13 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const { manager, outbox } = ctx;
   const channel = channelSlug(message.channel);
   // Receipts lock the provider id; a redelivery under another provider id shares the dedupe key.
-  await lockMessageKey(manager, channel, message.providerMessageId);
-  if (dedupeKey !== message.providerMessageId) await lockMessageKey(manager, channel, `dedupe:${dedupeKey}`);
+  await lockMessageKeys(manager, channel, dedupeKey === message.providerMessageId ? [message.providerMessageId] : [message.providerMessageId, `dedupe:${dedupeKey}`]);
   if (await alreadyStored(manager, channel, message.providerMessageId, dedupeKey)) return 'duplicate';
 
   const inbound = message.direction !== Direction.OUTBOUND;
   const customer = inbound ? message.sender : message.recipient;
   if (!customer?.channelUserId) throw new Error(`message ${message.providerMessageId} has no customer id`);
-  const contact = await resolveContact(
+  const { contact, identities } = await resolveContactIdentities(
     manager,
     { channel, channelUserId: customer.channelUserId, displayName: customer.displayName, locale: customer.locale, timezone: customer.timezone },
     ctx.identity,
@@ -109,7 +108,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   message.contactId = contact.id;
   message.raw = ctx.raw;
   message.receivedAt = timestampFromDate(ctx.receivedAt);
-  const facts = await customerFacts(manager, contact.id);
+  const facts = identities ? factsOfNewIdentities(identities) : await customerFacts(manager, contact.id);
   message.contact = profileOf(contact, facts);
   if (detected) {
     message.language = detected.language;
@@ -174,7 +173,7 @@ async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { t
   const next = stateName(status.state);
   const error = status.error ? (ErrorCode[status.error.code] ?? 'UNKNOWN') : null;
   if (status.providerMessageId) {
-    await lockMessageKey(manager, channel, status.providerMessageId);
+    await lockMessageKeys(manager, channel, [status.providerMessageId]);
     const stored = await manager.findOne(MessageEntity, { where: { channel, providerMessageId: status.providerMessageId } });
     if (stored) {
       status.conversationId = stored.conversationId;

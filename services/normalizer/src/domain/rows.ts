@@ -180,6 +180,26 @@ export async function updateConversationForInbound(
   );
 }
 
+/**
+ * Resolves a conversation when it is open and the customer has not written after `at`; returns
+ * whether it did. One statement: its WHERE is re-checked on the newest row version when another
+ * transaction changed the row meanwhile (READ COMMITTED), as a read FOR UPDATE then a write was.
+ */
+export async function resolveIfCurrent(manager: EntityManager, id: string, at: Date, resolution: string | null, resolvedBy: string | null): Promise<boolean> {
+  // TypeORM answers an UPDATE with [rows, affected count].
+  const [, affected] = (await manager.query(
+    `UPDATE "${schemaOf(manager)}".conversations SET status = 'resolved', resolved_at = $2, resolution = $3, resolved_by = $4
+      WHERE id = $1 AND status <> 'resolved' AND (last_inbound_at IS NULL OR last_inbound_at <= $2)`,
+    [id, at, resolution, resolvedBy],
+  )) as [unknown, number];
+  return affected > 0;
+}
+
+/** The channels and last message time an outbound message leaves on its conversation. */
+export async function updateConversationForOutbound(manager: EntityManager, id: string, channels: string[], lastMessageAt: Date): Promise<void> {
+  await manager.query(`UPDATE "${schemaOf(manager)}".conversations SET channels = $2, last_message_at = $3 WHERE id = $1`, [id, channels, lastMessageAt]);
+}
+
 /** A new message (no delivery error, outbound id or erasure yet). */
 export async function insertMessage(
   manager: EntityManager,
