@@ -13,7 +13,7 @@ import {
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
-import type { OutboxWriter } from '@omni/persistence';
+import { currentTransactionHooks, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import { customerRefOf, schemaOf, type ConversationRow } from './store';
 
 export interface Reason {
@@ -34,12 +34,34 @@ export function streamChannel(schema: string): string {
   return `${schema}_stream`;
 }
 
-/** Delivered to listeners only if the transaction commits (PostgreSQL NOTIFY semantics). */
+/** Notices a transaction has yet to send, by the transaction they belong to. */
+const pendingNotices = new WeakMap<TransactionHooks, string[]>();
+
+/**
+ * Delivered to listeners only if the transaction commits (PostgreSQL NOTIFY semantics). Inside a
+ * unit of work the notices are sent together just before the commit, in one statement, in the
+ * order they were made: a consumed batch or a pass that assigns many conversations pays one round
+ * trip for all of them instead of one each.
+ */
 export async function notify(manager: EntityManager, notice: StreamNotice): Promise<void> {
   // NOTIFY payloads are capped at 8000 bytes: the stream carries ids and short fields only.
   const payload = JSON.stringify(notice);
   if (payload.length > 7_900) return;
-  await manager.query('SELECT pg_notify($1, $2)', [streamChannel(schemaOf(manager)), payload]);
+  const hooks = currentTransactionHooks();
+  if (!hooks) {
+    await sendNotices(manager, [payload]);
+    return;
+  }
+  let pending = pendingNotices.get(hooks);
+  if (!pending) pendingNotices.set(hooks, (pending = []));
+  pending.push(payload);
+  // Registered again if a later before-commit hook (a pass) notifies after this one ran.
+  hooks.beforeCommit('assignment.notify', () => sendNotices(manager, pending.splice(0)));
+}
+
+async function sendNotices(manager: EntityManager, payloads: string[]): Promise<void> {
+  if (!payloads.length) return;
+  await manager.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS n(payload, i) ORDER BY i', [streamChannel(schemaOf(manager)), payloads]);
 }
 
 function common(row: ConversationRow) {
