@@ -23,7 +23,7 @@ import type { BotFlow, LocalizedText, QuickReply } from './routing/document';
 import { evaluate, flowFor, pickText, welcomeFor, type Evaluation } from './routing/evaluate';
 import { formatDuration, formatOpening } from './routing/hours';
 import { reason, type RouterReason } from './routing/reasons';
-import { RouterStore, type BotSession } from './store';
+import { RouterStore, type BotSession, type History } from './store';
 
 /** Who the router's automatic messages are from (window-policy treats them as automation). */
 export const BOT_AUTHOR = 'bot:router';
@@ -32,10 +32,7 @@ export const BOT_AUTHOR = 'bot:router';
 export const BOT_SESSION_TTL_MS = 24 * 3_600_000;
 
 /** The contact's history a decision reads. */
-interface Context {
-  lastContactAt?: Date;
-  lastCsat?: number;
-}
+type Context = History;
 
 /** What one customer message led to, for metrics and logs (no personal data). */
 export type Outcome =
@@ -57,7 +54,7 @@ export class RoutingEngine {
 
   async onMessage(manager: EntityManager, outbox: OutboxWriter, message: Message, at: Date, now: Date): Promise<Outcome> {
     const store = new RouterStore(manager);
-    const { session, conversation: existing, activeVersion } = await store.state(message.conversationId);
+    const { session, conversation: existing, activeVersion, history } = await store.state(message.conversationId, { contactId: message.contactId, at });
     if (session) return this.continueFlow(manager, store, outbox, session, message, at, now);
     // A message written before the conversation was closed belongs to it (it reached us after the
     // agent resolved): the normalizer keeps the conversation resolved, so it is not a reopening.
@@ -66,8 +63,7 @@ export class RoutingEngine {
     const reopened = existing !== undefined;
     if (activeVersion === undefined) throw new Error('no routing document is active');
     const doc = await this.documents.version(manager, activeVersion);
-    const context = await this.context(store, message, at);
-    const facts = factsOf(message, doc.analyzer, context);
+    const facts = factsOf(message, doc.analyzer, history);
     const evaluation = evaluate(doc.document, facts, at);
     const humanAsked = asksForHuman(botInputOf(message), doc.document.human_keywords ?? DEFAULT_HUMAN_KEYWORDS);
     // Not on a reopened conversation: the customer was greeted when it started.
@@ -102,7 +98,7 @@ export class RoutingEngine {
       this.ask(outbox, message, bot, 0, language, now);
       return { kind: 'bot-question', flow, step: 0 };
     }
-    return this.route(store, outbox, doc, message, message, {}, extra, at, now, { evaluation, context });
+    return this.route(store, outbox, doc, message, message, {}, extra, at, now, { evaluation, context: history });
   }
 
   private async continueFlow(manager: EntityManager, store: RouterStore, outbox: OutboxWriter, session: BotSession, message: Message, at: Date, now: Date): Promise<Outcome> {

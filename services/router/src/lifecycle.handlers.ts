@@ -30,8 +30,6 @@ export class LifecycleHandlers {
     await this.uow.handle(event, async (manager) => {
       const store = new RouterStore(manager);
       known = await store.close(resolved.conversationId, resolved.resolvedAt ? timestampDate(resolved.resolvedAt) : this.clock.now());
-      // A conversation resolved while its bot was still asking starts afresh next time.
-      await store.endSession(resolved.conversationId);
     });
     this.logger.debug({ conversationId: resolved.conversationId, known }, 'conversation closed for re-routing');
   }

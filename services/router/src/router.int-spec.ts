@@ -224,6 +224,17 @@ describe('router service (real Kafka + PostgreSQL)', () => {
     expect(decisions[1]!.value.reasons[0]!.rule).toBe('reopened');
   });
 
+  it('a resolution while the bot is still asking closes the conversation and ends the flow', async () => {
+    const start = await publish(message({ text: 'Hi', entryPoint: { source: EntryPoint_Source.DEEP_LINK, ref: 'billing' } }));
+    await waitTexts(start.conversationId, 2);
+    expect((await db.query(`SELECT 1 FROM router.bot_sessions WHERE conversation_id = $1`, [start.conversationId])).rowCount).toBe(1);
+    const resolved = create(ConversationResolvedSchema, { id: randomUUID(), conversationId: start.conversationId, contactId: start.contactId, channel: Channel.MESSENGER, resolvedAt: timestampFromDate(new Date()) });
+    await publisher.publish(Topics.conversationResolved, start.conversationId, resolved, { id: resolved.id });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM router.bot_sessions WHERE conversation_id = $1`, [start.conversationId])).rowCount === 0, {
+      description: 'the flow ended',
+    });
+  });
+
   it('an erasure drops what the router holds about the contact', async () => {
     const contactId = randomUUID();
     const routedOne = await publish(message({ contactId }));

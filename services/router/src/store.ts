@@ -31,6 +31,22 @@ export interface DecisionRow {
   message: Buffer;
 }
 
+/** When the contact was last routed, and its last CSAT answer: facts routing rules read. */
+export interface History {
+  lastContactAt?: Date;
+  lastCsat?: number;
+}
+
+/** A contact's history before a time, as select-list columns over two parameters (contact id null: none). */
+function historyColumns(schema: string, contactParam: string, atParam: string): string {
+  return `(SELECT max(decided_at) FROM "${schema}".routing_decisions WHERE contact_id = ${contactParam} AND decided_at < ${atParam}) AS last_contact_at,
+              (SELECT score FROM "${schema}".contact_csat WHERE contact_id = ${contactParam}) AS last_csat`;
+}
+
+function historyOf(r: Record<string, unknown>): History {
+  return { lastContactAt: (r.last_contact_at as Date | null) ?? undefined, lastCsat: (r.last_csat as number | null) ?? undefined };
+}
+
 /** The router's tables (schema `router`), in raw SQL: these run on every customer message. */
 export class RouterStore {
   private readonly s: string;
@@ -41,22 +57,29 @@ export class RouterStore {
 
   /**
    * In one round trip (this runs for every customer message): the conversation's routing record,
-   * its bot session, and the active document version.
+   * its bot session, the active document version, and what `history` gives for the contact, which
+   * routing needs whenever the message is routed (most messages of a busy system open a
+   * conversation; for the others the two index probes cost less than a second round trip).
    */
-  async state(conversationId: string): Promise<{ conversation?: { closedAt: Date | null }; session?: BotSession; activeVersion?: number }> {
+  async state(
+    conversationId: string,
+    contact: { contactId: string; at: Date },
+  ): Promise<{ conversation?: { closedAt: Date | null }; session?: BotSession; activeVersion?: number; history: History }> {
     const [r] = (await this.manager.query(
       `SELECT (SELECT max(version) FROM "${this.s}".routing_documents) AS active_version,
               c.conversation_id AS routed_id, c.closed_at,
-              b.conversation_id AS session_id, b.contact_id, b.flow, b.document_version, b.step, b.attempts, b.answers, b.message, b.started_at, b.updated_at
+              b.conversation_id AS session_id, b.contact_id, b.flow, b.document_version, b.step, b.attempts, b.answers, b.message, b.started_at, b.updated_at,
+              ${historyColumns(this.s, '$2', '$3')}
        FROM (SELECT 1) AS one
        LEFT JOIN "${this.s}".routed_conversations c ON c.conversation_id = $1
        LEFT JOIN "${this.s}".bot_sessions b ON b.conversation_id = $1`,
-      [conversationId],
+      [conversationId, contact.contactId || null, contact.at],
     )) as Array<Record<string, unknown>>;
     return {
       activeVersion: (r.active_version as number | null) ?? undefined,
       conversation: r.routed_id ? { closedAt: r.closed_at as Date | null } : undefined,
       session: r.session_id ? sessionOf(r) : undefined,
+      history: historyOf(r),
     };
   }
 
@@ -70,21 +93,25 @@ export class RouterStore {
     );
   }
 
-  /** Marks a routed conversation resolved; returns false when the router never routed it. */
+  /**
+   * Marks a routed conversation resolved and ends its bot session (a conversation resolved while
+   * its bot was still asking starts afresh next time), in one statement; returns false when the
+   * router never routed it.
+   */
   async close(conversationId: string, at: Date): Promise<boolean> {
-    const rows = (await this.manager.query(`UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1 RETURNING 1`, [conversationId, at])) as [unknown[], number];
-    return rows[1] > 0;
+    const [, affected] = (await this.manager.query(
+      `WITH ended AS (DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1)
+       UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1`,
+      [conversationId, at],
+    )) as [unknown, number];
+    return affected > 0;
   }
 
   /** When the contact was last routed before `at` (any conversation, a reopened one included), and its last CSAT answer. */
-  async history(contactId: string, at: Date): Promise<{ lastContactAt?: Date; lastCsat?: number }> {
+  async history(contactId: string, at: Date): Promise<History> {
     if (!contactId) return {};
-    const [r] = (await this.manager.query(
-      `SELECT (SELECT max(decided_at) FROM "${this.s}".routing_decisions WHERE contact_id = $1 AND decided_at < $2) AS last_contact_at,
-              (SELECT score FROM "${this.s}".contact_csat WHERE contact_id = $1) AS last_csat`,
-      [contactId, at],
-    )) as Array<{ last_contact_at: Date | null; last_csat: number | null }>;
-    return { lastContactAt: r.last_contact_at ?? undefined, lastCsat: r.last_csat ?? undefined };
+    const [r] = (await this.manager.query(`SELECT ${historyColumns(this.s, '$1', '$2')}`, [contactId, at])) as Array<Record<string, unknown>>;
+    return historyOf(r);
   }
 
   /** Keeps the newest answer per contact (a late, older survey never overwrites a newer one). */
