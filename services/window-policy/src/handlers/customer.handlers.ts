@@ -54,9 +54,17 @@ export class CustomerStateHandlers {
     const at = sent > received ? received : sent;
     const adReferral = message.channel === Channel.MESSENGER && message.entryPoint?.source === EntryPoint_Source.AD;
     const hours = adReferral ? this.settings.messengerAdWindowHours : windowHoursOf(message.channel);
+    const contact = message.contactId
+      ? {
+          contactId: message.contactId,
+          preferredChannel: message.contact?.preferredChannel,
+          timezone: message.contact?.timezone || message.sender?.timezone,
+          phoneE164: message.contact?.phoneE164 || (message.channel === Channel.SMS || message.channel === Channel.WHATSAPP ? e164(userId) : undefined),
+        }
+      : undefined;
     await this.uow.handle(event, async (manager) => {
       const store = new StateStore(manager);
-      const state = await store.recordInbound({
+      const window = {
         channel: message.channel,
         channelUserId: userId,
         accountId: message.accountId,
@@ -64,16 +72,9 @@ export class CustomerStateHandlers {
         conversationId: message.conversationId,
         at,
         closesAt: hours > 0 ? new Date(at.getTime() + hours * HOUR_MS) : null,
-        kind: adReferral ? 'ad_referral' : 'standard',
-      });
-      if (message.contactId) {
-        await store.recordContact({
-          contactId: message.contactId,
-          preferredChannel: message.contact?.preferredChannel,
-          timezone: message.contact?.timezone || message.sender?.timezone,
-          phoneE164: message.contact?.phoneE164 || (message.channel === Channel.SMS || message.channel === Channel.WHATSAPP ? e164(userId) : undefined),
-        });
-      }
+        kind: adReferral ? ('ad_referral' as const) : ('standard' as const),
+      };
+      const state = await store.recordInbound(window, contact);
       if (hours > 0) await scheduleExpiringTimers(manager, state, ruleFor(message.channel), this.settings.expiringLeadMs, this.clock.now());
     });
   }
