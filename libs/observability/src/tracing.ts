@@ -84,8 +84,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     // per-layer spans would double the NestJS request spans below and add one per middleware.
     new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER] }),
     // Queries only under an existing span (a request, a Kafka handler): pool housekeeping and the
-    // outbox relay's polling make no root spans. Statement text without parameter values.
-    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    // outbox relay's polling make no root spans. Statement text without parameter values. No
+    // spans for taking a pooled connection: one per transaction, on the hot path, and the time
+    // they measure (pool waits) is already the gap before the transaction's first query.
+    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true }),
     // "<Controller>.<handler>" request spans, and the app-creation span.
     new NestInstrumentation(),
   ];
