@@ -5,7 +5,7 @@ import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
 import { passBeforeCommit, type ScheduledPass } from './engine';
 import { rankOf, type SkillRequirement } from './matching';
-import { findConversation, loadQueues, schemaOf, type QueueRow } from './store';
+import { findConversation, loadQueues, schemaOf, type ConversationRow, type QueueRow } from './store';
 
 const SKILL = /^([^:]{1,64})(?::([1-5]))?$/;
 
@@ -44,9 +44,16 @@ export function customerRefFor(routed: ConversationRouted): CustomerRef {
 /**
  * Records a routed conversation as queued (a new one, or a resolved one that reopened). Returns
  * false when the conversation is already open here (a redelivered or repeated routing decision).
+ * `existing` is the conversation's row as the caller read it in this transaction.
  */
-export async function intake(manager: EntityManager, routed: ConversationRouted, queue: QueueRow | undefined, settings: AssignmentSettings, now: Date): Promise<boolean> {
-  const existing = await findConversation(manager, routed.conversationId);
+async function intake(
+  manager: EntityManager,
+  routed: ConversationRouted,
+  existing: ConversationRow | undefined,
+  queue: QueueRow | undefined,
+  settings: AssignmentSettings,
+  now: Date,
+): Promise<boolean> {
   if (existing && existing.state !== 'resolved') return false;
   const routedAt = routed.routedAt ? timestampDate(routed.routedAt) : now;
   const firstTargetMs = routed.firstResponseTargetSeconds > 0 ? routed.firstResponseTargetSeconds * 1000 : (queue?.first_response_ms ?? settings.firstResponseMs);
@@ -117,6 +124,6 @@ export async function routeIn(manager: EntityManager, outbox: OutboxWriter, hook
     return { outcome: 'parked-for-csat' };
   }
   const queues = await loadQueues(manager);
-  if (!(await intake(manager, routed, queues.get(routed.queue || 'default'), settings, now()))) return { outcome: 'already-open' };
+  if (!(await intake(manager, routed, existing, queues.get(routed.queue || 'default'), settings, now()))) return { outcome: 'already-open' };
   return { outcome: 'queued', pass: passBeforeCommit(manager, outbox, hooks, settings, now) };
 }
