@@ -111,6 +111,7 @@ interface TopicMetrics {
   batchRecords(n: number): void;
   handlerSeconds(seconds: number): void;
   handlerError(): void;
+  batchReplayed(): void;
   dlq(): void;
   lag(partition: number, records: number): void;
 }
@@ -330,6 +331,7 @@ export class EventConsumer {
       } catch (err) {
         // Nothing of the batch remains (the scope rolled back): replay it record by record, so a
         // poison record is retried and parked alone while the others still apply once.
+        metrics.batchReplayed();
         this.logger.warn({ topic: subscription.topic.name, handler: subscription.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
       }
     }
@@ -464,12 +466,14 @@ export class EventConsumer {
     const seconds = m?.histogram('omni_kafka_handler_seconds', 'Time to handle one record (batched records: the batch time shared)', ['topic', 'group']).labels(labels);
     const errors = m?.counter('omni_kafka_handler_errors_total', 'Handler failures (each attempt)', ['topic', 'group']).labels(labels);
     const dlq = m?.counter('omni_kafka_dlq_total', 'Records sent to a DLQ', ['topic', 'group']).labels(labels);
+    const replays = m?.counter('omni_kafka_batch_replays_total', 'Batches whose shared transaction failed, replayed record by record', ['topic', 'group']).labels(labels);
     const lag = m?.gauge('omni_kafka_consumer_lag', 'Records behind the high watermark after the last batch, per partition', ['topic', 'group', 'partition']);
     found = {
       consumed: (n) => consumed?.inc(n),
       batchRecords: (n) => batches?.observe(n),
       handlerSeconds: (s) => seconds?.observe(s),
       handlerError: () => errors?.inc(),
+      batchReplayed: () => replays?.inc(),
       dlq: () => dlq?.inc(),
       lag: (partition, records) => lag?.set({ ...labels, partition: String(partition) }, Number.isFinite(records) ? Math.max(records, 0) : 0),
     };

@@ -34,6 +34,16 @@ describe('UnitOfWork transaction hooks and deadlock retry (real PostgreSQL)', ()
     await dataSource.destroy();
   });
 
+  it('shows a batch’s handlers every record of their batch, and nothing outside one', async () => {
+    const events = ['b1', 'b2'].map((eventId) => ({ eventId, topic: 'records', value: { n: eventId } }));
+    const seen: Array<string[] | undefined> = [];
+    await uow.inBatch(events, async () => {
+      for (const event of events) await uow.handle(event, async () => void seen.push(uow.batchRecords()?.map((r) => r.eventId)));
+    });
+    await uow.handle({ eventId: 'alone', topic: 'records' }, async () => void seen.push(uow.batchRecords()?.map((r) => r.eventId)));
+    expect(seen).toEqual([['b1', 'b2'], ['b1', 'b2'], undefined]);
+  });
+
   it('runs a before-commit hook once per batch, after every handler, in the same transaction; after-commit hooks see it committed', async () => {
     const events = ['e1', 'e2', 'e3'].map((eventId) => ({ eventId, topic: 'hooks' }));
     const seenAfterCommit: string[][] = [];

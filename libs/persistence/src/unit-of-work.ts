@@ -86,7 +86,12 @@ interface BatchTransaction {
   fresh: Set<string>;
   /** Every inbox key the batch tried to register (new or already there). */
   registered: Set<string>;
+  /** The batch's records, in order, as the consumer gave them. */
+  records: ReadonlyArray<BatchRecord>;
 }
+
+/** A record of a consumed batch as the unit of work sees it (the consumer passes whole ConsumedEvents). */
+export type BatchRecord = Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'> & Partial<Pick<ConsumedEvent<unknown>, 'value' | 'time'>>;
 
 const inboxKey = (consumer: string, eventId: string): string => `${consumer}\u0000${eventId}`;
 
@@ -143,6 +148,16 @@ export class UnitOfWork {
     });
   }
 
+  /**
+   * The records of the batch the caller runs in, all of them in order (the caller's own
+   * included), or undefined outside a batch. A handler can prepare at its first record what every
+   * record of the batch needs (one statement for all instead of one each), keyed by the
+   * transaction's hooks so that a replay record by record starts afresh.
+   */
+  batchRecords(): ReadonlyArray<BatchRecord> | undefined {
+    return this.batches.getStore()?.records;
+  }
+
   /** A transaction that only publishes (no inbox), e.g. for REST commands. Joins a batch's. */
   async run<T>(effect: Effect<T>, options: RunOptions = {}): Promise<T> {
     const batch = this.batches.getStore();
@@ -167,7 +182,7 @@ export class UnitOfWork {
    * outbox rows at once and commits. Throws (and rolls everything back) if anything fails; it is
    * not rerun here (the consumer replays the records one by one, each in a retried transaction).
    */
-  async inBatch(events: ReadonlyArray<Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>>, apply: () => Promise<void>): Promise<void> {
+  async inBatch(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>): Promise<void> {
     const schema = schemaOf(this.dataSource);
     await this.transactOnce(async (manager, outbox, hooks) => {
       const consumers = events.map((e) => this.consumerFor(e.topic));
@@ -183,6 +198,7 @@ export class UnitOfWork {
         hooks,
         fresh: new Set(inserted.map((r) => inboxKey(r.consumer, r.event_id))),
         registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
+        records: events,
       };
       await this.batches.run(batch, apply);
     });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
 import { genericPlan, scansOf } from '@omni/testing';
+import { storedOfSql } from './domain/batch-dedupe';
 import { alreadyStoredSql } from './domain/rows';
 import { raw, startRig, uniqueDigits, type Rig } from './testing/rig';
 
@@ -73,6 +74,52 @@ describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () =
     expect(stops.length).toBeGreaterThanOrEqual(1);
     expect(new Set(stops.map((c) => c.value.id)).size).toBe(1);
     expect(new Set(stops.map((c) => c.headers.ce_id)).size).toBe(1);
+  });
+
+  it('deduplicates a batch as a whole: a retry of a stored message, and a retry inside the batch, are each stored once', async () => {
+    const waId = `336${uniqueDigits(8)}`;
+    const [stored, fresh, other] = ['stored', 'fresh', 'other'].map((n) => `wamid.batch-${n}.${randomUUID()}`);
+    const t = Date.now() - 5_000;
+    await rig.send(raw.whatsappText(waId, stored!, 'first', t));
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === stored);
+    const batchesBefore = await rawBatches();
+    // One produce request, one record key: the normalizer takes the five in one batch.
+    await rig.sendAll([
+      raw.whatsappText(waId, stored!, 'first', t), // WhatsApp's retry of a stored message
+      raw.whatsappText(waId, fresh!, 'second', t + 1_000),
+      raw.whatsappText(waId, fresh!, 'second', t + 1_000), // its retry, in the same batch
+      raw.whatsappText(waId, other!, 'third', t + 2_000),
+      raw.whatsappText(waId, other!, 'third', t + 2_000),
+    ]);
+    await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === other);
+    const counts = await rig.query<{ provider_message_id: string; n: number }>(
+      `SELECT provider_message_id, count(*)::int AS n FROM normalizer.messages WHERE channel = 'whatsapp' AND provider_message_id = ANY($1::text[]) GROUP BY 1 ORDER BY 1`,
+      [[stored, fresh, other]],
+    );
+    expect(Object.fromEntries(counts.map((c) => [c.provider_message_id, c.n]))).toEqual({ [stored!]: 1, [fresh!]: 1, [other!]: 1 });
+    for (const id of [stored, fresh, other]) expect(rig.tap.all(Topics.messageNormalized).filter((m) => m.value.providerMessageId === id)).toHaveLength(1);
+    // The five came as one batch (records > batches), and that batch applied in its shared
+    // transaction: the batch-wide dedupe did the work, not the record-by-record replay.
+    const after = await rawBatches();
+    expect(after.records - batchesBefore.records).toBeGreaterThan(after.batches - batchesBefore.batches);
+    expect(after.replays).toBe(batchesBefore.replays);
+  });
+
+  /** The normalizer's raw records, fetched batches and replayed batches so far (consumer metrics). */
+  async function rawBatches(): Promise<{ records: number; batches: number; replays: number }> {
+    const text = await (await fetch(`${rig.url}/metrics`)).text();
+    const value = (series: string) => Number(text.match(new RegExp(`^omni_kafka_${series}\\{[^}]*topic="omni\\.inbound\\.raw\\.v1"[^}]*\\} (\\S+)$`, 'm'))?.[1] ?? 0);
+    return { records: value('batch_records_sum'), batches: value('batch_records_count'), replays: value('batch_replays_total') };
+  }
+
+  it('looks a whole batch up through the two unique indexes in the plan PostgreSQL caches for it', async () => {
+    const plan = await genericPlan(
+      (sql, params) => rig.query(sql, params),
+      storedOfSql('normalizer'),
+      ['text[]', 'text[]', 'text[]', 'text[]', 'text[]'],
+      ["'{sms}'", "'{SM1}'", "'{erased:1}'", "'{k1}'", "'{erased:2}'"],
+    );
+    expect(scansOf(plan, 'messages').sort()).toEqual(['Index Only Scan', 'Index Only Scan']);
   });
 
   it("checks for a stored message through the two unique indexes in the plan PostgreSQL caches for it", async () => {

@@ -1,13 +1,15 @@
 import { Inject, Controller } from '@nestjs/common';
-import { MalformedPayloadError, reasonOf, storableEvents, unreadableEvent } from '@omni/channel-sdk';
-import { channelSlug, create, RawRefSchema, timestampDate, Topics, type RawInbound } from '@omni/contracts';
-import { LOGGER, NonRetryableError, OnTopic, type ConsumedEvent } from '@omni/messaging';
+import type { ChannelEvent } from '@omni/channel-sdk';
+import { channelSlug, create, RawRefSchema, Topics, type RawInbound } from '@omni/contracts';
+import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
-import { UnitOfWork } from '@omni/persistence';
+import { UnitOfWork, type BatchRecord } from '@omni/persistence';
 import { InjectConfig } from '@omni/service-kit';
+import type { EntityManager } from 'typeorm';
+import { BatchDedupe, type MessageKey } from './domain/batch-dedupe';
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
-import { PARSERS } from './domain/parsers';
+import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
 
 /**
@@ -25,43 +27,21 @@ export class RawInboundHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Per consumed batch (its records, as the unit of work holds them for the batch's transaction). */
+  private readonly batches = new WeakMap<ReadonlyArray<BatchRecord>, BatchWork>();
+
   @OnTopic(Topics.inboundRaw)
   async onRaw(event: ConsumedEvent<RawInbound>): Promise<void> {
     const raw = event.value;
-    const parser = PARSERS.get(raw.channel);
-    if (!parser) throw new NonRetryableError(`no parser for channel ${raw.channel}`);
-    let parsed;
-    try {
-      parsed = parser.parse({
-        accountId: raw.accountId,
-        body: Buffer.from(raw.body),
-        contentType: raw.contentType,
-        webhookPath: raw.webhookPath,
-        receivedAt: raw.receivedAt ? timestampDate(raw.receivedAt) : event.time,
-        headers: raw.headers,
-      });
-    } catch (err) {
-      // Parsing is pure: a retry would fail the same way, so never block the partition retrying it.
-      // Parsers keep unreadable items as events (totalEvents); this is only for a body as a whole.
-      throw new NonRetryableError(`unparseable ${channelSlug(raw.channel)} webhook: ${err instanceof MalformedPayloadError ? err.message : reasonOf(err)}`);
-    }
-    // Whatever the parser gave, only storable events go on: the others are kept as unreadable.
-    parsed = storableEvents(parsed, (bad, reason) =>
-      unreadableEvent({
-        channel: raw.channel,
-        accountId: raw.accountId || (bad.type === 'message' ? bad.message.accountId : bad.type === 'status' ? bad.status.accountId : bad.consent.accountId) || '',
-        providerType: bad.type,
-        json: bad.type === 'message' ? bad.message : bad.type === 'status' ? bad.status : bad.consent,
-        receivedAt: raw.receivedAt ? timestampDate(raw.receivedAt) : event.time,
-        reason,
-      }),
-    );
+    const batch = this.batchWork();
+    const parsed = batch?.parsed.get(event.eventId) ?? channelEventsOf(raw, event.time);
     const slug = channelSlug(raw.channel);
     const outcomes = this.metrics.counter('omni_normalizer_events_total', 'Parsed channel events by outcome', ['channel', 'outcome']);
     const unsupported = this.metrics.counter('omni_normalizer_unsupported_total', 'Events of kinds Omni keeps as unsupported', ['channel', 'provider_type']);
     const results: string[] = [];
     const applied = await this.uow.handle(event, async (manager, outbox) => {
       results.length = 0; // a retried transaction starts over
+      const dedupe = batch ? await batch.dedupe(manager) : undefined;
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
       const context = {
         manager,
@@ -70,6 +50,7 @@ export class RawInboundHandler {
         receivedAt: this.clock.now(),
         policy: { reopenWindowMs: this.config.CONVERSATION_REOPEN_WINDOW_MS },
         identity: { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY },
+        dedupe,
       };
       for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
     });
@@ -87,4 +68,46 @@ export class RawInboundHandler {
     }
     this.logger.debug({ rawId: raw.id, channel: slug, events: parsed.length, outcomes: results }, 'raw record normalized');
   }
+
+  /**
+   * In a consumed batch, at its first record: every record of the batch parsed, and (on first use,
+   * inside the transaction) the message locks and stored-or-not lookups of all their messages in
+   * two statements (BatchDedupe) instead of two per message. Undefined for a record consumed alone.
+   */
+  private batchWork(): BatchWork | undefined {
+    const records = this.uow.batchRecords();
+    if (!records || records.length < 2) return undefined;
+    let work = this.batches.get(records);
+    if (!work) {
+      work = prepareBatch(records);
+      this.batches.set(records, work);
+    }
+    return work;
+  }
+}
+
+interface BatchWork {
+  /** Each raw record's channel events by event id (absent: it failed to parse, and fails again on its own turn). */
+  parsed: Map<string, ChannelEvent[]>;
+  dedupe: (manager: EntityManager) => Promise<BatchDedupe>;
+}
+
+function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
+  const parsed = new Map<string, ChannelEvent[]>();
+  const keys: MessageKey[] = [];
+  for (const record of records) {
+    if (record.topic !== Topics.inboundRaw.name || !record.value || !record.time) continue;
+    let events: ChannelEvent[];
+    try {
+      events = channelEventsOf(record.value as RawInbound, record.time);
+    } catch {
+      continue; // the record-by-record replay sends it to the DLQ
+    }
+    parsed.set(record.eventId, events);
+    for (const e of events) {
+      if (e.type === 'message') keys.push({ channel: channelSlug(e.message.channel ?? 0), providerMessageId: e.message.providerMessageId ?? '', dedupeKey: e.dedupeKey });
+    }
+  }
+  let dedupe: Promise<BatchDedupe> | undefined;
+  return { parsed, dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)) };
 }

@@ -31,6 +31,7 @@ import { detectLanguage } from './language';
 import { lockMessageKeys } from './locks';
 import { profileOf } from './profile';
 import { alreadyStoredSql, insertMessage, schemaOf } from './rows';
+import type { BatchDedupe } from './batch-dedupe';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
 
@@ -42,6 +43,8 @@ export interface IngestContext {
   receivedAt: Date;
   policy: ConversationPolicy;
   identity?: IdentityOptions;
+  /** The batch's dedupe work, done up front for all its messages (consumed batches only). */
+  dedupe?: BatchDedupe;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */
@@ -81,9 +84,14 @@ async function alreadyStored(manager: EntityManager, channel: string, providerMe
 async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: string): Promise<IngestOutcome> {
   const { manager, outbox } = ctx;
   const channel = channelSlug(message.channel);
-  // Receipts lock the provider id; a redelivery under another provider id shares the dedupe key.
-  await lockMessageKeys(manager, channel, dedupeKey === message.providerMessageId ? [message.providerMessageId] : [message.providerMessageId, `dedupe:${dedupeKey}`]);
-  if (await alreadyStored(manager, channel, message.providerMessageId, dedupeKey)) return 'duplicate';
+  const key = { channel, providerMessageId: message.providerMessageId, dedupeKey };
+  if (ctx.dedupe?.covers(key)) {
+    if (ctx.dedupe.isStored(key)) return 'duplicate';
+  } else {
+    // Receipts lock the provider id; a redelivery under another provider id shares the dedupe key.
+    await lockMessageKeys(manager, channel, dedupeKey === message.providerMessageId ? [message.providerMessageId] : [message.providerMessageId, `dedupe:${dedupeKey}`]);
+    if (await alreadyStored(manager, channel, message.providerMessageId, dedupeKey)) return 'duplicate';
+  }
 
   const inbound = message.direction !== Direction.OUTBOUND;
   const customer = inbound ? message.sender : message.recipient;
@@ -133,6 +141,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     language: detected?.language ?? null,
     languageConfidence: detected?.confidence ?? null,
   });
+  ctx.dedupe?.noteStored(key);
   if (reopened) {
     // Before the message, on the same key: a consumer sees the conversation come back, then why.
     const id = randomUUID();

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import { Channel, channelSlug, create, RawInboundSchema, timestampFromDate, Topics, type MessageShape, type DescMessage, type TopicDefinition } from '@omni/contracts';
-import { EventPublisher, KafkaConnection, type Envelope } from '@omni/messaging';
+import { Channel, channelSlug, create, RawInboundSchema, timestampFromDate, type RawInbound, Topics, type MessageShape, type DescMessage, type TopicDefinition } from '@omni/contracts';
+import { buildEnvelope, EventPublisher, KafkaConnection, type Envelope } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
 import { startService, type RunningService } from '@omni/service-kit';
 import { authHeader, KafkaTap, serviceTestEnv, testEnv, waitFor } from '@omni/testing';
@@ -135,6 +135,8 @@ export interface Rig {
   connection: KafkaConnection;
   /** Writes raw records as a gateway would (one record per call, each with its own raw id). */
   send(spec: RawSpec): Promise<string>;
+  /** Writes several raw records of one channel in one produce request (they reach the normalizer as one batch per partition). */
+  sendAll(specs: readonly RawSpec[]): Promise<string[]>;
   /** Publishes any event as another service would (source omni/<service>). */
   publish<S extends DescMessage>(topic: TopicDefinition<S>, key: string, value: MessageShape<S>, service: string, options?: { id?: string }): Promise<Envelope>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -143,6 +145,22 @@ export interface Rig {
   /** Another normalizer instance in the same consumer group (a rebalance), on the same clock. */
   startInstance(): Promise<RunningService<NormalizerConfig>>;
   stop(): Promise<void>;
+}
+
+/** A raw record as a gateway writes it, with its own raw id, and its record key. */
+function rawRecordOf(spec: RawSpec, clock: TestClock): { key: string; record: RawInbound } {
+  const record = create(RawInboundSchema, {
+    id: randomUUID(),
+    channel: spec.channel,
+    receivedAt: timestampFromDate(spec.receivedAt ?? clock.now()),
+    body: Buffer.from(spec.body),
+    contentType: spec.contentType,
+    webhookPath: spec.webhookPath,
+    headers: {},
+    accountId: spec.accountId,
+    threadKey: spec.threadKey,
+  });
+  return { key: `${channelSlug(spec.channel)}:${spec.accountId}:${spec.threadKey}`, record };
 }
 
 export async function startRig(options: { env?: Record<string, string>; prefix?: string; clock?: TestClock; tapTopics?: TopicDefinition[] } = {}): Promise<Rig> {
@@ -175,20 +193,15 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
     tap,
     connection,
     async send(spec) {
-      const id = randomUUID();
-      const record = create(RawInboundSchema, {
-        id,
-        channel: spec.channel,
-        receivedAt: timestampFromDate(spec.receivedAt ?? clock.now()),
-        body: Buffer.from(spec.body),
-        contentType: spec.contentType,
-        webhookPath: spec.webhookPath,
-        headers: {},
-        accountId: spec.accountId,
-        threadKey: spec.threadKey,
-      });
-      await publisherFor(`gateway-${channelSlug(spec.channel)}`).publish(Topics.inboundRaw, `${channelSlug(spec.channel)}:${spec.accountId}:${spec.threadKey}`, record, { id });
-      return id;
+      const { key, record } = rawRecordOf(spec, clock);
+      await publisherFor(`gateway-${channelSlug(spec.channel)}`).publish(Topics.inboundRaw, key, record, { id: record.id });
+      return record.id;
+    },
+    async sendAll(specs) {
+      const records = specs.map((spec) => rawRecordOf(spec, clock));
+      const gateway = `gateway-${channelSlug(specs[0]!.channel)}`;
+      await publisherFor(gateway).publishEnvelopes(records.map(({ key, record }) => buildEnvelope(Topics.inboundRaw, key, record, { id: record.id, source: `omni/${gateway}` })));
+      return records.map(({ record }) => record.id);
     },
     publish: (topic, key, value, service, options) => publisherFor(service).publish(topic, key, value, options),
     async query<T>(sql: string, params: unknown[] = []) {
