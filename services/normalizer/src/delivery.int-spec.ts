@@ -185,4 +185,27 @@ describe('normalizer: messages and delivery status (real Kafka + PostgreSQL)', (
       { provider_message_id: echo2, delivery_state: 'sent' },
     ]);
   });
+
+  it('applies a read watermark to echoes stored earlier in the same batch', async () => {
+    const psid = uniqueDigits(16);
+    const t0 = Date.now() - 120_000;
+    const [echo1, echo2] = [`m_echo_${randomUUID()}`, `m_echo_${randomUUID()}`];
+    // One batch: the batch stores its messages together before it commits, so the receipt must
+    // see the echoes written before it in the same transaction.
+    await rig.sendAll([
+      raw.messengerText(psid, `m_in_${randomUUID()}`, 'Do you ship to Canada?', t0),
+      raw.messengerEcho(psid, echo1, 'Yes we do.', t0 + 10_000),
+      raw.messengerEcho(psid, echo2, 'Anything else?', t0 + 30_000),
+      raw.messengerRead(psid, t0 + 20_000),
+    ]);
+    await drained(rig);
+    const rows = await rig.query<{ provider_message_id: string; delivery_state: string }>(
+      'SELECT provider_message_id, delivery_state FROM normalizer.messages WHERE provider_message_id = ANY($1) ORDER BY occurred_at',
+      [[echo1, echo2]],
+    );
+    expect(rows).toEqual([
+      { provider_message_id: echo1, delivery_state: 'read' },
+      { provider_message_id: echo2, delivery_state: 'sent' },
+    ]);
+  });
 });

@@ -3,19 +3,22 @@ import type { ChannelEvent } from '@omni/channel-sdk';
 import { channelSlug, create, RawRefSchema, Topics, type RawInbound } from '@omni/contracts';
 import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
-import { UnitOfWork, type BatchRecord } from '@omni/persistence';
+import { UnitOfWork, type BatchRecord, type TransactionHooks } from '@omni/persistence';
 import { InjectConfig } from '@omni/service-kit';
 import type { EntityManager } from 'typeorm';
 import { BatchDedupe, type MessageKey } from './domain/batch-dedupe';
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
+import { MessageWriter } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
 
 /**
- * omni.inbound.raw.v1 → canonical messages, statuses and consent events. One raw record is applied
- * in one transaction with its inbox entry, so a redelivered record changes nothing; a provider's
- * retry (a new raw record with the same provider message id) is caught by the message dedupe key.
+ * omni.inbound.raw.v1 → canonical messages, statuses and consent events. A raw record is applied
+ * in one transaction with its inbox entry (a consumed batch: all its records in one), so a
+ * redelivered record changes nothing; a provider's retry (a new raw record with the same provider
+ * message id) is caught by the message dedupe key. In a batch, the dedupe locks and lookups of
+ * all its messages, and the message rows, take one statement each for the whole batch.
  */
 @Controller()
 export class RawInboundHandler {
@@ -39,9 +42,10 @@ export class RawInboundHandler {
     const outcomes = this.metrics.counter('omni_normalizer_events_total', 'Parsed channel events by outcome', ['channel', 'outcome']);
     const unsupported = this.metrics.counter('omni_normalizer_unsupported_total', 'Events of kinds Omni keeps as unsupported', ['channel', 'provider_type']);
     const results: string[] = [];
-    const applied = await this.uow.handle(event, async (manager, outbox) => {
+    const applied = await this.uow.handle(event, async (manager, outbox, hooks) => {
       results.length = 0; // a retried transaction starts over
       const dedupe = batch ? await batch.dedupe(manager) : undefined;
+      const messages = batch?.messages(manager, hooks);
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
       const context = {
         manager,
@@ -51,6 +55,7 @@ export class RawInboundHandler {
         policy: { reopenWindowMs: this.config.CONVERSATION_REOPEN_WINDOW_MS },
         identity: { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY },
         dedupe,
+        messages,
       };
       for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
     });
@@ -90,6 +95,8 @@ interface BatchWork {
   /** Each raw record's channel events by event id (absent: it failed to parse, and fails again on its own turn). */
   parsed: Map<string, ChannelEvent[]>;
   dedupe: (manager: EntityManager) => Promise<BatchDedupe>;
+  /** The batch's new messages, stored in one statement just before it commits. */
+  messages: (manager: EntityManager, hooks: TransactionHooks) => MessageWriter;
 }
 
 function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
@@ -109,5 +116,16 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
     }
   }
   let dedupe: Promise<BatchDedupe> | undefined;
-  return { parsed, dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)) };
+  let messages: MessageWriter | undefined;
+  return {
+    parsed,
+    dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)),
+    messages: (manager, hooks) => {
+      if (!messages) {
+        const writer = (messages = new MessageWriter(manager));
+        hooks.beforeCommit('normalizer.messages', () => writer.flush());
+      }
+      return messages;
+    },
+  };
 }

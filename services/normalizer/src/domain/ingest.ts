@@ -30,7 +30,7 @@ import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageKeys } from './locks';
 import { profileOf } from './profile';
-import { alreadyStoredSql, insertMessage, schemaOf } from './rows';
+import { alreadyStoredSql, insertMessage, schemaOf, type MessageWriter, type NewMessageRow } from './rows';
 import type { BatchDedupe } from './batch-dedupe';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
@@ -45,6 +45,8 @@ export interface IngestContext {
   identity?: IdentityOptions;
   /** The batch's dedupe work, done up front for all its messages (consumed batches only). */
   dedupe?: BatchDedupe;
+  /** Where a consumed batch collects its new messages, to store them in one statement. */
+  messages?: MessageWriter;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */
@@ -122,7 +124,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     message.language = detected.language;
     message.languageConfidence = detected.confidence;
   }
-  await insertMessage(manager, {
+  const row: NewMessageRow = {
     id: message.id,
     conversationId: conversation.id,
     contactId: contact.id,
@@ -140,7 +142,9 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     rawId: ctx.raw.rawId,
     language: detected?.language ?? null,
     languageConfidence: detected?.confidence ?? null,
-  });
+  };
+  if (ctx.messages) ctx.messages.add(row);
+  else await insertMessage(manager, row);
   ctx.dedupe?.noteStored(key);
   if (reopened) {
     // Before the message, on the same key: a consumer sees the conversation come back, then why.
@@ -176,6 +180,8 @@ async function likelyConversation(ctx: IngestContext, channel: string, channelUs
 
 async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'status' }>): Promise<IngestOutcome> {
   const { manager } = ctx;
+  // A receipt may concern a message stored earlier in this batch (an echo and its delivery).
+  await ctx.messages?.flush();
   const schema = schemaOf(manager);
   const status = create(MessageStatusSchema, event.status);
   const channel = channelSlug(status.channel);

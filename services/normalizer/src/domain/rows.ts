@@ -201,32 +201,60 @@ export async function updateConversationForOutbound(manager: EntityManager, id: 
 }
 
 /** A new message (no delivery error, outbound id or erasure yet). */
-export async function insertMessage(
-  manager: EntityManager,
-  m: Omit<MessageEntity, 'conversation' | 'deliveryError' | 'outboundId' | 'erasedAt'>,
-): Promise<void> {
+export type NewMessageRow = Omit<MessageEntity, 'conversation' | 'deliveryError' | 'outboundId' | 'erasedAt'>;
+
+export async function insertMessage(manager: EntityManager, m: NewMessageRow): Promise<void> {
+  await insertMessages(manager, [m]);
+}
+
+/** New messages in one statement, whatever their number (one array per column). */
+export async function insertMessages(manager: EntityManager, rows: readonly NewMessageRow[]): Promise<void> {
+  if (!rows.length) return;
+  const column = <T>(pick: (m: NewMessageRow) => T): T[] => rows.map(pick);
   await manager.query(
     `INSERT INTO "${schemaOf(manager)}".messages (id, conversation_id, contact_id, channel, provider_message_id, dedupe_key, direction, content_kind, content,
        delivery_state, delivery_updated_at, provider_timestamp, occurred_at, received_at, raw_id, language, language_confidence)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[],
+       $10::text[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::text[], $16::text[], $17::real[])`,
     [
-      m.id,
-      m.conversationId,
-      m.contactId,
-      m.channel,
-      m.providerMessageId,
-      m.dedupeKey,
-      m.direction,
-      m.contentKind,
-      JSON.stringify(m.content),
-      m.deliveryState,
-      m.deliveryUpdatedAt,
-      m.providerTimestamp,
-      m.occurredAt,
-      m.receivedAt,
-      m.rawId,
-      m.language,
-      m.languageConfidence,
+      column((m) => m.id),
+      column((m) => m.conversationId),
+      column((m) => m.contactId),
+      column((m) => m.channel),
+      column((m) => m.providerMessageId),
+      column((m) => m.dedupeKey),
+      column((m) => m.direction),
+      column((m) => m.contentKind),
+      column((m) => JSON.stringify(m.content)),
+      column((m) => m.deliveryState),
+      column((m) => m.deliveryUpdatedAt),
+      column((m) => m.providerTimestamp),
+      column((m) => m.occurredAt),
+      column((m) => m.receivedAt),
+      column((m) => m.rawId),
+      column((m) => m.language),
+      column((m) => m.languageConfidence),
     ],
   );
+}
+
+/**
+ * The messages a consumed batch stores, written together in one statement just before it commits
+ * instead of one statement each. Anything that reads messages in the same transaction (receipts
+ * look their message up) flushes it first.
+ */
+export class MessageWriter {
+  private pending: NewMessageRow[] = [];
+
+  constructor(private readonly manager: EntityManager) {}
+
+  add(row: NewMessageRow): void {
+    this.pending.push(row);
+  }
+
+  async flush(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    await insertMessages(this.manager, rows);
+  }
 }
