@@ -91,6 +91,10 @@ async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineCo
   const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   const matched: Array<{ conversationId: string; kind: Matched }> = [];
+  // Written together after the loop: two statements for the whole pass instead of two per match,
+  // which shortens the time the pass holds the assignment lock.
+  const assignments: Assignment[] = [];
+  const offers: Offer[] = [];
   for (const planned of result.assignments) {
     const row = full.get(planned.conversationId)!;
     const agent = agentById.get(planned.agentId)!;
@@ -101,10 +105,12 @@ async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineCo
     if (row.published_position !== null) why.push(reasonOf(Reasons.queueDrain.rule, `waited at position ${row.published_position}; served in queue order`));
     const strategyRule = planned.strategy === 'least-busy' ? Reasons.leastLoaded.rule : `strategy:${planned.strategy}`;
     why.push(reasonOf(strategyRule, `queue ${row.queue}: ${planned.strategy} among online agents under capacity with the skills and language`));
-    if (offerTimeout > 0) await offer(manager, outbox, row, agent, now, offerTimeout, why);
-    else await assign(manager, outbox, row, { id: agent.id, displayName: agent.display_name }, now, why);
+    if (offerTimeout > 0) offers.push({ row, agent: { id: agent.id }, timeoutMs: offerTimeout, reasons: why });
+    else assignments.push({ row, agent: { id: agent.id, displayName: agent.display_name }, reasons: why });
     matched.push({ conversationId: row.conversation_id, kind: offerTimeout > 0 ? 'offered' : 'assigned' });
   }
+  await assignAll(manager, outbox, assignments, now);
+  await offerAll(manager, outbox, offers, now);
   for (const [queue, cursor] of result.cursors) {
     if (cursors.get(queue) === cursor) continue;
     await manager.query(
@@ -148,29 +154,65 @@ async function republishPositions(manager: EntityManager, outbox: OutboxWriter, 
   }
 }
 
-export async function assign(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string; displayName: string }, now: Date, reasons: Reason[], previousAgentId = ''): Promise<void> {
-  const s = schemaOf(manager);
-  await manager.query(
-    `UPDATE "${s}".conversation_assignments SET state = 'assigned', agent_id = $2, assigned_at = $3, offered_at = NULL, offer_expires_at = NULL,
-       previous_agent_id = NULLIF($4, ''), queue_reason = '', published_position = NULL WHERE conversation_id = $1`,
-    [row.conversation_id, agent.id, now, previousAgentId],
-  );
-  await manager.query(`UPDATE "${s}".agents SET last_assigned_at = $2 WHERE id = $1`, [agent.id, now]);
-  publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
-  observations().assigned(row.queue, Math.max(0, now.getTime() - row.since.getTime()) / 1000);
-  await notify(manager, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
+/** A conversation handed to an agent: why, and who had it before (a transfer), if anyone. */
+export interface Assignment {
+  row: ConversationRow;
+  agent: { id: string; displayName: string };
+  reasons: Reason[];
+  previousAgentId?: string;
 }
 
-async function offer(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string }, now: Date, timeoutMs: number, reasons: Reason[]): Promise<void> {
+export async function assign(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string; displayName: string }, now: Date, reasons: Reason[], previousAgentId = ''): Promise<void> {
+  await assignAll(manager, outbox, [{ row, agent, reasons, previousAgentId }], now);
+}
+
+/** Assigns conversations in two statements whatever their number, then publishes and notifies each. */
+async function assignAll(manager: EntityManager, outbox: OutboxWriter, assignments: readonly Assignment[], now: Date): Promise<void> {
+  if (!assignments.length) return;
   const s = schemaOf(manager);
-  const expiresAt = new Date(now.getTime() + timeoutMs);
   await manager.query(
-    `UPDATE "${s}".conversation_assignments SET state = 'offered', agent_id = $2, offered_at = $3, offer_expires_at = $4, published_position = NULL WHERE conversation_id = $1`,
-    [row.conversation_id, agent.id, now, expiresAt],
+    `UPDATE "${s}".conversation_assignments c SET state = 'assigned', agent_id = v.agent_id, assigned_at = $3, offered_at = NULL, offer_expires_at = NULL,
+       previous_agent_id = NULLIF(v.previous_agent_id, ''), queue_reason = '', published_position = NULL
+     FROM unnest($1::uuid[], $2::text[], $4::text[]) AS v(conversation_id, agent_id, previous_agent_id) WHERE c.conversation_id = v.conversation_id`,
+    [assignments.map((a) => a.row.conversation_id), assignments.map((a) => a.agent.id), now, assignments.map((a) => a.previousAgentId ?? '')],
   );
-  await manager.query(`UPDATE "${s}".agents SET last_assigned_at = $2 WHERE id = $1`, [agent.id, now]);
-  publishOffer(outbox, row, agent.id, OfferStatus.OFFERED, reasons, now, expiresAt);
-  await notify(manager, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
+  await touchAgents(manager, assignments.map((a) => a.agent.id), now);
+  for (const { row, agent, reasons, previousAgentId = '' } of assignments) {
+    publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
+    observations().assigned(row.queue, Math.max(0, now.getTime() - row.since.getTime()) / 1000);
+    await notify(manager, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
+  }
+}
+
+/** A conversation offered to an agent, who has `timeoutMs` to accept it. */
+interface Offer {
+  row: ConversationRow;
+  agent: { id: string };
+  timeoutMs: number;
+  reasons: Reason[];
+}
+
+/** Offers conversations in two statements whatever their number, then publishes and notifies each. */
+async function offerAll(manager: EntityManager, outbox: OutboxWriter, offers: readonly Offer[], now: Date): Promise<void> {
+  if (!offers.length) return;
+  const s = schemaOf(manager);
+  const expiries = offers.map((o) => new Date(now.getTime() + o.timeoutMs));
+  await manager.query(
+    `UPDATE "${s}".conversation_assignments c SET state = 'offered', agent_id = v.agent_id, offered_at = $3, offer_expires_at = v.expires_at, published_position = NULL
+     FROM unnest($1::uuid[], $2::text[], $4::timestamptz[]) AS v(conversation_id, agent_id, expires_at) WHERE c.conversation_id = v.conversation_id`,
+    [offers.map((o) => o.row.conversation_id), offers.map((o) => o.agent.id), now, expiries],
+  );
+  await touchAgents(manager, offers.map((o) => o.agent.id), now);
+  for (const [i, { row, agent, reasons }] of offers.entries()) {
+    const expiresAt = expiries[i]!;
+    publishOffer(outbox, row, agent.id, OfferStatus.OFFERED, reasons, now, expiresAt);
+    await notify(manager, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
+  }
+}
+
+/** When each agent was last given work (round-robin and least-recently-assigned strategies read it). */
+async function touchAgents(manager: EntityManager, agentIds: readonly string[], now: Date): Promise<void> {
+  await manager.query(`UPDATE "${schemaOf(manager)}".agents SET last_assigned_at = $2 WHERE id = ANY($1::text[])`, [[...new Set(agentIds)], now]);
 }
 
 /**
