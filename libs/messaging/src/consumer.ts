@@ -288,6 +288,10 @@ export class EventConsumer {
     const max = this.options.maxBatchRecords ?? 250;
     const messages = batch.messages;
     metrics.batchRecords(messages.length);
+    // While this batch is applied, everything from its first record to the high watermark of the
+    // fetch is waiting: a consumer that falls behind fetches ever larger batches and shows it here
+    // (the lag after a batch alone reads 0 whenever each fetch drains the partition).
+    if (messages.length) metrics.lag(batch.partition, Number(batch.offsetLagLow()) + 1);
     // A stale batch belongs to partitions taken away by a rebalance: their new owner redoes it.
     // On shutdown the batch in hand is still finished and committed (that is the drain); kafkajs
     // fetches nothing more once it is stopping.
@@ -307,8 +311,8 @@ export class EventConsumer {
       metrics.consumed(chunk.length);
       await heartbeat();
     }
-    // Records behind the partition's high watermark once this batch is done (the SRE dashboard's
-    // lag panel and OmniConsumerLagHigh; KEDA reads the same lag from the broker).
+    // Records behind the fetch's high watermark once this batch is done: 0 when it drained the
+    // partition (the SRE dashboard's lag panel and OmniConsumerLagHigh; KEDA reads the broker's lag).
     metrics.lag(batch.partition, Number(batch.offsetLag()));
   }
 
@@ -467,7 +471,7 @@ export class EventConsumer {
     const errors = m?.counter('omni_kafka_handler_errors_total', 'Handler failures (each attempt)', ['topic', 'group']).labels(labels);
     const dlq = m?.counter('omni_kafka_dlq_total', 'Records sent to a DLQ', ['topic', 'group']).labels(labels);
     const replays = m?.counter('omni_kafka_batch_replays_total', 'Batches whose shared transaction failed, replayed record by record', ['topic', 'group']).labels(labels);
-    const lag = m?.gauge('omni_kafka_consumer_lag', 'Records behind the high watermark after the last batch, per partition', ['topic', 'group', 'partition']);
+    const lag = m?.gauge('omni_kafka_consumer_lag', 'Records not yet applied, per partition: from the batch being applied to the high watermark of its fetch, or behind it once done', ['topic', 'group', 'partition']);
     found = {
       consumed: (n) => consumed?.inc(n),
       batchRecords: (n) => batches?.observe(n),

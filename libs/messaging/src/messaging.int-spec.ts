@@ -4,7 +4,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics, type RawInbound } from '@omni/contracts';
 import { createLogger, Metrics, startTelemetry, traceIdOf, tracer } from '@omni/observability';
 import { readTopicRecords, waitFor } from '@omni/testing';
-import { CE_HEADERS, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type ConsumedEvent, type KafkaSettings } from './index';
+import { buildEnvelope, CE_HEADERS, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type ConsumedEvent, type KafkaSettings } from './index';
 
 const exporter = new InMemorySpanExporter();
 const telemetry = startTelemetry({ serviceName: 'messaging-test', exporter });
@@ -67,6 +67,33 @@ describe('messaging on a real Kafka broker', () => {
     // The consumed counter moves once the chunk is committed, just after the handler returns.
     const consumedLine = /omni_kafka_consumed_total\{[^}]*topic="omni.inbound.raw.v1"[^}]*\} 1/;
     await waitFor(async () => consumedLine.test((await metrics.render()).body), { description: 'consumed counter', timeoutMs: 10_000 });
+  }, 60_000);
+
+  it('shows the records waiting while a batch is applied as consumer lag, and 0 once it is done', async () => {
+    const s = { ...settings('lag'), partitions: 1 };
+    const connection = new KafkaConnection(s, quietLogger);
+    const metrics = new Metrics('lag', { defaultMetrics: false });
+    const consumer = new EventConsumer(connection, quietLogger, metrics);
+    closers.push(() => consumer.stop(), () => connection.close());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let seen = 0;
+    consumer.subscribe(Topics.inboundRaw, async () => {
+      seen++;
+      await held; // the first batch stays in hand until the lag was read
+    });
+    await consumer.start();
+    const publisher = new EventPublisher(connection, metrics);
+    // One produce request: the consumer fetches the ten records as one batch.
+    await publisher.publishEnvelopes(Array.from({ length: 10 }, (_, i) => buildEnvelope(Topics.inboundRaw, 'messenger:page:user', raw(`lag-${i}`, 'x'), { source: 'omni/lag' })));
+    const lagLine = (n: number) => new RegExp(`omni_kafka_consumer_lag\\{[^}]*topic="omni.inbound.raw.v1"[^}]*\\} ${n}$`, 'm');
+    try {
+      await waitFor(() => seen === 1, { description: 'first record in hand', timeoutMs: 30_000 });
+      expect((await metrics.render()).body).toMatch(lagLine(10));
+    } finally {
+      release(); // a failed expectation must not leave the batch (and the consumer's stop) waiting
+    }
+    await waitFor(async () => lagLine(0).test((await metrics.render()).body), { description: 'lag back to 0', timeoutMs: 30_000 });
   }, 60_000);
 
   it('parks a record whose handler always fails in the DLQ with the error, and keeps consuming', async () => {
