@@ -9,7 +9,7 @@ import {
   Topics,
 } from '@omni/contracts';
 import { waitFor } from '@omni/testing';
-import { drained, raw, startRig, uniqueDigits, WA_PHONE_NUMBER_ID, type Rig } from './testing/rig';
+import { drained, raw, startRig, uniqueDigits, WA_PHONE_NUMBER_ID, type RawSpec, type Rig } from './testing/rig';
 
 /**
  * Canonical messages and receipts on real Kafka and PostgreSQL: keys, language, unsupported kinds,
@@ -165,47 +165,37 @@ describe('normalizer: messages and delivery status (real Kafka + PostgreSQL)', (
     expect(status.value.conversationId).toBe('');
   });
 
-  it('applies a Messenger read watermark to everything the page sent before it', async () => {
+  /**
+   * A customer's message, the page's answers 10 s and 30 s later (echoes), and the customer's read
+   * watermark at 20 s, handed to `deliver` in that order; the delivery states of the two answers.
+   */
+  async function answersAfterWatermark(deliver: (specs: RawSpec[]) => Promise<unknown>): Promise<string[]> {
     const psid = uniqueDigits(16);
     const t0 = Date.now() - 120_000;
-    await rig.send(raw.messengerText(psid, `m_in_${randomUUID()}`, 'Do you ship to Canada?', t0));
-    const echo1 = `m_echo_${randomUUID()}`;
-    const echo2 = `m_echo_${randomUUID()}`;
-    await rig.send(raw.messengerEcho(psid, echo1, 'Yes we do.', t0 + 10_000));
-    await rig.send(raw.messengerEcho(psid, echo2, 'Anything else?', t0 + 30_000));
-    await drained(rig);
-    await rig.send(raw.messengerRead(psid, t0 + 20_000));
-    await drained(rig);
-    const rows = await rig.query<{ provider_message_id: string; delivery_state: string }>(
-      'SELECT provider_message_id, delivery_state FROM normalizer.messages WHERE provider_message_id = ANY($1) ORDER BY occurred_at',
-      [[echo1, echo2]],
-    );
-    expect(rows).toEqual([
-      { provider_message_id: echo1, delivery_state: 'read' },
-      { provider_message_id: echo2, delivery_state: 'sent' },
-    ]);
-  });
-
-  it('applies a read watermark to echoes stored earlier in the same batch', async () => {
-    const psid = uniqueDigits(16);
-    const t0 = Date.now() - 120_000;
-    const [echo1, echo2] = [`m_echo_${randomUUID()}`, `m_echo_${randomUUID()}`];
-    // One batch: the batch stores its messages together before it commits, so the receipt must
-    // see the echoes written before it in the same transaction.
-    await rig.sendAll([
+    const answers = [`m_echo_${randomUUID()}`, `m_echo_${randomUUID()}`];
+    await deliver([
       raw.messengerText(psid, `m_in_${randomUUID()}`, 'Do you ship to Canada?', t0),
-      raw.messengerEcho(psid, echo1, 'Yes we do.', t0 + 10_000),
-      raw.messengerEcho(psid, echo2, 'Anything else?', t0 + 30_000),
+      raw.messengerEcho(psid, answers[0]!, 'Yes we do.', t0 + 10_000),
+      raw.messengerEcho(psid, answers[1]!, 'Anything else?', t0 + 30_000),
       raw.messengerRead(psid, t0 + 20_000),
     ]);
     await drained(rig);
-    const rows = await rig.query<{ provider_message_id: string; delivery_state: string }>(
-      'SELECT provider_message_id, delivery_state FROM normalizer.messages WHERE provider_message_id = ANY($1) ORDER BY occurred_at',
-      [[echo1, echo2]],
-    );
-    expect(rows).toEqual([
-      { provider_message_id: echo1, delivery_state: 'read' },
-      { provider_message_id: echo2, delivery_state: 'sent' },
-    ]);
+    const rows = await rig.query<{ delivery_state: string }>('SELECT delivery_state FROM normalizer.messages WHERE provider_message_id = ANY($1) ORDER BY occurred_at', [answers]);
+    return rows.map((r) => r.delivery_state);
+  }
+
+  it('applies a Messenger read watermark to everything the page sent before it', async () => {
+    const states = await answersAfterWatermark(async (specs) => {
+      for (const spec of specs.slice(0, -1)) await rig.send(spec);
+      await drained(rig);
+      await rig.send(specs[specs.length - 1]!);
+    });
+    expect(states).toEqual(['read', 'sent']);
+  });
+
+  it('applies a read watermark to echoes stored earlier in the same batch', async () => {
+    // One batch: the batch stores its messages together before it commits, so the receipt must
+    // see the echoes written before it in the same transaction.
+    expect(await answersAfterWatermark((specs) => rig.sendAll(specs))).toEqual(['read', 'sent']);
   });
 });

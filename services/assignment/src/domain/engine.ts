@@ -155,7 +155,7 @@ async function republishPositions(manager: EntityManager, outbox: OutboxWriter, 
 }
 
 /** A conversation handed to an agent: why, and who had it before (a transfer), if anyone. */
-export interface Assignment {
+interface Assignment {
   row: ConversationRow;
   agent: { id: string; displayName: string };
   reasons: Reason[];
