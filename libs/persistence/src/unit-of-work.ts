@@ -151,8 +151,8 @@ export class UnitOfWork {
   /**
    * The records of the batch the caller runs in, all of them in order (the caller's own
    * included), or undefined outside a batch. A handler can prepare at its first record what every
-   * record of the batch needs (one statement for all instead of one each), keyed by the
-   * transaction's hooks so that a replay record by record starts afresh.
+   * record of the batch needs (one statement for all instead of one each), keyed by this array
+   * (one per batch transaction) so that a replay record by record, outside any batch, starts afresh.
    */
   batchRecords(): ReadonlyArray<BatchRecord> | undefined {
     return this.batches.getStore()?.records;
