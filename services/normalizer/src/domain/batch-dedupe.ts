@@ -1,21 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { erasedProviderId } from './erasure';
-import { lockMessageNames, messageLockName } from './locks';
+import { lockMessageNames, lockNamesOf, type MessageKey } from './locks';
 import { schemaOf } from './rows';
-
-/** What a message is deduplicated on: its channel, the provider's id and the channel adapter's key. */
-export interface MessageKey {
-  channel: string;
-  providerMessageId: string;
-  dedupeKey: string;
-}
-
-/** The lock names of a message, provider id first (as lockMessageKeys takes them one by one). */
-export function lockNamesOf(key: MessageKey): string[] {
-  const names = [messageLockName(key.channel, key.providerMessageId)];
-  if (key.dedupeKey !== key.providerMessageId) names.push(messageLockName(key.channel, `dedupe:${key.dedupeKey}`));
-  return names;
-}
 
 /**
  * Which of these messages are stored on their channel, possibly as erased tombstones: by provider

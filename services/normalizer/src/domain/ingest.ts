@@ -28,7 +28,7 @@ import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
 import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
-import { lockMessageKeys } from './locks';
+import { lockMessageNames, lockNamesOf, messageLockName } from './locks';
 import { profileOf } from './profile';
 import { alreadyStoredSql, insertMessage, schemaOf, type MessageWriter, type NewMessageRow } from './rows';
 import type { BatchDedupe } from './batch-dedupe';
@@ -90,8 +90,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   if (ctx.dedupe?.covers(key)) {
     if (ctx.dedupe.isStored(key)) return 'duplicate';
   } else {
-    // Receipts lock the provider id; a redelivery under another provider id shares the dedupe key.
-    await lockMessageKeys(manager, channel, dedupeKey === message.providerMessageId ? [message.providerMessageId] : [message.providerMessageId, `dedupe:${dedupeKey}`]);
+    await lockMessageNames(manager, lockNamesOf(key));
     if (await alreadyStored(manager, channel, message.providerMessageId, dedupeKey)) return 'duplicate';
   }
 
@@ -188,7 +187,7 @@ async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { t
   const next = stateName(status.state);
   const error = status.error ? (ErrorCode[status.error.code] ?? 'UNKNOWN') : null;
   if (status.providerMessageId) {
-    await lockMessageKeys(manager, channel, [status.providerMessageId]);
+    await lockMessageNames(manager, [messageLockName(channel, status.providerMessageId)]);
     const stored = await manager.findOne(MessageEntity, { where: { channel, providerMessageId: status.providerMessageId } });
     if (stored) {
       status.conversationId = stored.conversationId;

@@ -4,7 +4,7 @@ import { channelSlug, DeliveryState, ErrorCode, OutboundContentSchema, timestamp
 import { furthest, stateName } from './delivery';
 import { ConversationEntity, MessageEntity, OutboundRequestEntity, PendingReceiptEntity } from './entities';
 import { touchOutbound } from './conversations';
-import { lockMessageKeys } from './locks';
+import { lockMessageNames, messageLockName } from './locks';
 import { schemaOf } from './rows';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,7 +49,7 @@ export async function registerSend(manager: EntityManager, status: MessageStatus
 
   const channel = channelSlug(status.channel);
   const providerMessageId = status.providerMessageId || `outbound:${status.outboundId}`;
-  await lockMessageKeys(manager, channel, [providerMessageId]);
+  await lockMessageNames(manager, [messageLockName(channel, providerMessageId)]);
   const at = status.occurredAt ? timestampDate(status.occurredAt) : now;
   const pending = await manager.findOne(PendingReceiptEntity, { where: { channel, providerMessageId } });
   const error = failed ? (ErrorCode[status.error?.code ?? ErrorCode.UNKNOWN] ?? 'UNKNOWN') : null;
