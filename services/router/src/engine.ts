@@ -31,9 +31,6 @@ export const BOT_AUTHOR = 'bot:router';
 /** A bot flow left unanswered this long hands off at the customer's next message. */
 export const BOT_SESSION_TTL_MS = 24 * 3_600_000;
 
-/** The contact's history a decision reads. */
-type Context = History;
-
 /** What one customer message led to, for metrics and logs (no personal data). */
 export type Outcome =
   | { kind: 'routed'; queue: string; rules: string[]; documentVersion: number; botFlow?: string }
@@ -147,7 +144,7 @@ export class RoutingEngine {
     extra: RouterReason[],
     at: Date,
     now: Date,
-    given?: { evaluation: Evaluation; context: Context },
+    given?: { evaluation: Evaluation; context: History },
     botFlow?: string,
   ): Promise<Outcome> {
     const context = given?.context ?? (await this.context(store, first, at));
@@ -229,7 +226,7 @@ export class RoutingEngine {
     return { kind: 'routed', queue: evaluation.queue, rules: evaluation.matchedRules, documentVersion: doc.version, botFlow };
   }
 
-  private async context(store: RouterStore, message: Message, at: Date): Promise<Context> {
+  private async context(store: RouterStore, message: Message, at: Date): Promise<History> {
     return store.history(message.contactId, at);
   }
 
