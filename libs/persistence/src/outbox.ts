@@ -8,6 +8,8 @@ import { schemaOf } from './database';
 /** Collects the records a unit of work wants to publish; written to the outbox on commit. */
 export class OutboxWriter {
   readonly envelopes: Envelope[] = [];
+  /** The rows written so far, in order (a transaction may write them in several goes). */
+  private readonly written: PendingRecord[] = [];
 
   constructor(private readonly source: string) {}
 
@@ -20,15 +22,18 @@ export class OutboxWriter {
   }
 
   /**
-   * Writes the collected records to the outbox (one statement) and returns them with their row
-   * ids, for the relay to publish right after commit. `markPublished`: ids of rows the relay has
+   * Writes the records collected since the last flush to the outbox (one statement) and returns
+   * every record this writer wrote, with its row id, for the relay to publish right after commit.
+   * The unit of work flushes last; a before-commit hook may flush earlier, e.g. so that no outbox
+   * write happens while it holds a lock others wait for. `markPublished`: ids of rows the relay has
    * already published, marked in the same statement (see OutboxRelay.takeMarks); none are taken
    * when there is nothing to write.
    */
   async flush(manager: EntityManager, markPublished: () => string[] = () => []): Promise<PendingRecord[]> {
-    if (!this.envelopes.length) return [];
+    const fresh = this.envelopes.slice(this.written.length);
+    if (!fresh.length) return this.written;
     const schema = schemaOf(manager.connection);
-    const values = [this.envelopes.map((e) => e.topic), this.envelopes.map((e) => e.key), this.envelopes.map((e) => e.value), this.envelopes.map((e) => JSON.stringify(e.headers))];
+    const values = [fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers))];
     const marks = markPublished();
     const insert = `INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) RETURNING id`;
@@ -37,7 +42,8 @@ export class OutboxWriter {
       : await manager.query(insert, values);
     // Ids come from one sequence in insertion (= array) order.
     const ids = rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return this.envelopes.map((envelope, i) => ({ id: String(ids[i]), envelope }));
+    fresh.forEach((envelope, i) => this.written.push({ id: String(ids[i]), envelope }));
+    return this.written;
   }
 }
 

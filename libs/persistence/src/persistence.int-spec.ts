@@ -175,6 +175,26 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('publishes, in order, outbox rows a before-commit hook wrote early together with the rest', async () => {
+    const rig = await startOutboxRig('early');
+    try {
+      await rig.uow.run(async (manager, outbox, hooks) => {
+        await rig.write('first')(manager, outbox);
+        hooks.beforeCommit('early', async () => {
+          // As assignment does before taking its lock: what was collected so far goes in now.
+          expect((await outbox.flush(manager)).map((r) => r.envelope.key)).toEqual(['first']);
+          expect((await outbox.flush(manager)).map((r) => r.envelope.key)).toEqual(['first']); // nothing new: no second row
+          await rig.write('second')(manager, outbox);
+        });
+      });
+      await waitFor(() => rig.seen.length === 2, { description: 'both records on Kafka', timeoutMs: 30_000 });
+      expect(rig.seen).toEqual(['first', 'second']);
+      expect(await query(`SELECT record_key FROM "${rig.schema}".outbox ORDER BY id`)).toEqual([{ record_key: 'first' }, { record_key: 'second' }]);
+    } finally {
+      await rig.stop();
+    }
+  }, 60_000);
+
   it('marks relayed rows published in passing, with the next outbox insert, and gives the marks back when that transaction fails', async () => {
     // The relay's own marking is pushed out of the test's reach: only transactions mark.
     const rig = await startOutboxRig('marks', { markDelayMs: 600_000 });

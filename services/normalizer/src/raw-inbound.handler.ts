@@ -3,14 +3,14 @@ import type { ChannelEvent } from '@omni/channel-sdk';
 import { channelSlug, create, RawRefSchema, Topics, type RawInbound } from '@omni/contracts';
 import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
-import { UnitOfWork, type BatchRecord, type TransactionHooks } from '@omni/persistence';
+import { UnitOfWork, writeBufferOf, type BatchRecord, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import { InjectConfig } from '@omni/service-kit';
 import type { EntityManager } from 'typeorm';
 import { BatchDedupe } from './domain/batch-dedupe';
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
-import { MessageWriter } from './domain/rows';
+import { insertMessages, type NewMessageRow } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
 
@@ -97,7 +97,7 @@ interface BatchWork {
   parsed: Map<string, ChannelEvent[]>;
   dedupe: (manager: EntityManager) => Promise<BatchDedupe>;
   /** The batch's new messages, stored in one statement just before it commits. */
-  messages: (manager: EntityManager, hooks: TransactionHooks) => MessageWriter;
+  messages: (manager: EntityManager, hooks: TransactionHooks) => WriteBuffer<NewMessageRow>;
 }
 
 function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
@@ -117,16 +117,9 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
     }
   }
   let dedupe: Promise<BatchDedupe> | undefined;
-  let messages: MessageWriter | undefined;
   return {
     parsed,
     dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)),
-    messages: (manager, hooks) => {
-      if (!messages) {
-        const writer = (messages = new MessageWriter(manager));
-        hooks.beforeCommit('normalizer.messages', () => writer.flush());
-      }
-      return messages;
-    },
+    messages: (manager, hooks) => writeBufferOf(hooks, 'normalizer.messages', (rows: NewMessageRow[]) => insertMessages(manager, rows)),
   };
 }

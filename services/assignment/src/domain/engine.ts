@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Reasons } from '@omni/contracts';
-import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
+import { currentTransactionHooks, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
@@ -13,6 +13,9 @@ export interface EngineContext {
   now: Date;
 }
 
+/** Transactions (by their unit-of-work hooks) that hold the assignment lock already. */
+const lockHolders = new WeakSet<TransactionHooks>();
+
 /**
  * Serialises every matching pass and every change to who holds what, across all replicas and
  * partitions: a transaction-level advisory lock kept until the commit. Commands that take or move
@@ -20,11 +23,27 @@ export interface EngineContext {
  * before they commit, for their pass (passBeforeCommit). Loads are computed from committed rows, so
  * no agent goes over capacity and no conversation is handed out twice; nothing is skipped because
  * a row is locked, so a conversation is never queued while capacity exists (docs/assignment.md).
+ *
+ * Taken once per transaction: the lock lasts until the commit, so asking again (a resolve's
+ * handle-time write, then its pass) would only be another round trip while holding it.
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
+  const transaction = currentTransactionHooks();
+  if (transaction && lockHolders.has(transaction)) return;
   const started = performance.now();
   await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaOf(manager)}.assignment`]);
   observations().lockWaited((performance.now() - started) / 1000);
+  if (transaction) lockHolders.add(transaction);
+}
+
+/**
+ * Takes the assignment lock at the end of a transaction (in a before-commit hook), after writing
+ * the outbox rows collected so far: they need no lock, and every round trip made while holding it
+ * is one every other transaction waits for.
+ */
+export async function lockForCommit(manager: EntityManager, outbox: OutboxWriter): Promise<void> {
+  await outbox.flush(manager);
+  await lockAssignments(manager);
 }
 
 const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
@@ -56,7 +75,7 @@ export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, h
   const scheduled = new ScheduledPass();
   scheduledPasses.set(hooks, scheduled);
   hooks.beforeCommit('assignment.pass', async () => {
-    await lockAssignments(manager);
+    await lockForCommit(manager, outbox);
     for (const m of await match(manager, outbox, { settings, now: now() })) scheduled.matched.set(m.conversationId, m.kind);
   });
   return scheduled;

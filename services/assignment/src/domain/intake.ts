@@ -5,7 +5,7 @@ import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
 import { passBeforeCommit, type ScheduledPass } from './engine';
 import { rankOf, type SkillRequirement } from './matching';
-import { findConversation, loadQueues, schemaOf, type ConversationRow, type QueueRow } from './store';
+import { findConversation, queueSettings, schemaOf, type ConversationRow, type QueueRow } from './store';
 
 const SKILL = /^([^:]{1,64})(?::([1-5]))?$/;
 
@@ -123,7 +123,7 @@ export async function routeIn(manager: EntityManager, outbox: OutboxWriter, hook
     await manager.query(`UPDATE "${schemaOf(manager)}".csat_surveys SET parked_routed = $2 WHERE conversation_id = $1`, [routed.conversationId, Buffer.from(toBinary(ConversationRoutedSchema, routed))]);
     return { outcome: 'parked-for-csat' };
   }
-  const queues = await loadQueues(manager);
+  const queues = await queueSettings(manager);
   if (!(await intake(manager, routed, existing, queues.get(routed.queue || 'default'), settings, now()))) return { outcome: 'already-open' };
   return { outcome: 'queued', pass: passBeforeCommit(manager, outbox, hooks, settings, now) };
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
-import { lockAssignments, passBeforeCommit, type EngineContext } from './engine';
+import { lockForCommit, passBeforeCommit, type EngineContext } from './engine';
 import { Reasons } from '@omni/contracts';
 import { notify, OfferStatus, publishOffer, publishResolved } from './events';
 import { schemaOf, type ConversationRow } from './store';
@@ -53,7 +53,7 @@ export async function resolveConversation(
     // The queue row is also written by passes (under the lock): write it under the lock too, so
     // the two never wait on each other in opposite orders.
     hooks.beforeCommit(`assignment.handle-time:${row.conversation_id}`, async () => {
-      await lockAssignments(manager);
+      await lockForCommit(manager, outbox);
       await manager.query(
         `INSERT INTO "${s}".queues (name, strategy, avg_handle_ms) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET avg_handle_ms = CASE WHEN queues.avg_handle_ms IS NULL THEN EXCLUDED.avg_handle_ms

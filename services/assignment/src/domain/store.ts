@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { schemaOf } from '@omni/persistence';
+import { currentTransactionHooks, schemaOf, type TransactionHooks } from '@omni/persistence';
 import { Channel, channelSlug, CustomerRefSchema, fromBinary, type CustomerRef } from '@omni/contracts';
 import type { AgentState, PresenceStatus, QueuePolicy, QueuedConversation, SkillRequirement, Strategy } from './matching';
 
@@ -135,6 +135,21 @@ export async function loadAgents(manager: EntityManager, where: { onlineOnly?: b
 export async function loadQueues(manager: EntityManager): Promise<Map<string, QueueRow>> {
   const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".queues`)) as QueueRow[];
   return new Map(rows.map((r) => [r.name, r]));
+}
+
+const queuesReadBy = new WeakMap<TransactionHooks, Promise<Map<string, QueueRow>>>();
+
+/**
+ * The queues as the caller's transaction first read them, for their settings (response targets):
+ * a consumed batch of N records reads the table once instead of N times. Not for what passes change
+ * under the assignment lock (round-robin cursors, handle-time averages): a pass reads its own.
+ */
+export function queueSettings(manager: EntityManager): Promise<Map<string, QueueRow>> {
+  const transaction = currentTransactionHooks();
+  if (!transaction) return loadQueues(manager);
+  let queues = queuesReadBy.get(transaction);
+  if (!queues) queuesReadBy.set(transaction, (queues = loadQueues(manager)));
+  return queues;
 }
 
 const slugOf = (channel: number): string => (channel === Channel.UNSPECIFIED ? 'unspecified' : channelSlug(channel as Channel));

@@ -22,7 +22,7 @@ import { onCustomerMessage, onSurveyRefused, type SurveyOutcome } from '../domai
 import { lockAssignments } from '../domain/engine';
 import { notify } from '../domain/events';
 import { routeIn } from '../domain/intake';
-import { findConversation, schemaOf } from '../domain/store';
+import { findConversation, queueSettings, schemaOf } from '../domain/store';
 import { SETTINGS, type AssignmentSettings } from '../settings';
 
 const PREVIEW = 500;
@@ -63,8 +63,7 @@ export class CustomerHandlers {
       if (csat.kind === 'answered') return;
       const row = csat.kind === 'none' ? before : await findConversation(manager, message.conversationId);
       if (!row || (row.state !== 'assigned' && row.state !== 'offered' && row.state !== 'queued')) return;
-      const [queue] = (await manager.query(`SELECT next_response_ms FROM "${schemaOf(manager)}".queues WHERE name = $1`, [row.queue])) as Array<{ next_response_ms: number | null }>;
-      const target = queue?.next_response_ms ?? this.settings.nextResponseMs;
+      const target = (await queueSettings(manager)).get(row.queue)?.next_response_ms ?? this.settings.nextResponseMs;
       const at = message.receivedAt ? timestampDate(message.receivedAt) : now;
       // The customer is waiting for an answer from now on (unless already waiting); the first
       // response has its own clock until the agent first replies.

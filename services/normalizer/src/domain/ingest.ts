@@ -20,7 +20,7 @@ import {
   type RawRef,
 } from '@omni/contracts';
 import { uuidFrom } from '@omni/messaging';
-import type { OutboxWriter } from '@omni/persistence';
+import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
 import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
 import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
 import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
@@ -30,7 +30,7 @@ import { erasedProviderId } from './erasure';
 import { detectLanguage } from './language';
 import { lockMessageNames, lockNamesOf, messageLockName } from './locks';
 import { profileOf } from './profile';
-import { alreadyStoredSql, insertMessage, schemaOf, type MessageWriter, type NewMessageRow } from './rows';
+import { alreadyStoredSql, insertMessage, schemaOf, type NewMessageRow } from './rows';
 import type { BatchDedupe } from './batch-dedupe';
 
 export type IngestOutcome = 'message' | 'duplicate' | 'status' | 'consent';
@@ -46,7 +46,7 @@ export interface IngestContext {
   /** The batch's dedupe work, done up front for all its messages (consumed batches only). */
   dedupe?: BatchDedupe;
   /** Where a consumed batch collects its new messages, to store them in one statement. */
-  messages?: MessageWriter;
+  messages?: WriteBuffer<NewMessageRow>;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */

@@ -237,24 +237,3 @@ export async function insertMessages(manager: EntityManager, rows: readonly NewM
     ],
   );
 }
-
-/**
- * The messages a consumed batch stores, written together in one statement just before it commits
- * instead of one statement each. Anything that reads messages in the same transaction (receipts
- * look their message up) flushes it first.
- */
-export class MessageWriter {
-  private pending: NewMessageRow[] = [];
-
-  constructor(private readonly manager: EntityManager) {}
-
-  add(row: NewMessageRow): void {
-    this.pending.push(row);
-  }
-
-  async flush(): Promise<void> {
-    const rows = this.pending;
-    this.pending = [];
-    await insertMessages(this.manager, rows);
-  }
-}

@@ -1,0 +1,76 @@
+/**
+ * The assignment lock on real PostgreSQL: taken once per transaction (every further request would
+ * be a round trip made while others wait for it), and, when taken for the commit, only after the
+ * transaction's outbox rows are written.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { create, RawInboundSchema, Topics } from '@omni/contracts';
+import { openDataSource, UnitOfWork } from '@omni/persistence';
+import { testEnv } from '@omni/testing';
+import { lockAssignments, lockForCommit } from './engine';
+import { observeAssignmentsWith } from './observations';
+
+describe('the assignment lock (real PostgreSQL)', () => {
+  const schema = `assignment_lock_${randomUUID().slice(0, 8)}`;
+  let dataSource: DataSource;
+  let uow: UnitOfWork;
+  let requests = 0;
+
+  beforeAll(async () => {
+    dataSource = await openDataSource({ url: testEnv().databaseUrl, schema, entities: [], migrations: [] });
+    uow = new UnitOfWork(dataSource, undefined, 'omni/assignment-test', 'assignment-test');
+    observeAssignmentsWith({ assigned: () => undefined, slaBreached: () => undefined, lockWaited: () => void requests++ });
+  }, 60_000);
+  beforeEach(() => {
+    requests = 0;
+  });
+  afterAll(async () => {
+    observeAssignmentsWith(undefined);
+    await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  /** Sessions holding this schema's assignment lock (a bigint advisory key shows as two oids). */
+  const lockHolders = (): Promise<Array<{ n: number }>> =>
+    dataSource.query(
+      `WITH k AS (SELECT hashtextextended($1, 0) AS key)
+       SELECT count(*)::int AS n FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1
+          AND classid = ((key >> 32) & 4294967295)::oid AND objid = (key & 4294967295)::oid`,
+      [`${schema}.assignment`],
+    );
+
+  it('is requested once per unit of work, and held until its commit', async () => {
+    await uow.run(async (manager, outbox) => {
+      await lockAssignments(manager);
+      await lockForCommit(manager, outbox);
+      await lockAssignments(manager);
+      expect(await lockHolders()).toEqual([{ n: 1 }]); // seen from another connection
+    });
+    expect(requests).toBe(1);
+    expect(await lockHolders()).toEqual([{ n: 0 }]);
+    await uow.run((manager) => lockAssignments(manager));
+    expect(requests).toBe(2); // a new transaction asks again
+  });
+
+  it('is requested every time outside a unit of work (no transaction to remember it by)', async () => {
+    await dataSource.transaction(async (manager) => {
+      await lockAssignments(manager);
+      await lockAssignments(manager);
+    });
+    expect(requests).toBe(2);
+  });
+
+  it('for the commit, is taken after the outbox rows collected so far are written', async () => {
+    let rowsBeforeLock = -1;
+    await uow.run(async (manager, outbox) => {
+      outbox.add(Topics.inboundRaw, 'k', create(RawInboundSchema, { id: 'early' }));
+      const seen = (await manager.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{ n: number }>;
+      expect(seen).toEqual([{ n: 0 }]);
+      await lockForCommit(manager, outbox);
+      rowsBeforeLock = ((await manager.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{ n: number }>)[0]!.n;
+    });
+    expect(rowsBeforeLock).toBe(1);
+    expect(await dataSource.query(`SELECT record_key FROM "${schema}".outbox`)).toEqual([{ record_key: 'k' }]); // written once
+  });
+});
