@@ -23,7 +23,7 @@ import type { BotFlow, LocalizedText, QuickReply } from './routing/document';
 import { evaluate, flowFor, pickText, welcomeFor, type Evaluation } from './routing/evaluate';
 import { formatDuration, formatOpening } from './routing/hours';
 import { reason, type RouterReason } from './routing/reasons';
-import { RouterStore, type BotSession, type History } from './store';
+import { RouterStore, type BotSession, type DecisionRow, type History } from './store';
 
 /** Who the router's automatic messages are from (window-policy treats them as automation). */
 export const BOT_AUTHOR = 'bot:router';
@@ -153,8 +153,7 @@ export class RoutingEngine {
     const reasons = [...extra, ...evaluation.reasons];
     const id = randomUUID();
     const contactId = current.contactId || first.contactId;
-    await store.saveConversation({ conversationId: current.conversationId, contactId, queue: evaluation.queue, priority: evaluation.priority, documentVersion: doc.version, routedAt: now, reasons });
-    await store.recordDecision({
+    const decision: DecisionRow = {
       id,
       conversationId: current.conversationId,
       contactId,
@@ -168,6 +167,10 @@ export class RoutingEngine {
       handoffContext: answers,
       facts: { lastContactAt: context.lastContactAt?.toISOString(), lastCsat: context.lastCsat },
       message: Buffer.from(toBinary(MessageSchema, first)),
+    };
+    await store.recordRouting({
+      conversation: { conversationId: current.conversationId, contactId, queue: evaluation.queue, priority: evaluation.priority, documentVersion: doc.version, routedAt: now, reasons },
+      decision,
     });
     const sender = current.sender ?? first.sender;
     outbox.add(

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { currentTransactionHooks, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 
 export interface BotSession {
   conversationId: string;
@@ -29,6 +30,12 @@ export interface DecisionRow {
   handoffContext: Record<string, string>;
   facts: { lastContactAt?: string; lastCsat?: number };
   message: Buffer;
+}
+
+/** A routing decision and the conversation's routing record it sets. */
+export interface Routing {
+  conversation: { conversationId: string; contactId: string; queue: string; priority: number; documentVersion: number; routedAt: Date; reasons: unknown };
+  decision: DecisionRow;
 }
 
 /** When the contact was last routed, and its last CSAT answer: facts routing rules read. */
@@ -65,6 +72,7 @@ export class RouterStore {
     conversationId: string,
     contact: { contactId: string; at: Date },
   ): Promise<{ conversation?: { closedAt: Date | null }; session?: BotSession; activeVersion?: number; history: History }> {
+    await this.writePending({ conversationId, contactId: contact.contactId });
     const [r] = (await this.manager.query(
       `SELECT (SELECT max(version) FROM "${this.s}".routing_documents) AS active_version,
               c.conversation_id AS routed_id, c.closed_at,
@@ -83,22 +91,13 @@ export class RouterStore {
     };
   }
 
-  async saveConversation(row: { conversationId: string; contactId: string; queue: string; priority: number; documentVersion: number; routedAt: Date; reasons: unknown }): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO "${this.s}".routed_conversations (conversation_id, contact_id, queue, priority, policy_version, document_version, routed_at, closed_at, reasons)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
-       ON CONFLICT (conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
-         policy_version = EXCLUDED.policy_version, document_version = EXCLUDED.document_version, routed_at = EXCLUDED.routed_at, closed_at = NULL, reasons = EXCLUDED.reasons`,
-      [row.conversationId, row.contactId || null, row.queue, row.priority, `document-${row.documentVersion}`, row.documentVersion, row.routedAt, JSON.stringify(row.reasons)],
-    );
-  }
-
   /**
    * Marks a routed conversation resolved and ends its bot session (a conversation resolved while
    * its bot was still asking starts afresh next time), in one statement; returns false when the
    * router never routed it.
    */
   async close(conversationId: string, at: Date): Promise<boolean> {
+    await this.writePending({ conversationId });
     const [, affected] = (await this.manager.query(
       `WITH ended AS (DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1)
        UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1`,
@@ -110,6 +109,7 @@ export class RouterStore {
   /** When the contact was last routed before `at` (any conversation, a reopened one included), and its last CSAT answer. */
   async history(contactId: string, at: Date): Promise<History> {
     if (!contactId) return {};
+    await this.writePending({ contactId });
     const [r] = (await this.manager.query(`SELECT ${historyColumns(this.s, '$1', '$2')}`, [contactId, at])) as Array<Record<string, unknown>>;
     return historyOf(r);
   }
@@ -123,16 +123,27 @@ export class RouterStore {
     );
   }
 
-  async recordDecision(row: DecisionRow): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO "${this.s}".routing_decisions (id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
-      [row.id, row.conversationId, row.contactId || null, row.messageId, row.decidedAt, row.documentVersion, row.queue, row.priority, row.botFlow, JSON.stringify(row.reasons), JSON.stringify(row.handoffContext), JSON.stringify(row.facts), row.message],
-    );
+  /**
+   * A routing: the conversation's routing record (routed again if it was closed) and the decision
+   * with its input, for what-if replay. Inside a unit of work it is written with the transaction's
+   * other routings in one statement just before the commit (a consumed batch of N messages costs
+   * one round trip for them instead of 2N); a read of this store that could see it writes it first.
+   */
+  async recordRouting(routing: Routing): Promise<void> {
+    const hooks = currentTransactionHooks();
+    if (!hooks) return insertRoutings(this.manager, this.s, [routing]);
+    pendingRoutings(this.manager, this.s, hooks).add(routing);
+  }
+
+  /** Writes the transaction's pending routings now when one concerns this conversation or contact (any, when neither is given). */
+  private async writePending(about: { conversationId?: string; contactId?: string } = {}): Promise<void> {
+    const hooks = currentTransactionHooks();
+    if (hooks) await pendingRoutings(this.manager, this.s, hooks).writeIfAbout(about);
   }
 
   /** Decisions of a time range, oldest first, at most `limit`. */
   async decisions(from: Date, to: Date, limit: number): Promise<DecisionRow[]> {
+    await this.writePending();
     const rows = (await this.manager.query(
       `SELECT id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message
        FROM "${this.s}".routing_decisions WHERE decided_at >= $1 AND decided_at < $2 ORDER BY decided_at, id LIMIT $3`,
@@ -170,6 +181,7 @@ export class RouterStore {
 
   /** Everything the router holds about a contact (erasure): decisions with their messages, bot sessions, CSAT, routed conversations. */
   async eraseContact(contactId: string, conversationIds: string[]): Promise<number> {
+    await this.writePending();
     const ids = conversationIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
     let removed = 0;
     const count = async (sql: string, params: unknown[]) => {
@@ -197,4 +209,81 @@ function sessionOf(r: Record<string, unknown>): BotSession {
     startedAt: r.started_at as Date,
     updatedAt: r.updated_at as Date,
   };
+}
+
+/** A transaction's routings not yet written, and whom they concern. */
+class PendingRoutings {
+  private readonly conversations = new Set<string>();
+  private readonly contacts = new Set<string>();
+  private readonly buffer: WriteBuffer<Routing>;
+
+  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
+    this.buffer = writeBufferOf(hooks, 'router.routings', (rows: Routing[]) => {
+      this.conversations.clear();
+      this.contacts.clear();
+      return insertRoutings(manager, schema, rows);
+    });
+  }
+
+  add(routing: Routing): void {
+    this.conversations.add(routing.conversation.conversationId);
+    if (routing.decision.contactId) this.contacts.add(routing.decision.contactId);
+    this.buffer.add(routing);
+  }
+
+  async writeIfAbout({ conversationId, contactId }: { conversationId?: string; contactId?: string }): Promise<void> {
+    const any = conversationId === undefined && contactId === undefined;
+    if (any || (conversationId !== undefined && this.conversations.has(conversationId)) || (!!contactId && this.contacts.has(contactId))) await this.buffer.flush();
+  }
+}
+
+const pending = new WeakMap<TransactionHooks, PendingRoutings>();
+
+function pendingRoutings(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingRoutings {
+  let routings = pending.get(hooks);
+  if (!routings) pending.set(hooks, (routings = new PendingRoutings(manager, schema, hooks)));
+  return routings;
+}
+
+/**
+ * Routings in one statement: the decisions (a redelivered one is kept as it was) and the routing
+ * records, the last routing of a conversation winning (an upsert may touch a row only once).
+ */
+async function insertRoutings(manager: EntityManager, schema: string, rows: readonly Routing[]): Promise<void> {
+  if (!rows.length) return;
+  const column = <T>(pick: (r: Routing) => T): T[] => rows.map(pick);
+  await manager.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::int[], $9::text[], $10::jsonb[],
+                            $11::jsonb[], $12::jsonb[], $13::bytea[], $14::timestamptz[], $15::jsonb[])
+         WITH ORDINALITY AS t(id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons,
+                              handoff_context, facts, message, routed_at, routed_reasons, i)
+     ), decided AS (
+       INSERT INTO "${schema}".routing_decisions (id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message)
+       SELECT id, conversation_id, contact_id, message_id, decided_at, document_version, queue, priority, bot_flow, reasons, handoff_context, facts, message
+         FROM input ORDER BY i ON CONFLICT (id) DO NOTHING
+     )
+     INSERT INTO "${schema}".routed_conversations (conversation_id, contact_id, queue, priority, policy_version, document_version, routed_at, closed_at, reasons)
+     SELECT DISTINCT ON (conversation_id) conversation_id, contact_id, queue, priority, 'document-' || document_version, document_version, routed_at, NULL, routed_reasons
+       FROM input ORDER BY conversation_id, i DESC
+     ON CONFLICT (conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
+       policy_version = EXCLUDED.policy_version, document_version = EXCLUDED.document_version, routed_at = EXCLUDED.routed_at, closed_at = NULL, reasons = EXCLUDED.reasons`,
+    [
+      column((r) => r.decision.id),
+      column((r) => r.conversation.conversationId),
+      column((r) => r.conversation.contactId || null),
+      column((r) => r.decision.messageId),
+      column((r) => r.decision.decidedAt),
+      column((r) => r.decision.documentVersion),
+      column((r) => r.conversation.queue),
+      column((r) => r.conversation.priority),
+      column((r) => r.decision.botFlow),
+      column((r) => JSON.stringify(r.decision.reasons)),
+      column((r) => JSON.stringify(r.decision.handoffContext)),
+      column((r) => JSON.stringify(r.decision.facts)),
+      column((r) => r.decision.message),
+      column((r) => r.conversation.routedAt),
+      column((r) => JSON.stringify(r.conversation.reasons)),
+    ],
+  );
 }
