@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { schemaOf } from '@omni/persistence';
 import { Channel, channelSlug } from '@omni/contracts';
 import type { RecipientState } from '../domain/decide';
+import { writePendingTimers } from '../timers/timer-store';
 
 interface WindowRow {
   channel: number;
@@ -220,6 +221,7 @@ export class StateStore {
     await this.manager.query(`DELETE FROM "${this.s}".consents WHERE contact_id = $1 AND state = 'opted_in'`, [contactId]);
     await this.manager.query(`UPDATE "${this.s}".consents SET contact_id = NULL, keyword = NULL WHERE contact_id = $1`, [contactId]);
     await this.manager.query(`DELETE FROM "${this.s}".contacts WHERE contact_id = $1`, [contactId]);
+    await writePendingTimers(this.manager); // none of the contact's may be left to be written after the delete
     await this.manager.query(`DELETE FROM "${this.s}".timers WHERE contact_id = $1`, [contactId]);
   }
 }
