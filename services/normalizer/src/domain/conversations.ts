@@ -18,7 +18,18 @@ async function latestOf(manager: EntityManager, contactId: string): Promise<Conv
   return selectLatestConversationForUpdate(manager, contactId);
 }
 
-async function open(manager: EntityManager, contactId: string, channel: string, at: Date, entryPoint: Record<string, unknown> | null, inbound: boolean): Promise<ConversationChoice> {
+/**
+ * A new conversation. Callers that know the contact has none (a contact created by this very
+ * message) call it directly: looking for the latest one would only cost a round trip.
+ */
+export async function openConversation(
+  manager: EntityManager,
+  contactId: string,
+  channel: string,
+  at: Date,
+  entryPoint: Record<string, unknown> | null,
+  inbound: boolean,
+): Promise<ConversationChoice> {
   const conversation: ConversationEntity = {
     id: randomUUID(),
     contactId,
@@ -54,7 +65,7 @@ export async function conversationForInbound(
 ): Promise<ConversationChoice> {
   const latest = await latestOf(manager, contactId);
   const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
-  if (!latest || !(latest.status === 'open' || withinWindow)) return open(manager, contactId, channel, at, entryPoint, true);
+  if (!latest || !(latest.status === 'open' || withinWindow)) return openConversation(manager, contactId, channel, at, entryPoint, true);
   const reopened = latest.status === 'resolved';
   const updates = {
     status: 'open' as const,
@@ -77,7 +88,7 @@ export async function conversationForInbound(
  */
 export async function conversationForOutbound(manager: EntityManager, contactId: string, channel: string, at: Date): Promise<ConversationChoice> {
   const latest = await latestOf(manager, contactId);
-  if (!latest) return open(manager, contactId, channel, at, null, false);
+  if (!latest) return openConversation(manager, contactId, channel, at, null, false);
   await touchOutbound(manager, latest, channel, at);
   return { conversation: latest, opened: false, reopened: false };
 }

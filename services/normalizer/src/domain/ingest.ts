@@ -23,7 +23,7 @@ import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
 import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
 import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
-import { conversationForInbound, conversationForOutbound, type ConversationPolicy } from './conversations';
+import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
 import { erasedProviderId } from './erasure';
@@ -106,9 +106,12 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const provided = message.providerTimestamp ? timestampDate(message.providerTimestamp) : undefined;
   const at = provided && provided <= ctx.receivedAt ? provided : ctx.receivedAt;
   const entryPoint = message.entryPoint ? (toJson(MessageSchema, create(MessageSchema, { entryPoint: message.entryPoint })) as { entryPoint?: Record<string, unknown> }).entryPoint ?? null : null;
-  const { conversation, reopened } = inbound
-    ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint)
-    : await conversationForOutbound(manager, contact.id, channel, at);
+  // A contact this message created (identities known) has no conversation to find or reopen yet.
+  const { conversation, reopened } = identities
+    ? await openConversation(manager, contact.id, channel, at, inbound ? entryPoint : null, inbound)
+    : inbound
+      ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint)
+      : await conversationForOutbound(manager, contact.id, channel, at);
 
   const text = textOf(message.content);
   const detected = text ? detectLanguage(text) : undefined;
