@@ -75,18 +75,29 @@ export async function lockLiveContact(manager: EntityManager, id: string): Promi
   throw new Error(`merge redirects of contact ${id} do not end`);
 }
 
-/** Inserts identities for a contact; returns the keys that were already taken (by anyone). */
+/**
+ * Inserts identities for a contact, in one statement whatever their number (in key order, as one
+ * by one did); returns the keys that were already taken (by anyone).
+ */
 export async function attachIdentities(manager: EntityManager, contactId: string, keys: IdentityKey[], displayName?: string | null): Promise<IdentityKey[]> {
-  const taken: IdentityKey[] = [];
-  for (const key of keys) {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO "${schemaOf(manager)}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING id`,
-      [randomUUID(), contactId, key.channel, key.channelUserId, key.origin === 'channel' ? (displayName ?? null) : null, key.origin],
-    );
-    if (!inserted.length) taken.push(key);
-  }
-  return taken;
+  if (!keys.length) return [];
+  const inserted = (await manager.query(
+    `INSERT INTO "${schemaOf(manager)}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
+     SELECT id, $2, channel, channel_user_id, display_name, origin
+       FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS k(id, channel, channel_user_id, display_name, origin, i)
+      ORDER BY i
+     ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING channel, channel_user_id`,
+    [
+      keys.map(() => randomUUID()),
+      contactId,
+      keys.map((k) => k.channel),
+      keys.map((k) => k.channelUserId),
+      keys.map((k) => (k.origin === 'channel' ? (displayName ?? null) : null)),
+      keys.map((k) => k.origin),
+    ],
+  )) as Array<{ channel: string; channel_user_id: string }>;
+  const attached = new Set(inserted.map((r) => `${r.channel}\u0000${r.channel_user_id}`));
+  return keys.filter((k) => !attached.has(`${k.channel}\u0000${k.channelUserId}`));
 }
 
 export async function createContact(manager: EntityManager, profile: Partial<ChannelProfile> = {}): Promise<ContactEntity> {

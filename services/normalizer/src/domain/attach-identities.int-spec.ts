@@ -1,0 +1,54 @@
+/**
+ * attachIdentities on the real schema: all of a contact's keys in one statement, in key order, with
+ * the channel's display name only on the channel's own identity, and the keys someone already owns
+ * reported back (the caller's race check) without touching them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { openDataSource } from '@omni/persistence';
+import { testEnv } from '@omni/testing';
+import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-normalizer-initial';
+import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
+import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
+import { attachIdentities, createContact, type IdentityKey } from './contacts';
+
+describe('attachIdentities (real PostgreSQL)', () => {
+  const schema = `normalizer_attach_${randomUUID().slice(0, 8)}`;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await openDataSource({
+      url: testEnv().databaseUrl,
+      schema,
+      entities: [],
+      migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  const identities = (contactId: string) =>
+    dataSource.query(`SELECT channel, channel_user_id, display_name, origin FROM "${schema}".identities WHERE contact_id = $1 ORDER BY channel`, [contactId]);
+
+  it('attaches every key, names only the channel identity, and reports the keys another contact holds', async () => {
+    const number = `+3361${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const whatsapp: IdentityKey = { channel: 'whatsapp', channelUserId: number.slice(1), origin: 'channel' };
+    const phone: IdentityKey = { channel: 'phone', channelUserId: number, origin: 'derived' };
+    const sms: IdentityKey = { channel: 'sms', channelUserId: number, origin: 'channel' };
+    const [first, second] = await dataSource.transaction(async (manager) => [await createContact(manager), await createContact(manager)]);
+
+    expect(await dataSource.transaction((manager) => attachIdentities(manager, first.id, [whatsapp, phone], 'Ana'))).toEqual([]);
+    expect(await identities(first.id)).toEqual([
+      { channel: 'phone', channel_user_id: number, display_name: null, origin: 'derived' },
+      { channel: 'whatsapp', channel_user_id: number.slice(1), display_name: 'Ana', origin: 'channel' },
+    ]);
+
+    // The phone key is the first contact's: reported taken and left where it is; the rest attach.
+    expect(await dataSource.transaction((manager) => attachIdentities(manager, second.id, [sms, phone], 'Ana B.'))).toEqual([phone]);
+    expect(await identities(second.id)).toEqual([{ channel: 'sms', channel_user_id: number, display_name: 'Ana B.', origin: 'channel' }]);
+    expect((await identities(first.id)).map((r: { channel: string }) => r.channel)).toEqual(['phone', 'whatsapp']);
+    expect(await dataSource.transaction((manager) => attachIdentities(manager, second.id, []))).toEqual([]);
+  });
+});
