@@ -114,6 +114,28 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     expect((await rig.http('GET', `/contacts?customerId=${customerId}`)).json.items[0].id).toBe(survivor);
   });
 
+  it("in one batch, finds a known customer and files a new customer's second message with the first", async () => {
+    // One produce request: the messages reach the normalizer as one batch, whose customers are
+    // looked up together at its first message (BatchIdentities).
+    const [known, fresh] = [frenchMobile(), frenchMobile()];
+    const t0 = Date.now() - 60_000;
+    const before = `wamid.${randomUUID()}`;
+    await rig.send(raw.whatsappText(known.waId, before, 'Hello again', t0));
+    const earlier = await normalized(before);
+    const ids = [`wamid.${randomUUID()}`, `wamid.${randomUUID()}`, `wamid.${randomUUID()}`];
+    await rig.sendAll([
+      raw.whatsappText(fresh.waId, ids[0]!, 'First time here', t0 + 1_000, 'Bea'),
+      raw.whatsappText(known.waId, ids[1]!, 'Any news?', t0 + 2_000),
+      raw.whatsappText(fresh.waId, ids[2]!, 'And a second question', t0 + 3_000, 'Bea'),
+    ]);
+    const [first, again, second] = [await normalized(ids[0]!), await normalized(ids[1]!), await normalized(ids[2]!)];
+    expect([again.contactId, again.conversationId]).toEqual([earlier.contactId, earlier.conversationId]);
+    expect(first.contactId).not.toBe(earlier.contactId);
+    expect([second.contactId, second.conversationId]).toEqual([first.contactId, first.conversationId]);
+    expect(await rig.query('SELECT channel FROM normalizer.identities WHERE contact_id = $1 ORDER BY channel', [first.contactId])).toEqual([{ channel: 'phone' }, { channel: 'whatsapp' }]);
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.contacts c JOIN normalizer.identities i ON i.contact_id = c.id WHERE i.channel_user_id = $1', [fresh.waId])).toEqual([{ n: 1 }]);
+  });
+
   it('keeps one conversation when the customer switches channel: Messenger chat followed up by SMS', async () => {
     const phone = frenchMobile();
     const psid = uniqueDigits(16);

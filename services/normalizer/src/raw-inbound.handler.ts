@@ -1,12 +1,14 @@
 import { Inject, Controller } from '@nestjs/common';
 import type { ChannelEvent } from '@omni/channel-sdk';
-import { channelSlug, create, RawRefSchema, Topics, type RawInbound } from '@omni/contracts';
+import { channelSlug, create, Direction, RawRefSchema, Topics, type RawInbound } from '@omni/contracts';
 import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork, writeBufferOf, type BatchRecord, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import { InjectConfig } from '@omni/service-kit';
 import type { EntityManager } from 'typeorm';
 import { BatchDedupe } from './domain/batch-dedupe';
+import { BatchIdentities } from './domain/batch-identities';
+import { identityKeys, type IdentityKey, type IdentityOptions } from './domain/contacts';
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
@@ -46,6 +48,7 @@ export class RawInboundHandler {
     const applied = await this.uow.handle(event, async (manager, outbox, hooks) => {
       results.length = 0; // a retried transaction starts over
       const dedupe = batch ? await batch.dedupe(manager) : undefined;
+      const identities = batch ? await batch.identities(manager) : undefined;
       const messages = batch?.messages(manager, hooks);
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
       const context = {
@@ -57,6 +60,7 @@ export class RawInboundHandler {
         identity: { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY },
         dedupe,
         messages,
+        identities,
       };
       for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
     });
@@ -85,7 +89,7 @@ export class RawInboundHandler {
     if (!records || records.length < 2) return undefined;
     let work = this.batches.get(records);
     if (!work) {
-      work = prepareBatch(records);
+      work = prepareBatch(records, { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY });
       this.batches.set(records, work);
     }
     return work;
@@ -96,13 +100,16 @@ interface BatchWork {
   /** Each raw record's channel events by event id (absent: it failed to parse, and fails again on its own turn). */
   parsed: Map<string, ChannelEvent[]>;
   dedupe: (manager: EntityManager) => Promise<BatchDedupe>;
+  /** The identities of the batch's customers, looked up at once (on first use, inside the transaction). */
+  identities: (manager: EntityManager) => Promise<BatchIdentities>;
   /** The batch's new messages, stored in one statement just before it commits. */
   messages: (manager: EntityManager, hooks: TransactionHooks) => WriteBuffer<NewMessageRow>;
 }
 
-function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
+function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOptions): BatchWork {
   const parsed = new Map<string, ChannelEvent[]>();
   const keys: MessageKey[] = [];
+  const customers: IdentityKey[] = [];
   for (const record of records) {
     if (record.topic !== Topics.inboundRaw.name || !record.value || !record.time) continue;
     let events: ChannelEvent[];
@@ -113,13 +120,23 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>): BatchWork {
     }
     parsed.set(record.eventId, events);
     for (const e of events) {
-      if (e.type === 'message') keys.push({ channel: channelSlug(e.message.channel ?? 0), providerMessageId: e.message.providerMessageId ?? '', dedupeKey: e.dedupeKey });
+      if (e.type !== 'message') continue;
+      const channel = channelSlug(e.message.channel ?? 0);
+      keys.push({ channel, providerMessageId: e.message.providerMessageId ?? '', dedupeKey: e.dedupeKey });
+      const customer = e.message.direction === Direction.OUTBOUND ? e.message.recipient : e.message.sender;
+      try {
+        if (customer?.channelUserId) customers.push(...identityKeys(channel, customer.channelUserId, identity));
+      } catch {
+        // Not looked up for the batch: the message looks its customer up itself (and fails there).
+      }
     }
   }
   let dedupe: Promise<BatchDedupe> | undefined;
+  let identities: Promise<BatchIdentities> | undefined;
   return {
     parsed,
     dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)),
+    identities: (manager) => (identities ??= BatchIdentities.prepare(manager, customers)),
     messages: (manager, hooks) => writeBufferOf(hooks, 'normalizer.messages', (rows: NewMessageRow[]) => insertMessages(manager, rows)),
   };
 }

@@ -1,6 +1,7 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { BatchIdentities } from './batch-identities';
 import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
 import { insertContact, schemaOf, selectContactForUpdate, selectIdentitiesByKeys } from './rows';
@@ -122,10 +123,12 @@ export async function resolveContactIdentities(
   manager: EntityManager,
   profile: ChannelProfile,
   options: IdentityOptions = {},
+  /** A consumed batch's identity lookups (first attempt only: a retry looks in the database). */
+  batch?: BatchIdentities,
 ): Promise<{ contact: ContactEntity; identities?: IdentityKey[] }> {
   const keys = identityKeys(profile.channel, profile.channelUserId, options);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const rows = await findIdentities(manager, keys);
+    const rows = (attempt === 0 ? batch?.find(keys) : undefined) ?? (await findIdentities(manager, keys));
     const byChannel = rows.find((r) => r.channel === profile.channel);
     const owner = byChannel?.contactId ?? rows[0]?.contactId;
     if (owner) {
@@ -133,13 +136,18 @@ export async function resolveContactIdentities(
       if (!contact) continue; // erased (or merged away) meanwhile: look again
       const missing = keys.filter((k) => !rows.some((r) => r.channel === k.channel && r.channelUserId === k.channelUserId));
       // A phone key already owned by another contact stays there: only a CRM merges contacts.
-      await attachIdentities(manager, contact.id, missing, profile.displayName);
+      const taken = await attachIdentities(manager, contact.id, missing, profile.displayName);
+      batch?.attached(contact.id, missing, taken);
       return { contact: await fillProfile(manager, contact, profile) };
     }
     const contact = await createContact(manager, profile);
     const taken = await attachIdentities(manager, contact.id, keys, profile.displayName);
-    if (!taken.length) return { contact, identities: keys };
+    if (!taken.length) {
+      batch?.attached(contact.id, keys, []);
+      return { contact, identities: keys };
+    }
     // A concurrent first message from the same person won the race: use theirs.
+    batch?.forget(keys);
     await manager.delete(IdentityEntity, { contactId: contact.id });
     await manager.delete(ContactEntity, { id: contact.id });
   }

@@ -21,6 +21,7 @@ import {
 } from '@omni/contracts';
 import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
+import type { BatchIdentities } from './batch-identities';
 import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
 import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
 import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy } from './conversations';
@@ -47,6 +48,8 @@ export interface IngestContext {
   dedupe?: BatchDedupe;
   /** Where a consumed batch collects its new messages, to store them in one statement. */
   messages?: WriteBuffer<NewMessageRow>;
+  /** The batch's customers' identities, looked up for all its messages at once (consumed batches only). */
+  identities?: BatchIdentities;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */
@@ -101,6 +104,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     manager,
     { channel, channelUserId: customer.channelUserId, displayName: customer.displayName, locale: customer.locale, timezone: customer.timezone },
     ctx.identity,
+    ctx.identities,
   );
   // The provider's time orders history, but never lies in our future (a skewed provider clock).
   const provided = message.providerTimestamp ? timestampDate(message.providerTimestamp) : undefined;

@@ -1,0 +1,63 @@
+/**
+ * BatchIdentities on the real schema: one lookup for a batch's customers, answers only where it is
+ * sure, and kept current with what the batch attaches.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { openDataSource } from '@omni/persistence';
+import { testEnv } from '@omni/testing';
+import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-normalizer-initial';
+import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
+import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
+import { BatchIdentities } from './batch-identities';
+import { attachIdentities, createContact, type IdentityKey } from './contacts';
+
+describe('BatchIdentities (real PostgreSQL)', () => {
+  const schema = `normalizer_batch_ids_${randomUUID().slice(0, 8)}`;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await openDataSource({
+      url: testEnv().databaseUrl,
+      schema,
+      entities: [],
+      migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  const key = (channel: string, channelUserId: string, origin: IdentityKey['origin'] = 'channel'): IdentityKey => ({ channel, channelUserId, origin });
+
+  it('answers from one lookup in key order, leaves unlooked and lost keys to the database, and learns what the batch attaches', async () => {
+    const [phone, whatsapp, newcomer, other] = [key('phone', '+33611111111', 'derived'), key('whatsapp', '33611111111'), key('messenger', `psid-${randomUUID()}`), key('sms', '+33622222222')];
+    const owner = await dataSource.transaction(async (manager) => {
+      const contact = await createContact(manager);
+      await attachIdentities(manager, contact.id, [phone, whatsapp]);
+      return contact.id;
+    });
+    let statements = 0;
+    await dataSource.transaction(async (manager) => {
+      const query = manager.query.bind(manager);
+      manager.query = ((sql: string, params?: unknown[]) => (statements++, query(sql, params))) as typeof manager.query;
+      const batch = await BatchIdentities.prepare(manager, [whatsapp, phone, newcomer, whatsapp]);
+      expect(statements).toBe(1);
+      expect(batch.find([phone, whatsapp])?.map((r) => [r.channel, r.contactId])).toEqual([
+        ['phone', owner],
+        ['whatsapp', owner],
+      ]);
+      expect(batch.find([newcomer])).toEqual([]); // looked up: nobody has it
+      expect(batch.find([other, phone])).toBeUndefined(); // not looked up: ask the database
+
+      batch.attached('contact-new', [newcomer], []);
+      expect(batch.find([newcomer])?.map((r) => r.contactId)).toEqual(['contact-new']);
+      batch.attached('contact-new', [newcomer, phone], [phone]); // the phone key was taken by someone else
+      expect(batch.find([phone])).toBeUndefined();
+      batch.forget([newcomer]);
+      expect(batch.find([newcomer])).toBeUndefined();
+      expect(statements).toBe(1);
+    });
+  });
+});
