@@ -1,7 +1,8 @@
 /**
- * attachIdentities on the real schema: all of a contact's keys in one statement, in key order, with
- * the channel's display name only on the channel's own identity, and the keys someone already owns
- * reported back (the caller's race check) without touching them.
+ * Identity writes and lookups on the real schema: a contact's keys attached in one statement (in
+ * key order, the channel's display name only on the channel's own identity, keys someone else
+ * owns reported back untouched), and BatchIdentities (one lookup for a batch's customers, answers
+ * only where it is sure, kept current with what the batch attaches).
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -10,10 +11,11 @@ import { testEnv } from '@omni/testing';
 import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-normalizer-initial';
 import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
 import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
+import { BatchIdentities } from './batch-identities';
 import { attachIdentities, createContact, type IdentityKey } from './contacts';
 
-describe('attachIdentities (real PostgreSQL)', () => {
-  const schema = `normalizer_attach_${randomUUID().slice(0, 8)}`;
+describe('identities (real PostgreSQL)', () => {
+  const schema = `normalizer_identities_${randomUUID().slice(0, 8)}`;
   let dataSource: DataSource;
 
   beforeAll(async () => {
@@ -32,7 +34,7 @@ describe('attachIdentities (real PostgreSQL)', () => {
   const identities = (contactId: string) =>
     dataSource.query(`SELECT channel, channel_user_id, display_name, origin FROM "${schema}".identities WHERE contact_id = $1 ORDER BY channel`, [contactId]);
 
-  it('attaches every key, names only the channel identity, and reports the keys another contact holds', async () => {
+  it('attachIdentities: attaches every key, names only the channel identity, and reports the keys another contact holds', async () => {
     const number = `+3361${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
     const whatsapp: IdentityKey = { channel: 'whatsapp', channelUserId: number.slice(1), origin: 'channel' };
     const phone: IdentityKey = { channel: 'phone', channelUserId: number, origin: 'derived' };
@@ -50,5 +52,37 @@ describe('attachIdentities (real PostgreSQL)', () => {
     expect(await identities(second.id)).toEqual([{ channel: 'sms', channel_user_id: number, display_name: 'Ana B.', origin: 'channel' }]);
     expect((await identities(first.id)).map((r: { channel: string }) => r.channel)).toEqual(['phone', 'whatsapp']);
     expect(await dataSource.transaction((manager) => attachIdentities(manager, second.id, []))).toEqual([]);
+  });
+
+  const key = (channel: string, channelUserId: string, origin: IdentityKey['origin'] = 'channel'): IdentityKey => ({ channel, channelUserId, origin });
+
+  it('BatchIdentities: answers from one lookup in key order, leaves unlooked and lost keys to the database, and learns what the batch attaches', async () => {
+    const [phone, whatsapp, newcomer, other] = [key('phone', '+33611111111', 'derived'), key('whatsapp', '33611111111'), key('messenger', `psid-${randomUUID()}`), key('sms', '+33622222222')];
+    const owner = await dataSource.transaction(async (manager) => {
+      const contact = await createContact(manager);
+      await attachIdentities(manager, contact.id, [phone, whatsapp]);
+      return contact.id;
+    });
+    let statements = 0;
+    await dataSource.transaction(async (manager) => {
+      const query = manager.query.bind(manager);
+      manager.query = ((sql: string, params?: unknown[]) => (statements++, query(sql, params))) as typeof manager.query;
+      const batch = await BatchIdentities.prepare(manager, [whatsapp, phone, newcomer, whatsapp]);
+      expect(statements).toBe(1);
+      expect(batch.find([phone, whatsapp])?.map((r) => [r.channel, r.contactId])).toEqual([
+        ['phone', owner],
+        ['whatsapp', owner],
+      ]);
+      expect(batch.find([newcomer])).toEqual([]); // looked up: nobody has it
+      expect(batch.find([other, phone])).toBeUndefined(); // not looked up: ask the database
+
+      batch.attached('contact-new', [newcomer], []);
+      expect(batch.find([newcomer])?.map((r) => r.contactId)).toEqual(['contact-new']);
+      batch.attached('contact-new', [newcomer, phone], [phone]); // the phone key was taken by someone else
+      expect(batch.find([phone])).toBeUndefined();
+      batch.forget([newcomer]);
+      expect(batch.find([newcomer])).toBeUndefined();
+      expect(statements).toBe(1);
+    });
   });
 });
