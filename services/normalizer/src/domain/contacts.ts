@@ -111,8 +111,8 @@ export async function createContact(manager: EntityManager, profile: Partial<Cha
  * Missing keys are attached to the contact found. Profile data from the channel only fills what
  * is still unknown: a CRM or an agent may have set better values.
  */
-export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}): Promise<ContactEntity> {
-  return (await resolveContactIdentities(manager, profile, options)).contact;
+export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}, batch?: BatchIdentities): Promise<ContactEntity> {
+  return (await resolveContactIdentities(manager, profile, options, batch)).contact;
 }
 
 /**

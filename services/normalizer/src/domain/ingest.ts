@@ -232,7 +232,7 @@ async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { t
 
 async function ingestConsent(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'consent' }>): Promise<IngestOutcome> {
   const consent = create(ConsentChangedSchema, event.consent);
-  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity);
+  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity, ctx.identities);
   // Derived from the provider event, not random: a redelivered STOP (a new raw record) publishes
   // the same ce_id again, which every consumer's inbox drops, so it is never acted on twice.
   consent.id = uuidFrom(`consent:${channelSlug(consent.channel)}:${consent.accountId}:${event.dedupeKey}`);
