@@ -23,10 +23,22 @@ const MAX_HOOK_ROUNDS = 100;
  *
  * `afterCommit(fn)` runs `fn` once the transaction committed (metrics that must not count a
  * rolled-back attempt). It is never run when the transaction rolls back; it must not throw.
+ *
+ * `local(key, create)` is state that lives exactly as long as the transaction (a write buffer, a
+ * table read once per batch, whether a lock is held): made by `create` on first use, shared by
+ * every handler of the batch, gone with the transaction, fresh again when it is retried.
  */
 export class TransactionHooks {
   private readonly before = new Map<string, () => Promise<void>>();
   private readonly after: Array<() => void> = [];
+  private readonly locals = new Map<string, unknown>();
+
+  local<T>(key: string, create: () => T): T {
+    if (this.locals.has(key)) return this.locals.get(key) as T;
+    const value = create();
+    this.locals.set(key, value);
+    return value;
+  }
 
   beforeCommit(key: string, fn: () => Promise<void>): void {
     if (!this.before.has(key)) this.before.set(key, fn);

@@ -33,16 +33,10 @@ export class WriteBuffer<T> {
   }
 }
 
-const buffers = new WeakMap<TransactionHooks, Map<string, WriteBuffer<unknown>>>();
-
 /**
  * The transaction's buffer named `key` (one per transaction, so a consumed batch shares it across
  * its records), created with `write` on first use.
  */
 export function writeBufferOf<T>(hooks: TransactionHooks, key: string, write: (rows: T[]) => Promise<void>): WriteBuffer<T> {
-  let byKey = buffers.get(hooks);
-  if (!byKey) buffers.set(hooks, (byKey = new Map()));
-  let buffer = byKey.get(key) as WriteBuffer<T> | undefined;
-  if (!buffer) byKey.set(key, (buffer = new WriteBuffer<T>(hooks, key, write)) as WriteBuffer<unknown>);
-  return buffer;
+  return hooks.local(key, () => new WriteBuffer<T>(hooks, key, write));
 }

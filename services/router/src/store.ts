@@ -237,12 +237,8 @@ class PendingRoutings {
   }
 }
 
-const pending = new WeakMap<TransactionHooks, PendingRoutings>();
-
 function pendingRoutings(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingRoutings {
-  let routings = pending.get(hooks);
-  if (!routings) pending.set(hooks, (routings = new PendingRoutings(manager, schema, hooks)));
-  return routings;
+  return hooks.local('router.pending-routings', () => new PendingRoutings(manager, schema, hooks));
 }
 
 /**

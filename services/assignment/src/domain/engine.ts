@@ -13,9 +13,6 @@ export interface EngineContext {
   now: Date;
 }
 
-/** Transactions (by their unit-of-work hooks) that hold the assignment lock already. */
-const lockHolders = new WeakSet<TransactionHooks>();
-
 /**
  * Serialises every matching pass and every change to who holds what, across all replicas and
  * partitions: a transaction-level advisory lock kept until the commit. Commands that take or move
@@ -28,12 +25,12 @@ const lockHolders = new WeakSet<TransactionHooks>();
  * handle-time write, then its pass) would only be another round trip while holding it.
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
-  const transaction = currentTransactionHooks();
-  if (transaction && lockHolders.has(transaction)) return;
+  const lock = currentTransactionHooks()?.local('assignment.lock', () => ({ held: false }));
+  if (lock?.held) return;
   const started = performance.now();
   await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaOf(manager)}.assignment`]);
   observations().lockWaited((performance.now() - started) / 1000);
-  if (transaction) lockHolders.add(transaction);
+  if (lock) lock.held = true;
 }
 
 /**
@@ -61,8 +58,6 @@ export class ScheduledPass {
   }
 }
 
-const scheduledPasses = new WeakMap<TransactionHooks, ScheduledPass>();
-
 /**
  * Schedules one matching pass for the end of the transaction, under the assignment lock. A
  * consumed batch that queues N conversations then matches them all in one pass instead of N, and
@@ -70,15 +65,14 @@ const scheduledPasses = new WeakMap<TransactionHooks, ScheduledPass>();
  * writes rows of its own conversations, so it needs no lock (see docs/assignment.md, "Locking").
  */
 export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, settings: AssignmentSettings, now: () => Date): ScheduledPass {
-  const existing = scheduledPasses.get(hooks);
-  if (existing) return existing;
-  const scheduled = new ScheduledPass();
-  scheduledPasses.set(hooks, scheduled);
-  hooks.beforeCommit('assignment.pass', async () => {
-    await lockForCommit(manager, outbox);
-    for (const m of await match(manager, outbox, { settings, now: now() })) scheduled.matched.set(m.conversationId, m.kind);
+  return hooks.local('assignment.pass', () => {
+    const scheduled = new ScheduledPass();
+    hooks.beforeCommit('assignment.pass', async () => {
+      await lockForCommit(manager, outbox);
+      for (const m of await match(manager, outbox, { settings, now: now() })) scheduled.matched.set(m.conversationId, m.kind);
+    });
+    return scheduled;
   });
-  return scheduled;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
-import { currentTransactionHooks, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
+import { currentTransactionHooks, type OutboxWriter } from '@omni/persistence';
 import { customerRefOf, schemaOf, type ConversationRow } from './store';
 
 export interface Reason {
@@ -34,9 +34,6 @@ export function streamChannel(schema: string): string {
   return `${schema}_stream`;
 }
 
-/** Notices a transaction has yet to send, by the transaction they belong to. */
-const pendingNotices = new WeakMap<TransactionHooks, string[]>();
-
 /**
  * Delivered to listeners only if the transaction commits (PostgreSQL NOTIFY semantics). Inside a
  * unit of work the notices are sent together just before the commit, in one statement, in the
@@ -52,8 +49,8 @@ export async function notify(manager: EntityManager, notice: StreamNotice): Prom
     await sendNotices(manager, [payload]);
     return;
   }
-  let pending = pendingNotices.get(hooks);
-  if (!pending) pendingNotices.set(hooks, (pending = []));
+  // Notices the transaction has yet to send.
+  const pending = hooks.local('assignment.notices', (): string[] => []);
   pending.push(payload);
   // Registered again if a later before-commit hook (a pass) notifies after this one ran.
   hooks.beforeCommit('assignment.notify', () => sendNotices(manager, pending.splice(0)));

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { currentTransactionHooks, schemaOf, type TransactionHooks } from '@omni/persistence';
+import { currentTransactionHooks, schemaOf } from '@omni/persistence';
 import { Channel, channelSlug, CustomerRefSchema, fromBinary, type CustomerRef } from '@omni/contracts';
 import type { AgentState, PresenceStatus, QueuePolicy, QueuedConversation, SkillRequirement, Strategy } from './matching';
 
@@ -137,8 +137,6 @@ export async function loadQueues(manager: EntityManager): Promise<Map<string, Qu
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-const queuesReadBy = new WeakMap<TransactionHooks, Promise<Map<string, QueueRow>>>();
-
 /**
  * The queues as the caller's transaction first read them, for their settings (response targets):
  * a consumed batch of N records reads the table once instead of N times. Not for what passes change
@@ -147,9 +145,7 @@ const queuesReadBy = new WeakMap<TransactionHooks, Promise<Map<string, QueueRow>
 export function queueSettings(manager: EntityManager): Promise<Map<string, QueueRow>> {
   const transaction = currentTransactionHooks();
   if (!transaction) return loadQueues(manager);
-  let queues = queuesReadBy.get(transaction);
-  if (!queues) queuesReadBy.set(transaction, (queues = loadQueues(manager)));
-  return queues;
+  return transaction.local('assignment.queue-settings', () => loadQueues(manager));
 }
 
 const slugOf = (channel: number): string => (channel === Channel.UNSPECIFIED ? 'unspecified' : channelSlug(channel as Channel));
