@@ -5,15 +5,12 @@ import { ConversationsController } from './api/conversations.controller';
 import { QueuesController } from './api/queues.controller';
 import { AssignmentConfig } from './config';
 import { CustomerHandlers } from './handlers/customer.handlers';
-import { AssignmentInitial1732300000400 } from './migrations/1732300000400-assignment-initial';
-import { AssignmentResolution1732300000410 } from './migrations/1732300000410-assignment-resolution';
-import { AssignmentWork1732300000420 } from './migrations/1732300000420-assignment-work';
-import { AssignmentRoutingReasons1732300000430 } from './migrations/1732300000430-assignment-routing-reasons';
 import { RoutedConversationHandler } from './routed.handler';
 import { SETTINGS, settingsFrom } from './settings';
 import { StreamController } from './stream/stream.controller';
 import { StreamHub } from './stream/stream.hub';
 import { Sweeper } from './sweeper';
+import { ASSIGNMENT_MIGRATIONS } from './migrations';
 
 export { AssignmentConfig };
 
@@ -34,7 +31,7 @@ export function assignmentWith(options: { clock: Clock }): ServiceDefinition<Ass
       class AssignmentModule {}
       return { module: AssignmentModule };
     },
-    database: () => ({ entities: [], migrations: [AssignmentInitial1732300000400, AssignmentResolution1732300000410, AssignmentWork1732300000420, AssignmentRoutingReasons1732300000430] }),
+    database: () => ({ entities: [], migrations: ASSIGNMENT_MIGRATIONS }),
   };
 }
 

@@ -4,6 +4,7 @@ import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from '@omni/service-kit';
+import { readConversation } from './domain/batch-conversations';
 import type { Matched } from './domain/engine';
 import { routeIn, type RouteOutcome } from './domain/intake';
 import { SETTINGS, type AssignmentSettings } from './settings';
@@ -28,7 +29,9 @@ export class RoutedConversationHandler {
   async onRouted(event: ConsumedEvent<ConversationRouted>): Promise<void> {
     const routed = event.value;
     await this.uow.handle(event, async (manager, outbox, hooks) => {
-      const result = await routeIn(manager, outbox, hooks, routed, this.settings, () => this.clock.now());
+      const records = this.uow.batchRecords();
+      const read = (id: string) => readConversation(manager, hooks, records, id);
+      const result = await routeIn(manager, outbox, hooks, routed, this.settings, () => this.clock.now(), read);
       hooks.afterCommit(() => this.record(routed.conversationId, result.outcome === 'queued' ? result.pass.outcomeOf(routed.conversationId) : result.outcome));
     });
   }

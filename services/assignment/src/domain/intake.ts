@@ -114,8 +114,17 @@ export type RouteIn = { outcome: Exclude<RouteOutcome, 'queued'> } | { outcome: 
  * resolution that commits between the two reads is then seen whole (conversation still open, or
  * resolved with its survey).
  */
-export async function routeIn(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, routed: ConversationRouted, settings: AssignmentSettings, now: () => Date): Promise<RouteIn> {
-  const existing = await findConversation(manager, routed.conversationId);
+export async function routeIn(
+  manager: EntityManager,
+  outbox: OutboxWriter,
+  hooks: TransactionHooks,
+  routed: ConversationRouted,
+  settings: AssignmentSettings,
+  now: () => Date,
+  /** How the conversation is read (a consumed batch reads all of its conversations at once). */
+  read: (conversationId: string) => Promise<ConversationRow | undefined> = (id) => findConversation(manager, id),
+): Promise<RouteIn> {
+  const existing = await read(routed.conversationId);
   // A survey only exists for a conversation assignment has seen: a new one skips the lookup.
   const survey = existing ? await surveyOf(manager, routed.conversationId) : undefined;
   if (survey && routed.messageId && survey.answer_message_id === routed.messageId) return { outcome: 'csat-answer' };

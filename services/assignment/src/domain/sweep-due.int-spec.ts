@@ -6,12 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openDataSource } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
-import { AssignmentInitial1732300000400 } from '../migrations/1732300000400-assignment-initial';
-import { AssignmentResolution1732300000410 } from '../migrations/1732300000410-assignment-resolution';
-import { AssignmentWork1732300000420 } from '../migrations/1732300000420-assignment-work';
-import { AssignmentRoutingReasons1732300000430 } from '../migrations/1732300000430-assignment-routing-reasons';
 import type { AssignmentSettings } from '../settings';
 import { nextSweepDue } from './sweep';
+import { ASSIGNMENT_MIGRATIONS } from '../migrations';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
@@ -42,7 +39,7 @@ describe('nextSweepDue (real PostgreSQL)', () => {
       url: testEnv().databaseUrl,
       schema,
       entities: [],
-      migrations: [AssignmentInitial1732300000400, AssignmentResolution1732300000410, AssignmentWork1732300000420, AssignmentRoutingReasons1732300000430],
+      migrations: ASSIGNMENT_MIGRATIONS,
     });
   }, 60_000);
   beforeEach(async () => {

@@ -22,6 +22,7 @@ import { onCustomerMessage, onSurveyRefused, type SurveyOutcome } from '../domai
 import { lockAssignments } from '../domain/engine';
 import { notify } from '../domain/events';
 import { routeIn } from '../domain/intake';
+import { readConversation } from '../domain/batch-conversations';
 import { findConversation, queueSettings, schemaOf } from '../domain/store';
 import { SETTINGS, type AssignmentSettings } from '../settings';
 
@@ -54,7 +55,7 @@ export class CustomerHandlers {
     // while a CSAT survey is out, and a released parked decision schedules a pass that takes it).
     await this.uow.handle(event, async (manager, outbox, hooks) => {
       const now = this.clock.now();
-      const before = await findConversation(manager, message.conversationId);
+      const before = await readConversation(manager, hooks, this.uow.batchRecords(), message.conversationId);
       // A survey is out only while the conversation is resolved: other messages skip the lookup.
       const csat: SurveyOutcome = before?.state === 'resolved' ? await onCustomerMessage(manager, outbox, message, now) : { kind: 'none' };
       if (csat.kind === 'superseded' && csat.parkedRouted) {
@@ -83,8 +84,8 @@ export class CustomerHandlers {
   async onStatus(event: ConsumedEvent<MessageStatus>): Promise<void> {
     const status = event.value;
     if (!status.conversationId || status.typing) return;
-    await this.uow.handle(event, async (manager) => {
-      const agentId = await holder(manager, status.conversationId);
+    await this.uow.handle(event, async (manager, _outbox, hooks) => {
+      const agentId = (await readConversation(manager, hooks, this.uow.batchRecords(), status.conversationId))?.agent_id ?? '';
       if (!agentId) return;
       await notify(manager, { agentId, kind: 'receipt', conversationId: status.conversationId, data: { outboundId: status.outboundId, state: DeliveryState[status.state]?.toLowerCase() ?? 'unknown' } });
     });
