@@ -136,6 +136,24 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.contacts c JOIN normalizer.identities i ON i.contact_id = c.id WHERE i.channel_user_id = $1', [fresh.waId])).toEqual([{ n: 1 }]);
   });
 
+  it("in one batch, writes a new customer's conversation before the messages that refer to it, whatever comes first", async () => {
+    // The known customer's message is buffered first, the new conversation after it: at the commit
+    // the batch's conversations are still written before its messages (a foreign key).
+    const [known, fresh] = [frenchMobile(), frenchMobile()];
+    const t0 = Date.now() - 60_000;
+    const before = `wamid.${randomUUID()}`;
+    await rig.send(raw.whatsappText(known.waId, before, 'Hello again', t0));
+    const earlier = await normalized(before);
+    const ids = [`wamid.${randomUUID()}`, `wamid.${randomUUID()}`];
+    await rig.sendAll([raw.whatsappText(known.waId, ids[0]!, 'Any news?', t0 + 1_000), raw.whatsappText(fresh.waId, ids[1]!, 'First time here', t0 + 2_000, 'Bea')]);
+    const [again, first] = [await normalized(ids[0]!), await normalized(ids[1]!)];
+    expect(again.conversationId).toBe(earlier.conversationId);
+    expect(await rig.query('SELECT contact_id, channels, status FROM normalizer.conversations WHERE id = $1', [first.conversationId])).toEqual([
+      { contact_id: first.contactId, channels: ['whatsapp'], status: 'open' },
+    ]);
+    expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.messages WHERE conversation_id = $1', [first.conversationId])).toEqual([{ n: 1 }]);
+  });
+
   it('keeps one conversation when the customer switches channel: Messenger chat followed up by SMS', async () => {
     const phone = frenchMobile();
     const psid = uniqueDigits(16);

@@ -12,7 +12,9 @@ import { identityKeys, type IdentityKey, type IdentityOptions } from './domain/c
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
-import { insertMessages, type NewMessageRow } from './domain/rows';
+import type { PendingConversations } from './domain/conversations';
+import type { ConversationEntity } from './domain/entities';
+import { insertConversations, insertMessages, type NewMessageRow } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
 
@@ -49,6 +51,7 @@ export class RawInboundHandler {
       results.length = 0; // a retried transaction starts over
       const dedupe = batch ? await batch.dedupe(manager) : undefined;
       const identities = batch ? await batch.identities(manager) : undefined;
+      const conversations = batch?.conversations(manager, hooks);
       const messages = batch?.messages(manager, hooks);
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
       const context = {
@@ -60,6 +63,7 @@ export class RawInboundHandler {
         identity: { phoneCountry: this.config.PHONE_DEFAULT_COUNTRY },
         dedupe,
         messages,
+        conversations,
         identities,
       };
       for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
@@ -104,7 +108,12 @@ interface BatchWork {
   identities: (manager: EntityManager) => Promise<BatchIdentities>;
   /** The batch's new messages, stored in one statement just before it commits. */
   messages: (manager: EntityManager, hooks: TransactionHooks) => WriteBuffer<NewMessageRow>;
+  /** The batch's new conversations, likewise (and always before the messages that refer to them). */
+  conversations: (manager: EntityManager, hooks: TransactionHooks) => PendingConversations;
 }
+
+const conversationsOf = (manager: EntityManager, hooks: TransactionHooks): PendingConversations =>
+  writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => insertConversations(manager, rows));
 
 function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOptions): BatchWork {
   const parsed = new Map<string, ChannelEvent[]>();
@@ -137,6 +146,11 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOpt
     parsed,
     dedupe: (manager) => (dedupe ??= BatchDedupe.prepare(manager, keys)),
     identities: (manager) => (identities ??= BatchIdentities.prepare(manager, customers)),
-    messages: (manager, hooks) => writeBufferOf(hooks, 'normalizer.messages', (rows: NewMessageRow[]) => insertMessages(manager, rows)),
+    messages: (manager, hooks) =>
+      writeBufferOf(hooks, 'normalizer.messages', async (rows: NewMessageRow[]) => {
+        await conversationsOf(manager, hooks).flush();
+        await insertMessages(manager, rows);
+      }),
+    conversations: conversationsOf,
   };
 }

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { BatchIdentities } from './batch-identities';
 import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
-import { insertContact, schemaOf, selectContactForUpdate, selectIdentitiesByKeys } from './rows';
+import { insertContact, insertIdentities, selectContactForUpdate, selectIdentitiesByKeys, type NewIdentity } from './rows';
 
 /** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
 export const PHONE = 'phone';
@@ -76,29 +76,32 @@ export async function lockLiveContact(manager: EntityManager, id: string): Promi
   throw new Error(`merge redirects of contact ${id} do not end`);
 }
 
+/** The identities to insert for `keys`: the channel's display name goes on the channel's own key only. */
+function newIdentities(keys: readonly IdentityKey[], displayName?: string | null): NewIdentity[] {
+  return keys.map((k) => ({ channel: k.channel, channelUserId: k.channelUserId, origin: k.origin, displayName: k.origin === 'channel' ? (displayName ?? null) : null }));
+}
+
+/** The keys of `keys` that `inserted` does not hold: someone else has them. */
+function takenOf(keys: readonly IdentityKey[], inserted: ReadonlyArray<{ channel: string; channelUserId: string }>): IdentityKey[] {
+  const attached = new Set(inserted.map((r) => `${r.channel}\u0000${r.channelUserId}`));
+  return keys.filter((k) => !attached.has(`${k.channel}\u0000${k.channelUserId}`));
+}
+
 /**
  * Inserts identities for a contact, in one statement whatever their number (in key order, as one
  * by one did); returns the keys that were already taken (by anyone).
  */
 export async function attachIdentities(manager: EntityManager, contactId: string, keys: IdentityKey[], displayName?: string | null): Promise<IdentityKey[]> {
   if (!keys.length) return [];
-  const inserted = (await manager.query(
-    `INSERT INTO "${schemaOf(manager)}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
-     SELECT id, $2, channel, channel_user_id, display_name, origin
-       FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS k(id, channel, channel_user_id, display_name, origin, i)
-      ORDER BY i
-     ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING channel, channel_user_id`,
-    [
-      keys.map(() => randomUUID()),
-      contactId,
-      keys.map((k) => k.channel),
-      keys.map((k) => k.channelUserId),
-      keys.map((k) => (k.origin === 'channel' ? (displayName ?? null) : null)),
-      keys.map((k) => k.origin),
-    ],
-  )) as Array<{ channel: string; channel_user_id: string }>;
-  const attached = new Set(inserted.map((r) => `${r.channel}\u0000${r.channel_user_id}`));
-  return keys.filter((k) => !attached.has(`${k.channel}\u0000${k.channelUserId}`));
+  const { inserted } = await insertIdentities(manager, contactId, newIdentities(keys, displayName));
+  return takenOf(keys, inserted);
+}
+
+/** A new contact with its identities, in one statement; returns it and the keys someone else had already. */
+async function createContactWithIdentities(manager: EntityManager, profile: ChannelProfile, keys: IdentityKey[]): Promise<{ contact: ContactEntity; taken: IdentityKey[] }> {
+  const fields = { displayName: profile.displayName || null, locale: profile.locale || null, timezone: profile.timezone || null };
+  const { contact, inserted } = await insertIdentities(manager, randomUUID(), newIdentities(keys, profile.displayName), fields);
+  return { contact: contact!, taken: takenOf(keys, inserted) };
 }
 
 export async function createContact(manager: EntityManager, profile: Partial<ChannelProfile> = {}): Promise<ContactEntity> {
@@ -140,8 +143,7 @@ export async function resolveContactIdentities(
       batch?.attached(contact.id, missing, taken);
       return { contact: await fillProfile(manager, contact, profile) };
     }
-    const contact = await createContact(manager, profile);
-    const taken = await attachIdentities(manager, contact.id, keys, profile.displayName);
+    const { contact, taken } = await createContactWithIdentities(manager, profile, keys);
     if (!taken.length) {
       batch?.attached(contact.id, keys, []);
       return { contact, identities: keys };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { WriteBuffer } from '@omni/persistence';
 import { ConversationEntity } from './entities';
-import { insertConversation, resolveIfCurrent, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound } from './rows';
+import { insertConversations, resolveIfCurrent, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound } from './rows';
 
 export interface ConversationPolicy {
   /** A message within this long after resolution reopens the conversation instead of starting a new one. */
@@ -14,13 +15,22 @@ export interface ConversationChoice {
   reopened: boolean;
 }
 
-async function latestOf(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
+/**
+ * New conversations a consumed batch writes together just before it commits (one statement for the
+ * batch instead of one each). Anything that reads conversations in the batch writes them first,
+ * and so does the batch's message buffer (messages refer to their conversation).
+ */
+export type PendingConversations = WriteBuffer<ConversationEntity>;
+
+async function latestOf(manager: EntityManager, contactId: string, pending?: PendingConversations): Promise<ConversationEntity | null> {
+  await pending?.flush();
   return selectLatestConversationForUpdate(manager, contactId);
 }
 
 /**
- * A new conversation. Callers that know the contact has none (a contact created by this very
- * message) call it directly: looking for the latest one would only cost a round trip.
+ * A new conversation (written now, or with the batch's others when `pending` is given). Callers
+ * that know the contact has none (a contact created by this very message) call it directly:
+ * looking for the latest one would only cost a round trip.
  */
 export async function openConversation(
   manager: EntityManager,
@@ -29,6 +39,7 @@ export async function openConversation(
   at: Date,
   entryPoint: Record<string, unknown> | null,
   inbound: boolean,
+  pending?: PendingConversations,
 ): Promise<ConversationChoice> {
   const conversation: ConversationEntity = {
     id: randomUUID(),
@@ -44,7 +55,8 @@ export async function openConversation(
     resolvedBy: null,
     reopenCount: 0,
   } as ConversationEntity;
-  await insertConversation(manager, conversation);
+  if (pending) pending.add(conversation);
+  else await insertConversations(manager, [conversation]);
   return { conversation, opened: true, reopened: false };
 }
 
@@ -62,10 +74,11 @@ export async function conversationForInbound(
   at: Date,
   policy: ConversationPolicy,
   entryPoint: Record<string, unknown> | null,
+  pending?: PendingConversations,
 ): Promise<ConversationChoice> {
-  const latest = await latestOf(manager, contactId);
+  const latest = await latestOf(manager, contactId, pending);
   const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
-  if (!latest || !(latest.status === 'open' || withinWindow)) return openConversation(manager, contactId, channel, at, entryPoint, true);
+  if (!latest || !(latest.status === 'open' || withinWindow)) return openConversation(manager, contactId, channel, at, entryPoint, true, pending);
   const reopened = latest.status === 'resolved';
   const updates = {
     status: 'open' as const,
@@ -86,9 +99,9 @@ export async function conversationForInbound(
  * The conversation a message the business sent belongs to (an echo, a gateway's send result): the
  * contact's latest conversation, never reopened by it; a new one only when the contact has none.
  */
-export async function conversationForOutbound(manager: EntityManager, contactId: string, channel: string, at: Date): Promise<ConversationChoice> {
-  const latest = await latestOf(manager, contactId);
-  if (!latest) return openConversation(manager, contactId, channel, at, null, false);
+export async function conversationForOutbound(manager: EntityManager, contactId: string, channel: string, at: Date, pending?: PendingConversations): Promise<ConversationChoice> {
+  const latest = await latestOf(manager, contactId, pending);
+  if (!latest) return openConversation(manager, contactId, channel, at, null, false, pending);
   await touchOutbound(manager, latest, channel, at);
   return { conversation: latest, opened: false, reopened: false };
 }

@@ -12,7 +12,8 @@ import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-norm
 import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
 import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
 import { BatchIdentities } from './batch-identities';
-import { attachIdentities, createContact, type IdentityKey } from './contacts';
+import { attachIdentities, createContact, resolveContactIdentities, type IdentityKey } from './contacts';
+import { insertIdentities } from './rows';
 
 describe('identities (real PostgreSQL)', () => {
   const schema = `normalizer_identities_${randomUUID().slice(0, 8)}`;
@@ -52,6 +53,44 @@ describe('identities (real PostgreSQL)', () => {
     expect(await identities(second.id)).toEqual([{ channel: 'sms', channel_user_id: number, display_name: 'Ana B.', origin: 'channel' }]);
     expect((await identities(first.id)).map((r: { channel: string }) => r.channel)).toEqual(['phone', 'whatsapp']);
     expect(await dataSource.transaction((manager) => attachIdentities(manager, second.id, []))).toEqual([]);
+  });
+
+  it("resolveContactIdentities: a customer's first message costs one lookup, then one statement for the contact and its identities", async () => {
+    const waId = `3362${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const { contact, identities: keys, statements } = await dataSource.transaction(async (manager) => {
+      const query = jest.spyOn(manager, 'query');
+      const resolved = await resolveContactIdentities(manager, { channel: 'whatsapp', channelUserId: waId, displayName: 'Bea', locale: 'fr_FR' });
+      return { ...resolved, statements: query.mock.calls.length };
+    });
+    expect(statements).toBe(2);
+    expect(contact).toMatchObject({ displayName: 'Bea', locale: 'fr_FR', status: 'active' });
+    expect(keys?.map((k) => k.channel)).toEqual(['phone', 'whatsapp']);
+    expect(await identities(contact.id)).toEqual([
+      { channel: 'phone', channel_user_id: `+${waId}`, display_name: null, origin: 'derived' },
+      { channel: 'whatsapp', channel_user_id: waId, display_name: 'Bea', origin: 'channel' },
+    ]);
+  });
+
+  it('insertIdentities with a new contact: makes the contact, and leaves out the keys someone already has', async () => {
+    const owner = await dataSource.transaction((manager) => createContact(manager));
+    const taken = `taken-${randomUUID()}`;
+    await dataSource.transaction((manager) => attachIdentities(manager, owner.id, [{ channel: 'messenger', channelUserId: taken, origin: 'channel' }]));
+    const id = randomUUID();
+    const result = await dataSource.transaction((manager) =>
+      insertIdentities(
+        manager,
+        id,
+        [
+          { channel: 'messenger', channelUserId: taken, origin: 'channel', displayName: 'Late' },
+          { channel: 'crm', channelUserId: `crm-${id}`, origin: 'crm', displayName: null },
+        ],
+        { displayName: 'Late', locale: null, timezone: null },
+      ),
+    );
+    expect(result.contact).toMatchObject({ id, displayName: 'Late', status: 'active' });
+    expect(result.inserted).toEqual([{ channel: 'crm', channelUserId: `crm-${id}` }]);
+    expect(await identities(id)).toEqual([{ channel: 'crm', channel_user_id: `crm-${id}`, display_name: null, origin: 'crm' }]);
+    expect((await identities(owner.id)).map((r: { channel_user_id: string }) => r.channel_user_id)).toEqual([taken]);
   });
 
   const key = (channel: string, channelUserId: string, origin: IdentityKey['origin'] = 'channel'): IdentityKey => ({ channel, channelUserId, origin });

@@ -24,7 +24,7 @@ import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
 import type { BatchIdentities } from './batch-identities';
 import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
 import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
-import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy } from './conversations';
+import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy, type PendingConversations } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
 import { erasedProviderId } from './erasure';
@@ -48,6 +48,8 @@ export interface IngestContext {
   dedupe?: BatchDedupe;
   /** Where a consumed batch collects its new messages, to store them in one statement. */
   messages?: WriteBuffer<NewMessageRow>;
+  /** Where a consumed batch collects its new conversations, to store them in one statement. */
+  conversations?: PendingConversations;
   /** The batch's customers' identities, looked up for all its messages at once (consumed batches only). */
   identities?: BatchIdentities;
 }
@@ -112,10 +114,10 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const entryPoint = message.entryPoint ? (toJson(MessageSchema, create(MessageSchema, { entryPoint: message.entryPoint })) as { entryPoint?: Record<string, unknown> }).entryPoint ?? null : null;
   // A contact this message created (identities known) has no conversation to find or reopen yet.
   const { conversation, reopened } = identities
-    ? await openConversation(manager, contact.id, channel, at, inbound ? entryPoint : null, inbound)
+    ? await openConversation(manager, contact.id, channel, at, inbound ? entryPoint : null, inbound, ctx.conversations)
     : inbound
-      ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint)
-      : await conversationForOutbound(manager, contact.id, channel, at);
+      ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint, ctx.conversations)
+      : await conversationForOutbound(manager, contact.id, channel, at, ctx.conversations);
 
   const text = textOf(message.content);
   const detected = text ? detectLanguage(text) : undefined;
@@ -186,7 +188,8 @@ async function likelyConversation(ctx: IngestContext, channel: string, channelUs
 
 async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'status' }>): Promise<IngestOutcome> {
   const { manager } = ctx;
-  // A receipt may concern a message stored earlier in this batch (an echo and its delivery).
+  // A receipt may concern a message (or, unplaced, a conversation) stored earlier in this batch.
+  await ctx.conversations?.flush();
   await ctx.messages?.flush();
   const schema = schemaOf(manager);
   const status = create(MessageStatusSchema, event.status);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { schemaOf } from '@omni/persistence';
 import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './entities';
@@ -150,6 +151,47 @@ export async function insertContact(manager: EntityManager, contact: Pick<Contac
   return contactOf(row!);
 }
 
+/** An identity to attach to a contact: its key, origin, and the channel's display name (channel keys only). */
+export interface NewIdentity {
+  channel: string;
+  channelUserId: string;
+  origin: IdentityEntity['origin'];
+  displayName: string | null;
+}
+
+/**
+ * Inserts identities for a contact, in one statement whatever their number, in the given order;
+ * returns the keys inserted (a key someone already has is left alone). With `newContact`, the
+ * contact is inserted by the same statement first (a customer's first message: one round trip
+ * for both, the identities referring to the contact the statement made).
+ */
+export async function insertIdentities(
+  manager: EntityManager,
+  contactId: string,
+  identities: readonly NewIdentity[],
+  newContact?: Pick<ContactEntity, 'displayName' | 'locale' | 'timezone'>,
+): Promise<{ contact?: ContactEntity; inserted: Array<{ channel: string; channelUserId: string }> }> {
+  const s = schemaOf(manager);
+  const columns = [identities.map(() => randomUUID()), identities.map((k) => k.channel), identities.map((k) => k.channelUserId), identities.map((k) => k.displayName), identities.map((k) => k.origin)];
+  const insert = (owner: string) => `INSERT INTO "${s}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
+       SELECT k.id, ${owner}, k.channel, k.channel_user_id, k.display_name, k.origin
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(id, channel, channel_user_id, display_name, origin, i)${newContact ? ', contact' : ''}
+        ORDER BY k.i
+       ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING channel, channel_user_id`;
+  if (!newContact) {
+    const rows = (await manager.query(insert('$6::uuid'), [...columns, contactId])) as Array<{ channel: string; channel_user_id: string }>;
+    return { inserted: rows.map((r) => ({ channel: r.channel, channelUserId: r.channel_user_id })) };
+  }
+  const [row] = (await manager.query(
+    `WITH contact AS (
+       INSERT INTO "${s}".contacts (id, display_name, locale, timezone, attributes, status) VALUES ($6, $7, $8, $9, '{}', 'active') RETURNING *
+     ), attached AS (${insert('contact.id')})
+     SELECT contact.*, (SELECT COALESCE(json_agg(json_build_array(a.channel, a.channel_user_id)), '[]') FROM attached a) AS inserted FROM contact`,
+    [...columns, contactId, newContact.displayName, newContact.locale, newContact.timezone],
+  )) as Array<ContactRow & { inserted: Array<[string, string]> }>;
+  return { contact: contactOf(row!), inserted: row!.inserted.map(([channel, channelUserId]) => ({ channel, channelUserId })) };
+}
+
 /** The contact's latest conversation (by last message, then opening), locked FOR UPDATE. */
 export async function selectLatestConversationForUpdate(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
   const [row] = (await manager.query(
@@ -159,11 +201,38 @@ export async function selectLatestConversationForUpdate(manager: EntityManager, 
   return row ? conversationOf(row) : null;
 }
 
-export async function insertConversation(manager: EntityManager, c: ConversationEntity): Promise<void> {
+/**
+ * New conversations in one statement, whatever their number. A new conversation has one channel,
+ * the one it started on: one text per row (unnest cannot take an array of arrays of any length).
+ */
+export async function insertConversations(manager: EntityManager, rows: readonly ConversationEntity[]): Promise<void> {
+  if (!rows.length) return;
+  const channels = rows.map((c) => {
+    if (c.channels.length !== 1) throw new Error(`a new conversation has one channel, not ${c.channels.length}`);
+    return c.channels[0]!;
+  });
+  const column = <T>(pick: (c: ConversationEntity) => T): T[] => rows.map(pick);
   await manager.query(
     `INSERT INTO "${schemaOf(manager)}".conversations (id, contact_id, status, channels, entry_point, opened_at, last_message_at, last_inbound_at,
-       resolved_at, resolution, resolved_by, reopen_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [c.id, c.contactId, c.status, c.channels, c.entryPoint === null ? null : JSON.stringify(c.entryPoint), c.openedAt, c.lastMessageAt, c.lastInboundAt, c.resolvedAt, c.resolution, c.resolvedBy, c.reopenCount],
+       resolved_at, resolution, resolved_by, reopen_count)
+     SELECT id, contact_id, status, ARRAY[channel], entry_point, opened_at, last_message_at, last_inbound_at, resolved_at, resolution, resolved_by, reopen_count
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[],
+         $9::timestamptz[], $10::text[], $11::text[], $12::int[])
+         AS c(id, contact_id, status, channel, entry_point, opened_at, last_message_at, last_inbound_at, resolved_at, resolution, resolved_by, reopen_count)`,
+    [
+      column((c) => c.id),
+      column((c) => c.contactId),
+      column((c) => c.status),
+      channels,
+      column((c) => (c.entryPoint === null ? null : JSON.stringify(c.entryPoint))),
+      column((c) => c.openedAt),
+      column((c) => c.lastMessageAt),
+      column((c) => c.lastInboundAt),
+      column((c) => c.resolvedAt),
+      column((c) => c.resolution),
+      column((c) => c.resolvedBy),
+      column((c) => c.reopenCount),
+    ],
   );
 }
 
