@@ -23,7 +23,7 @@ import type { BotFlow, LocalizedText, QuickReply } from './routing/document';
 import { evaluate, flowFor, pickText, welcomeFor, type Evaluation } from './routing/evaluate';
 import { formatDuration, formatOpening } from './routing/hours';
 import { reason, type RouterReason } from './routing/reasons';
-import { RouterStore, type BotSession, type DecisionRow, type History } from './store';
+import { RouterStore, type BotSession, type ConversationState, type DecisionRow, type History } from './store';
 
 /** Who the router's automatic messages are from (window-policy treats them as automation). */
 export const BOT_AUTHOR = 'bot:router';
@@ -49,9 +49,10 @@ export type Outcome =
 export class RoutingEngine {
   constructor(private readonly documents: RoutingDocuments) {}
 
-  async onMessage(manager: EntityManager, outbox: OutboxWriter, message: Message, at: Date, now: Date): Promise<Outcome> {
+  /** `prefetched`: the message's state as a batch's lookup found it, sure to be current (see BatchStates); else it is looked up. */
+  async onMessage(manager: EntityManager, outbox: OutboxWriter, message: Message, at: Date, now: Date, prefetched?: ConversationState): Promise<Outcome> {
     const store = new RouterStore(manager);
-    const { session, conversation: existing, activeVersion, history } = await store.state(message.conversationId, { contactId: message.contactId, at });
+    const { session, conversation: existing, activeVersion, history } = prefetched ?? (await store.state(message.conversationId, { contactId: message.contactId, at }));
     if (session) return this.continueFlow(manager, store, outbox, session, message, at, now);
     // A message written before the conversation was closed belongs to it (it reached us after the
     // agent resolved): the normalizer keeps the conversation resolved, so it is not a reopening.

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { currentTransactionHooks, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
+import { stateChanged } from './batch-state';
 
 export interface BotSession {
   conversationId: string;
@@ -44,6 +45,21 @@ export interface History {
   lastCsat?: number;
 }
 
+/** What routing a customer message asks the store: its conversation, its contact, and when it was written. */
+export interface StateQuestion {
+  conversationId: string;
+  contactId: string;
+  at: Date;
+}
+
+/** What the store answers: the conversation's routing record, its bot session, the active document version, the contact's history. */
+export interface ConversationState {
+  conversation?: { closedAt: Date | null };
+  session?: BotSession;
+  activeVersion?: number;
+  history: History;
+}
+
 /** A contact's history before a time, as select-list columns over two parameters (contact id null: none). */
 function historyColumns(schema: string, contactParam: string, atParam: string): string {
   return `(SELECT max(decided_at) FROM "${schema}".routing_decisions WHERE contact_id = ${contactParam} AND decided_at < ${atParam}) AS last_contact_at,
@@ -52,6 +68,23 @@ function historyColumns(schema: string, contactParam: string, atParam: string): 
 
 function historyOf(r: Record<string, unknown>): History {
   return { lastContactAt: (r.last_contact_at as Date | null) ?? undefined, lastCsat: (r.last_csat as number | null) ?? undefined };
+}
+
+/** A ConversationState as select-list columns, over the joined routing record `c` and bot session `b`. */
+function stateColumns(schema: string, contact: string, at: string): string {
+  return `(SELECT max(version) FROM "${schema}".routing_documents) AS active_version,
+              c.conversation_id AS routed_id, c.closed_at,
+              b.conversation_id AS session_id, b.contact_id, b.flow, b.document_version, b.step, b.attempts, b.answers, b.message, b.started_at, b.updated_at,
+              ${historyColumns(schema, contact, at)}`;
+}
+
+function stateOf(r: Record<string, unknown>): ConversationState {
+  return {
+    activeVersion: (r.active_version as number | null) ?? undefined,
+    conversation: r.routed_id ? { closedAt: r.closed_at as Date | null } : undefined,
+    session: r.session_id ? sessionOf(r) : undefined,
+    history: historyOf(r),
+  };
 }
 
 /** The router's tables (schema `router`), in raw SQL: these run on every customer message. */
@@ -63,32 +96,40 @@ export class RouterStore {
   }
 
   /**
-   * In one round trip (this runs for every customer message): the conversation's routing record,
-   * its bot session, the active document version, and what `history` gives for the contact, which
-   * routing needs whenever the message is routed (most messages of a busy system open a
-   * conversation; for the others the two index probes cost less than a second round trip).
+   * In one round trip (this runs for every customer message a consumed batch's one lookup does not
+   * answer, see BatchStates): the conversation's routing record, its bot session, the active
+   * document version, and what `history` gives for the contact, which routing needs whenever the
+   * message is routed (most messages of a busy system open a conversation; for the others the two
+   * index probes cost less than a second round trip).
    */
-  async state(
-    conversationId: string,
-    contact: { contactId: string; at: Date },
-  ): Promise<{ conversation?: { closedAt: Date | null }; session?: BotSession; activeVersion?: number; history: History }> {
+  async state(conversationId: string, contact: { contactId: string; at: Date }): Promise<ConversationState> {
     await this.writePending({ conversationId, contactId: contact.contactId });
     const [r] = (await this.manager.query(
-      `SELECT (SELECT max(version) FROM "${this.s}".routing_documents) AS active_version,
-              c.conversation_id AS routed_id, c.closed_at,
-              b.conversation_id AS session_id, b.contact_id, b.flow, b.document_version, b.step, b.attempts, b.answers, b.message, b.started_at, b.updated_at,
-              ${historyColumns(this.s, '$2', '$3')}
+      `SELECT ${stateColumns(this.s, '$2', '$3')}
        FROM (SELECT 1) AS one
        LEFT JOIN "${this.s}".routed_conversations c ON c.conversation_id = $1
        LEFT JOIN "${this.s}".bot_sessions b ON b.conversation_id = $1`,
       [conversationId, contact.contactId || null, contact.at],
     )) as Array<Record<string, unknown>>;
-    return {
-      activeVersion: (r.active_version as number | null) ?? undefined,
-      conversation: r.routed_id ? { closedAt: r.closed_at as Date | null } : undefined,
-      session: r.session_id ? sessionOf(r) : undefined,
-      history: historyOf(r),
-    };
+    return stateOf(r);
+  }
+
+  /**
+   * What `state` answers, for many messages in one statement (a consumed batch's, see BatchStates),
+   * in question order. Conversation ids must be UUIDs: one malformed id fails the whole statement.
+   */
+  async states(questions: readonly StateQuestion[]): Promise<ConversationState[]> {
+    if (!questions.length) return [];
+    await this.writePending();
+    const rows = (await this.manager.query(
+      `SELECT t.i, ${stateColumns(this.s, 't.contact_id', 't.asked_at')}
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS t(conversation_id, contact_id, asked_at, i)
+       LEFT JOIN "${this.s}".routed_conversations c ON c.conversation_id = t.conversation_id
+       LEFT JOIN "${this.s}".bot_sessions b ON b.conversation_id = t.conversation_id
+       ORDER BY t.i`,
+      [questions.map((q) => q.conversationId), questions.map((q) => q.contactId || null), questions.map((q) => q.at)],
+    )) as Array<Record<string, unknown>>;
+    return rows.map(stateOf);
   }
 
   /**
@@ -98,6 +139,7 @@ export class RouterStore {
    */
   async close(conversationId: string, at: Date): Promise<boolean> {
     await this.writePending({ conversationId });
+    stateChanged({ conversationId });
     const [, affected] = (await this.manager.query(
       `WITH ended AS (DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1)
        UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1`,
@@ -116,6 +158,7 @@ export class RouterStore {
 
   /** Keeps the newest answer per contact (a late, older survey never overwrites a newer one). */
   async recordCsat(contactId: string, score: number, at: Date): Promise<void> {
+    stateChanged({ contactId });
     await this.manager.query(
       `INSERT INTO "${this.s}".contact_csat (contact_id, score, recorded_at) VALUES ($1, $2, $3)
        ON CONFLICT (contact_id) DO UPDATE SET score = EXCLUDED.score, recorded_at = EXCLUDED.recorded_at WHERE contact_csat.recorded_at <= EXCLUDED.recorded_at`,
@@ -130,6 +173,7 @@ export class RouterStore {
    * one round trip for them instead of 2N); a read of this store that could see it writes it first.
    */
   async recordRouting(routing: Routing): Promise<void> {
+    stateChanged({ conversationId: routing.conversation.conversationId, contactId: routing.decision.contactId });
     const hooks = currentTransactionHooks();
     if (!hooks) return insertRoutings(this.manager, this.s, [routing]);
     pendingRoutings(this.manager, this.s, hooks).add(routing);
@@ -167,6 +211,7 @@ export class RouterStore {
   }
 
   async saveSession(session: BotSession, now: Date): Promise<void> {
+    stateChanged({ conversationId: session.conversationId });
     await this.manager.query(
       `INSERT INTO "${this.s}".bot_sessions (conversation_id, contact_id, flow, document_version, step, attempts, answers, message, started_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -176,12 +221,15 @@ export class RouterStore {
   }
 
   async endSession(conversationId: string): Promise<void> {
+    stateChanged({ conversationId });
     await this.manager.query(`DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1`, [conversationId]);
   }
 
   /** Everything the router holds about a contact (erasure): decisions with their messages, bot sessions, CSAT, routed conversations. */
   async eraseContact(contactId: string, conversationIds: string[]): Promise<number> {
     await this.writePending();
+    // It deletes by contact from tables read by conversation: any conversation may have changed.
+    stateChanged('everything');
     const ids = conversationIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
     let removed = 0;
     const count = async (sql: string, params: unknown[]) => {
