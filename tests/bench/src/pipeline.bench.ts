@@ -18,7 +18,7 @@ import { requestCount, runOpenLoop } from './lib/open-model';
 import { cpuDeltaMs, cpuPercentOfCore, MiB } from './lib/procstat';
 import { pipelineTargets, renderPipelineMarkdown, resultBaseName, type PipelineReport, type StepReport } from './lib/report';
 import { gitCommit, log, machineInfo, settingsForReport, startBench, writeResults, type Bench } from './lib/run';
-import { ladderOutcome, saturationVerdict, type BacklogSample } from './lib/saturation';
+import { ladderOutcome, saturationVerdict, targetStepAfter, type BacklogSample } from './lib/saturation';
 import { pipelineSettings, type LadderStep } from './lib/settings';
 import { runCeiling, type CeilingResult } from './relay/ceiling';
 import { runFaultBench } from './pipeline-fault';
@@ -133,10 +133,15 @@ async function main(): Promise<void> {
     for (const [i, step] of settings.ladder.entries()) {
       const result = await runStep(bench, i, step);
       ladder.push(result);
-      if (result.verdict.saturated) break;
+      if (!result.verdict.saturated) continue;
+      const target = targetStepAfter(settings.ladder, i, settings.targetRate);
+      if (target !== undefined) ladder.push(await runStep(bench, target, settings.ladder[target]!));
+      break;
     }
     const outcome = ladderOutcome(ladder);
-    const kept = ladder.filter((s) => !s.verdict.saturated);
+    // The steps below the first saturated one (a target step run after it does not count).
+    const firstSaturated = ladder.findIndex((s) => s.verdict.saturated);
+    const kept = firstSaturated < 0 ? ladder : ladder.slice(0, firstSaturated);
     const best = kept[kept.length - 1];
     const sustainedConversationsPerSec = best ? best.verdict.throughputPerSec : 0;
 

@@ -1,4 +1,4 @@
-import { ladderOutcome, saturationVerdict, slope, type BacklogSample } from './lib/saturation';
+import { ladderOutcome, saturationVerdict, slope, targetStepAfter, type BacklogSample } from './lib/saturation';
 
 const flat = (level: number, seconds: number): BacklogSample[] => Array.from({ length: seconds * 4 + 1 }, (_, i) => ({ t: i / 4, backlog: level + (i % 2) }));
 const growing = (perSec: number, seconds: number): BacklogSample[] => Array.from({ length: seconds * 4 + 1 }, (_, i) => ({ t: i / 4, backlog: 10 + perSec * (i / 4) }));
@@ -52,5 +52,13 @@ describe('saturation detection', () => {
     expect(ladderOutcome([{ rate: 50, verdict: ok }, { rate: 100, verdict: ok }, { rate: 200, verdict: bad }])).toEqual({ sustainedRate: 100, saturatedAt: 200, saturationThroughput: 212.5 });
     expect(ladderOutcome([{ rate: 50, verdict: ok }])).toEqual({ sustainedRate: 50 });
     expect(ladderOutcome([{ rate: 50, verdict: bad }])).toMatchObject({ sustainedRate: 0, saturatedAt: 50 });
+  });
+
+  it('after a saturated step, still runs the target rate when the ladder has not reached it, and nothing else', () => {
+    const ladder = [{ rate: 25 }, { rate: 50 }, { rate: 100 }, { rate: 150 }];
+    expect(targetStepAfter(ladder, 1, 100)).toBe(2); // 50/s saturated: 100/s (the target) still runs
+    expect(targetStepAfter(ladder, 2, 100)).toBeUndefined(); // the target itself saturated: stop
+    expect(targetStepAfter(ladder, 3, 100)).toBeUndefined(); // past the target already
+    expect(targetStepAfter(ladder, 0, 120)).toBeUndefined(); // no step at the target rate
   });
 });

@@ -101,3 +101,13 @@ export function ladderOutcome(steps: ReadonlyArray<{ rate: number; verdict: Satu
   }
   return { sustainedRate };
 }
+
+/**
+ * The step still worth running once the step at `saturatedIndex` saturated: climbing further says
+ * nothing new, but the target rate (the issue's latency targets are measured there) is run when
+ * the ladder has not reached it yet, so every full report carries its figures.
+ */
+export function targetStepAfter(ladder: ReadonlyArray<{ rate: number }>, saturatedIndex: number, targetRate: number): number | undefined {
+  const index = ladder.findIndex((step, i) => i > saturatedIndex && step.rate === targetRate);
+  return index >= 0 ? index : undefined;
+}
