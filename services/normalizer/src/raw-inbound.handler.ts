@@ -12,9 +12,8 @@ import { identityKeys, type IdentityKey, type IdentityOptions } from './domain/c
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
-import type { PendingConversations } from './domain/conversations';
-import type { ConversationEntity } from './domain/entities';
-import { insertConversations, insertMessages, type NewMessageRow } from './domain/rows';
+import { pendingConversationsOf, type PendingConversations } from './domain/conversations';
+import { insertMessages, type NewMessageRow } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
 
@@ -112,9 +111,6 @@ interface BatchWork {
   conversations: (manager: EntityManager, hooks: TransactionHooks) => PendingConversations;
 }
 
-const conversationsOf = (manager: EntityManager, hooks: TransactionHooks): PendingConversations =>
-  writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => insertConversations(manager, rows));
-
 function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOptions): BatchWork {
   const parsed = new Map<string, ChannelEvent[]>();
   const keys: MessageKey[] = [];
@@ -148,9 +144,9 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOpt
     identities: (manager) => (identities ??= BatchIdentities.prepare(manager, customers)),
     messages: (manager, hooks) =>
       writeBufferOf(hooks, 'normalizer.messages', async (rows: NewMessageRow[]) => {
-        await conversationsOf(manager, hooks).flush();
+        await pendingConversationsOf(manager, hooks).flush();
         await insertMessages(manager, rows);
       }),
-    conversations: conversationsOf,
+    conversations: pendingConversationsOf,
   };
 }

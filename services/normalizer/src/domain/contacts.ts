@@ -2,9 +2,10 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { BatchIdentities } from './batch-identities';
-import { ContactEntity, IdentityEntity, type IdentityOrigin } from './entities';
+import { ContactEntity, IdentityEntity, type ConversationEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
-import { insertContact, insertIdentities, selectContactForUpdate, selectIdentitiesByKeys, type NewIdentity } from './rows';
+import type { PendingConversations } from './conversations';
+import { FACT_IDENTITY_LIMIT, insertContact, insertIdentities, selectContactForUpdate, selectContactWithLatestForUpdate, selectIdentitiesByKeys, type NewIdentity } from './rows';
 
 /** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
 export const PHONE = 'phone';
@@ -87,6 +88,29 @@ function takenOf(keys: readonly IdentityKey[], inserted: ReadonlyArray<{ channel
   return keys.filter((k) => !attached.has(`${k.channel}\u0000${k.channelUserId}`));
 }
 
+/** What a message's ingestion learnt of a known contact while locking it (see lockLiveContactForMessage). */
+export interface KnownContact {
+  /** The contact's latest conversation, locked (null: none). */
+  latest: ConversationEntity | null;
+  /** Its identities, oldest first; absent when the message attached new ones (read them again). */
+  identities?: Array<{ channel: string; channelUserId: string }>;
+}
+
+/**
+ * lockLiveContact for a customer's message: the contact's latest conversation and identities come
+ * with the lock, in the same statement (the batch's pending conversations of this contact are
+ * written first, so the read sees them). A contact merged away is followed as lockLiveContact
+ * does, and then nothing more is known: its survivor's conversation is read as before.
+ */
+async function lockLiveContactForMessage(manager: EntityManager, id: string, pending?: PendingConversations): Promise<{ contact: ContactEntity; known?: KnownContact } | null> {
+  await pending?.flushFor(id);
+  const locked = await selectContactWithLatestForUpdate(manager, id, FACT_IDENTITY_LIMIT);
+  if (locked?.contact.status === 'active') return { contact: locked.contact, known: { latest: locked.latest, identities: locked.identities } };
+  if (locked?.contact.status !== 'merged' || !locked.contact.mergedInto) return null;
+  const survivor = await lockLiveContact(manager, locked.contact.mergedInto);
+  return survivor ? { contact: survivor } : null;
+}
+
 /**
  * Inserts identities for a contact, in one statement whatever their number (in key order, as one
  * by one did); returns the keys that were already taken (by anyone).
@@ -128,20 +152,27 @@ export async function resolveContactIdentities(
   options: IdentityOptions = {},
   /** A consumed batch's identity lookups (first attempt only: a retry looks in the database). */
   batch?: BatchIdentities,
-): Promise<{ contact: ContactEntity; identities?: IdentityKey[] }> {
+  /** For a message: read a known contact's latest conversation and identities with its lock (`known`). */
+  forMessage?: { pending?: PendingConversations },
+): Promise<{ contact: ContactEntity; identities?: IdentityKey[]; known?: KnownContact }> {
   const keys = identityKeys(profile.channel, profile.channelUserId, options);
   for (let attempt = 0; attempt < 5; attempt++) {
     const rows = (attempt === 0 ? batch?.find(keys) : undefined) ?? (await findIdentities(manager, keys));
     const byChannel = rows.find((r) => r.channel === profile.channel);
     const owner = byChannel?.contactId ?? rows[0]?.contactId;
     if (owner) {
-      const contact = await lockLiveContact(manager, owner);
-      if (!contact) continue; // erased (or merged away) meanwhile: look again
+      const locked: { contact: ContactEntity; known?: KnownContact } | null = forMessage
+        ? await lockLiveContactForMessage(manager, owner, forMessage.pending)
+        : await lockLiveContact(manager, owner).then((contact) => contact && { contact });
+      if (!locked) continue; // erased (or merged away) meanwhile: look again
+      const { contact, known } = locked;
       const missing = keys.filter((k) => !rows.some((r) => r.channel === k.channel && r.channelUserId === k.channelUserId));
       // A phone key already owned by another contact stays there: only a CRM merges contacts.
       const taken = await attachIdentities(manager, contact.id, missing, profile.displayName);
       batch?.attached(contact.id, missing, taken);
-      return { contact: await fillProfile(manager, contact, profile) };
+      // Identities attached just now make the list read with the lock incomplete.
+      if (known && taken.length < missing.length) delete known.identities;
+      return { contact: await fillProfile(manager, contact, profile), known };
     }
     const { contact, taken } = await createContactWithIdentities(manager, profile, keys);
     if (!taken.length) {

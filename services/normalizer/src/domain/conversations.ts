@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { WriteBuffer } from '@omni/persistence';
+import { writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import { ConversationEntity } from './entities';
 import { insertConversations, resolveIfCurrent, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound } from './rows';
 
@@ -17,13 +17,44 @@ export interface ConversationChoice {
 
 /**
  * New conversations a consumed batch writes together just before it commits (one statement for the
- * batch instead of one each). Anything that reads conversations in the batch writes them first,
- * and so does the batch's message buffer (messages refer to their conversation).
+ * batch instead of one each). A read of a contact's conversations writes them first when one of
+ * them is that contact's, and the batch's message buffer writes them all before the messages that
+ * refer to them.
  */
-export type PendingConversations = WriteBuffer<ConversationEntity>;
+export class PendingConversations {
+  /** Contacts with a conversation in the buffer. */
+  private readonly contacts = new Set<string>();
+  private readonly buffer: WriteBuffer<ConversationEntity>;
+
+  constructor(manager: EntityManager, hooks: TransactionHooks) {
+    this.buffer = writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => {
+      this.contacts.clear();
+      return insertConversations(manager, rows);
+    });
+  }
+
+  add(conversation: ConversationEntity): void {
+    this.contacts.add(conversation.contactId);
+    this.buffer.add(conversation);
+  }
+
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+
+  /** Writes the buffer now if it holds a conversation of this contact (a read of them follows). */
+  async flushFor(contactId: string): Promise<void> {
+    if (this.contacts.has(contactId)) await this.buffer.flush();
+  }
+}
+
+/** The transaction's buffer of new conversations. */
+export function pendingConversationsOf(manager: EntityManager, hooks: TransactionHooks): PendingConversations {
+  return hooks.local('normalizer.pending-conversations', () => new PendingConversations(manager, hooks));
+}
 
 async function latestOf(manager: EntityManager, contactId: string, pending?: PendingConversations): Promise<ConversationEntity | null> {
-  await pending?.flush();
+  await pending?.flushFor(contactId);
   return selectLatestConversationForUpdate(manager, contactId);
 }
 
@@ -75,8 +106,10 @@ export async function conversationForInbound(
   policy: ConversationPolicy,
   entryPoint: Record<string, unknown> | null,
   pending?: PendingConversations,
+  /** The contact's latest conversation when the caller read it already, locked (null: none). */
+  known?: ConversationEntity | null,
 ): Promise<ConversationChoice> {
-  const latest = await latestOf(manager, contactId, pending);
+  const latest = known !== undefined ? known : await latestOf(manager, contactId, pending);
   const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
   if (!latest || !(latest.status === 'open' || withinWindow)) return openConversation(manager, contactId, channel, at, entryPoint, true, pending);
   const reopened = latest.status === 'resolved';
@@ -99,8 +132,16 @@ export async function conversationForInbound(
  * The conversation a message the business sent belongs to (an echo, a gateway's send result): the
  * contact's latest conversation, never reopened by it; a new one only when the contact has none.
  */
-export async function conversationForOutbound(manager: EntityManager, contactId: string, channel: string, at: Date, pending?: PendingConversations): Promise<ConversationChoice> {
-  const latest = await latestOf(manager, contactId, pending);
+export async function conversationForOutbound(
+  manager: EntityManager,
+  contactId: string,
+  channel: string,
+  at: Date,
+  pending?: PendingConversations,
+  /** As for conversationForInbound. */
+  known?: ConversationEntity | null,
+): Promise<ConversationChoice> {
+  const latest = known !== undefined ? known : await latestOf(manager, contactId, pending);
   if (!latest) return openConversation(manager, contactId, channel, at, null, false, pending);
   await touchOutbound(manager, latest, channel, at);
   return { conversation: latest, opened: false, reopened: false };

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { type Channel, ContactIdentitySchema, create, CustomerRefSchema, type ContactIdentity, type CustomerRef } from '@omni/contracts';
 import { CRM, PHONE } from './contacts';
-import { selectIdentitiesOfContact } from './rows';
+import { FACT_IDENTITY_LIMIT, selectIdentitiesOfContact } from './rows';
 
 /** What events say about who the customer is, beyond Omni's contact id. */
 export interface CustomerFacts {
@@ -17,7 +17,7 @@ export interface CustomerFacts {
  * listed oldest first, so the phone number is the first one the contact was known by.
  */
 export async function customerFacts(manager: EntityManager, contactId: string): Promise<CustomerFacts> {
-  return factsOf(await selectIdentitiesOfContact(manager, contactId, 200));
+  return factsOfIdentities(await selectIdentitiesOfContact(manager, contactId, FACT_IDENTITY_LIMIT));
 }
 
 /**
@@ -25,10 +25,11 @@ export async function customerFacts(manager: EntityManager, contactId: string): 
  * created_at, so the stored order is by namespace, as here.
  */
 export function factsOfNewIdentities(keys: ReadonlyArray<{ channel: string; channelUserId: string }>): CustomerFacts {
-  return factsOf([...keys].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0)));
+  return factsOfIdentities([...keys].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0)));
 }
 
-function factsOf(rows: ReadonlyArray<{ channel: string; channelUserId: string }>): CustomerFacts {
+/** The facts of a contact's identities, given oldest first. */
+export function factsOfIdentities(rows: ReadonlyArray<{ channel: string; channelUserId: string }>): CustomerFacts {
   return {
     crmCustomerIds: rows.filter((r) => r.channel === CRM).map((r) => r.channelUserId),
     phoneE164: rows.find((r) => r.channel === PHONE)?.channelUserId ?? '',

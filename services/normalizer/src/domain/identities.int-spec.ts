@@ -1,18 +1,23 @@
 /**
  * Identity writes and lookups on the real schema: a contact's keys attached in one statement (in
  * key order, the channel's display name only on the channel's own identity, keys someone else
- * owns reported back untouched), and BatchIdentities (one lookup for a batch's customers, answers
- * only where it is sure, kept current with what the batch attaches).
+ * owns reported back untouched), BatchIdentities (one lookup for a batch's customers, answers
+ * only where it is sure, kept current with what the batch attaches), what a message learns while
+ * locking a known contact (its latest conversation and identities, in the same statement), and
+ * the batch's buffer of new conversations.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { openDataSource } from '@omni/persistence';
+import { openDataSource, TransactionHooks } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
 import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-normalizer-initial';
 import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
 import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
 import { BatchIdentities } from './batch-identities';
 import { attachIdentities, createContact, resolveContactIdentities, type IdentityKey } from './contacts';
+import { pendingConversationsOf } from './conversations';
+import { customerFacts } from './customer';
+import type { ConversationEntity } from './entities';
 import { insertIdentities } from './rows';
 
 describe('identities (real PostgreSQL)', () => {
@@ -122,6 +127,100 @@ describe('identities (real PostgreSQL)', () => {
       batch.forget([newcomer]);
       expect(batch.find([newcomer])).toBeUndefined();
       expect(statements).toBe(1);
+    });
+  });
+
+  /** A contact with these keys, and conversations whose last messages were `minutesAgo`. */
+  async function customerWith(keys: IdentityKey[], minutesAgo: number[] = []): Promise<{ contactId: string; conversations: string[] }> {
+    const contact = await dataSource.transaction(async (manager) => {
+      const made = await createContact(manager);
+      await attachIdentities(manager, made.id, keys);
+      return made;
+    });
+    const conversations: string[] = [];
+    for (const minutes of minutesAgo) {
+      const id = randomUUID();
+      const at = new Date(Date.now() - minutes * 60_000);
+      await dataSource.query(
+        `INSERT INTO "${schema}".conversations (id, contact_id, status, channels, opened_at, last_message_at, reopen_count) VALUES ($1, $2, 'open', '{whatsapp}', $3, $3, 0)`,
+        [id, contact.id, at],
+      );
+      conversations.push(id);
+    }
+    return { contactId: contact.id, conversations };
+  }
+
+  const waNumber = () => `3363${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+  /** Is this row locked by another transaction? (NOWAIT from a connection of its own.) */
+  const locked = (table: string, id: string) =>
+    dataSource.query(`SELECT 1 FROM "${schema}".${table} WHERE id = $1 FOR UPDATE NOWAIT`, [id]).then(
+      () => false,
+      (error: { code?: string }) => error.code === '55P03',
+    );
+
+  it("a returning customer's message: the contact's lock, its latest conversation (locked) and its identities in one statement", async () => {
+    const number = waNumber();
+    const { contactId, conversations } = await customerWith([key('phone', `+${number}`, 'derived'), key('whatsapp', number)], [30, 5]);
+    await dataSource.transaction(async (manager) => {
+      const query = jest.spyOn(manager, 'query');
+      const { contact, identities: created, known } = await resolveContactIdentities(manager, { channel: 'whatsapp', channelUserId: number }, {}, undefined, {});
+      expect(query).toHaveBeenCalledTimes(2); // the identity lookup, then everything else
+      query.mockRestore();
+      expect(contact.id).toBe(contactId);
+      expect(created).toBeUndefined();
+      expect(known?.latest?.id).toBe(conversations[1]); // the newer one
+      expect(known?.latest).toMatchObject({ contactId, status: 'open', channels: ['whatsapp'], reopenCount: 0 });
+      expect(known?.latest?.lastMessageAt).toBeInstanceOf(Date);
+      expect(known?.identities).toEqual((await customerFacts(manager, contactId)).identities.map((i) => ({ channel: i.namespace, channelUserId: i.value })));
+      expect([await locked('contacts', contactId), await locked('conversations', conversations[1]!), await locked('conversations', conversations[0]!)]).toEqual([true, true, false]);
+    });
+  });
+
+  it('knows there is no conversation, and leaves identities the message attached to be read again', async () => {
+    const number = waNumber();
+    const { contactId } = await customerWith([key('whatsapp', number)]); // the phone key is missing
+    await dataSource.transaction(async (manager) => {
+      const { contact, known } = await resolveContactIdentities(manager, { channel: 'whatsapp', channelUserId: number }, {}, undefined, {});
+      expect(contact.id).toBe(contactId);
+      expect(known).toEqual({ latest: null }); // no identities: the phone key was attached just now
+    });
+  });
+
+  it('follows a contact merged away to its survivor, and then knows nothing more', async () => {
+    const number = waNumber();
+    const survivor = await customerWith([key('crm', `crm-${randomUUID()}`, 'crm')], [1]);
+    const merged = await customerWith([key('phone', `+${number}`, 'derived'), key('whatsapp', number)]);
+    // As a concurrent merge leaves it for a lookup that read the identities just before.
+    await dataSource.query(`UPDATE "${schema}".contacts SET status = 'merged', merged_into = $2 WHERE id = $1`, [merged.contactId, survivor.contactId]);
+    await dataSource.transaction(async (manager) => {
+      const { contact, known } = await resolveContactIdentities(manager, { channel: 'whatsapp', channelUserId: number }, {}, undefined, {});
+      expect(contact.id).toBe(survivor.contactId);
+      expect(known).toBeUndefined();
+    });
+  });
+
+  it("the batch's new conversations: written before a read of their contact's conversations, left buffered for another contact's", async () => {
+    const [a, b] = [await customerWith([key('messenger', `psid-${randomUUID()}`)]), await customerWith([key('messenger', `psid-${randomUUID()}`)])];
+    const conversation = (contactId: string) =>
+      ({ id: randomUUID(), contactId, status: 'open', channels: ['messenger'], entryPoint: null, openedAt: new Date(), lastMessageAt: new Date(), lastInboundAt: null, resolvedAt: null, resolution: null, resolvedBy: null, reopenCount: 0 }) as ConversationEntity;
+    const hooks = new TransactionHooks();
+    await dataSource.transaction(async (manager) => {
+      const pending = pendingConversationsOf(manager, hooks);
+      expect(pendingConversationsOf(manager, hooks)).toBe(pending); // one per transaction
+      const [ofA, ofB] = [conversation(a.contactId), conversation(b.contactId)];
+      pending.add(ofA);
+      const query = jest.spyOn(manager, 'query');
+      await pending.flushFor(b.contactId);
+      expect(query).not.toHaveBeenCalled();
+      await pending.flushFor(a.contactId);
+      expect(query).toHaveBeenCalledTimes(1);
+      pending.add(ofB);
+      await hooks.runBeforeCommit(); // the rest at the commit
+      query.mockRestore();
+      expect(await manager.query(`SELECT contact_id, channels FROM "${schema}".conversations WHERE id = ANY($1::uuid[]) ORDER BY contact_id = $2 DESC`, [[ofA.id, ofB.id], a.contactId])).toEqual([
+        { contact_id: a.contactId, channels: ['messenger'] },
+        { contact_id: b.contactId, channels: ['messenger'] },
+      ]);
     });
   });
 });

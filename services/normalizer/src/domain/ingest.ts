@@ -23,7 +23,7 @@ import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
 import type { BatchIdentities } from './batch-identities';
 import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
-import { customerFacts, customerRef, factsOfNewIdentities } from './customer';
+import { customerFacts, customerRef, factsOfIdentities, factsOfNewIdentities } from './customer';
 import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy, type PendingConversations } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
 import { ConversationEntity, MessageEntity } from './entities';
@@ -102,11 +102,12 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const inbound = message.direction !== Direction.OUTBOUND;
   const customer = inbound ? message.sender : message.recipient;
   if (!customer?.channelUserId) throw new Error(`message ${message.providerMessageId} has no customer id`);
-  const { contact, identities } = await resolveContactIdentities(
+  const { contact, identities, known } = await resolveContactIdentities(
     manager,
     { channel, channelUserId: customer.channelUserId, displayName: customer.displayName, locale: customer.locale, timezone: customer.timezone },
     ctx.identity,
     ctx.identities,
+    { pending: ctx.conversations },
   );
   // The provider's time orders history, but never lies in our future (a skewed provider clock).
   const provided = message.providerTimestamp ? timestampDate(message.providerTimestamp) : undefined;
@@ -116,8 +117,8 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   const { conversation, reopened } = identities
     ? await openConversation(manager, contact.id, channel, at, inbound ? entryPoint : null, inbound, ctx.conversations)
     : inbound
-      ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint, ctx.conversations)
-      : await conversationForOutbound(manager, contact.id, channel, at, ctx.conversations);
+      ? await conversationForInbound(manager, contact.id, channel, at, ctx.policy, entryPoint, ctx.conversations, known?.latest)
+      : await conversationForOutbound(manager, contact.id, channel, at, ctx.conversations, known?.latest);
 
   const text = textOf(message.content);
   const detected = text ? detectLanguage(text) : undefined;
@@ -126,7 +127,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
   message.contactId = contact.id;
   message.raw = ctx.raw;
   message.receivedAt = timestampFromDate(ctx.receivedAt);
-  const facts = identities ? factsOfNewIdentities(identities) : await customerFacts(manager, contact.id);
+  const facts = identities ? factsOfNewIdentities(identities) : known?.identities ? factsOfIdentities(known.identities) : await customerFacts(manager, contact.id);
   message.contact = profileOf(contact, facts);
   if (detected) {
     message.language = detected.language;

@@ -131,6 +131,9 @@ export async function selectIdentitiesByKeys(manager: EntityManager, keys: Reado
   return rows.map(identityOf);
 }
 
+/** At most this many of a contact's identities ride on its events (customer facts). */
+export const FACT_IDENTITY_LIMIT = 200;
+
 /** A contact's identities, oldest first (bounded). */
 export async function selectIdentitiesOfContact(manager: EntityManager, contactId: string, limit: number): Promise<IdentityEntity[]> {
   const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".identities WHERE contact_id = $1 ORDER BY created_at, channel LIMIT $2`, [contactId, limit])) as IdentityRow[];
@@ -141,6 +144,51 @@ export async function selectIdentitiesOfContact(manager: EntityManager, contactI
 export async function selectContactForUpdate(manager: EntityManager, id: string): Promise<ContactEntity | null> {
   const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".contacts WHERE id = $1 FOR UPDATE`, [id])) as ContactRow[];
   return row ? contactOf(row) : null;
+}
+
+const CONVERSATION_COLUMNS = [
+  'id',
+  'contact_id',
+  'status',
+  'channels',
+  'entry_point',
+  'opened_at',
+  'last_message_at',
+  'last_inbound_at',
+  'resolved_at',
+  'resolution',
+  'resolved_by',
+  'reopen_count',
+] as const satisfies ReadonlyArray<keyof ConversationRow>;
+
+/** What a customer's next message needs of a known contact, read under its lock. */
+export interface LockedContact {
+  contact: ContactEntity;
+  /** Its latest conversation, locked too (null: it has none). */
+  latest: ConversationEntity | null;
+  /** Its identities, oldest first (bounded), as customerFacts reads them. */
+  identities: Array<{ channel: string; channelUserId: string }>;
+}
+
+/**
+ * The contact row locked FOR UPDATE and, in the same statement, its latest conversation (locked as
+ * selectLatestConversationForUpdate locks it: after the contact, as every writer does) and its
+ * identities: a returning customer's message then costs one round trip for the three reads
+ * instead of three. Null when the contact does not exist.
+ */
+export async function selectContactWithLatestForUpdate(manager: EntityManager, id: string, identityLimit: number): Promise<LockedContact | null> {
+  const s = schemaOf(manager);
+  const [row] = (await manager.query(
+    `SELECT c.*, ${CONVERSATION_COLUMNS.map((column) => `l.${column} AS latest_${column}`).join(', ')},
+            (SELECT COALESCE(json_agg(json_build_array(i.channel, i.channel_user_id) ORDER BY i.created_at, i.channel), '[]')
+               FROM (SELECT channel, channel_user_id, created_at FROM "${s}".identities WHERE contact_id = c.id ORDER BY created_at, channel LIMIT $2) i) AS identity_keys
+       FROM (SELECT * FROM "${s}".contacts WHERE id = $1 FOR UPDATE) c
+       LEFT JOIN LATERAL (SELECT * FROM "${s}".conversations WHERE contact_id = c.id ORDER BY last_message_at DESC, opened_at DESC LIMIT 1 FOR UPDATE) l ON true`,
+    [id, identityLimit],
+  )) as Array<ContactRow & Record<string, unknown> & { identity_keys: Array<[string, string]> }>;
+  if (!row) return null;
+  const latest = row.latest_id ? conversationOf(Object.fromEntries(CONVERSATION_COLUMNS.map((column) => [column, row[`latest_${column}`]])) as unknown as ConversationRow) : null;
+  return { contact: contactOf(row), latest, identities: row.identity_keys.map(([channel, channelUserId]) => ({ channel, channelUserId })) };
 }
 
 export async function insertContact(manager: EntityManager, contact: Pick<ContactEntity, 'id' | 'displayName' | 'locale' | 'timezone'>): Promise<ContactEntity> {
