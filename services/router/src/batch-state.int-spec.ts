@@ -28,33 +28,8 @@ import { RouterInitial1732300000200 } from './migrations/1732300000200-router-in
 import { RouterDocuments1732300000210 } from './migrations/1732300000210-router-documents';
 import { NormalizedMessageHandler } from './normalized.handler';
 import { RouterStore } from './store';
+import { BILLING_TRIAGE_DOCUMENT as DOCUMENT } from './testing/documents';
 
-const DOCUMENT = `
-version: 1
-evaluation: scored
-default_queue: general
-queues:
-  general: {}
-  recovery: { skills: [retention] }
-welcomes:
-  - id: billing
-    entry_point: { ref: [billing] }
-    text: Welcome to billing
-    bot: triage
-bots:
-  triage:
-    questions:
-      - key: topic
-        text: Topic?
-        options: [{ title: Invoice, payload: invoice }, { title: Delivery, payload: delivery }]
-      - key: order
-        text: Order number?
-        pattern: "(\\\\d{4,})"
-rules:
-  - id: unhappy-last-time
-    when: { last_csat: { lte: 2 } }
-    then: { queue: recovery, priority: 50 }
-`;
 
 const NOW = Date.parse('2026-03-02T10:00:00.000Z');
 const MINUTE = 60_000;
