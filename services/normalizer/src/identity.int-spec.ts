@@ -114,14 +114,19 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     expect((await rig.http('GET', `/contacts?customerId=${customerId}`)).json.items[0].id).toBe(survivor);
   });
 
-  it("in one batch, finds a known customer and files a new customer's second message with the first", async () => {
-    // One produce request: the messages reach the normalizer as one batch, whose customers are
-    // looked up together at its first message (BatchIdentities).
+  /** A WhatsApp customer who wrote once a minute ago (their message normalized), and one never seen. */
+  async function knownAndFresh() {
     const [known, fresh] = [frenchMobile(), frenchMobile()];
     const t0 = Date.now() - 60_000;
     const before = `wamid.${randomUUID()}`;
     await rig.send(raw.whatsappText(known.waId, before, 'Hello again', t0));
-    const earlier = await normalized(before);
+    return { known, fresh, t0, earlier: await normalized(before) };
+  }
+
+  it("in one batch, finds a known customer and files a new customer's second message with the first", async () => {
+    // One produce request: the messages reach the normalizer as one batch, whose customers are
+    // looked up together at its first message (BatchIdentities).
+    const { known, fresh, t0, earlier } = await knownAndFresh();
     const ids = [`wamid.${randomUUID()}`, `wamid.${randomUUID()}`, `wamid.${randomUUID()}`];
     await rig.sendAll([
       raw.whatsappText(fresh.waId, ids[0]!, 'First time here', t0 + 1_000, 'Bea'),
@@ -139,11 +144,7 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
   it("in one batch, writes a new customer's conversation before the messages that refer to it, whatever comes first", async () => {
     // The known customer's message is buffered first, the new conversation after it: at the commit
     // the batch's conversations are still written before its messages (a foreign key).
-    const [known, fresh] = [frenchMobile(), frenchMobile()];
-    const t0 = Date.now() - 60_000;
-    const before = `wamid.${randomUUID()}`;
-    await rig.send(raw.whatsappText(known.waId, before, 'Hello again', t0));
-    const earlier = await normalized(before);
+    const { known, fresh, t0, earlier } = await knownAndFresh();
     const ids = [`wamid.${randomUUID()}`, `wamid.${randomUUID()}`];
     await rig.sendAll([raw.whatsappText(known.waId, ids[0]!, 'Any news?', t0 + 1_000), raw.whatsappText(fresh.waId, ids[1]!, 'First time here', t0 + 2_000, 'Bea')]);
     const [again, first] = [await normalized(ids[0]!), await normalized(ids[1]!)];
