@@ -1,11 +1,10 @@
 import { Inject, Controller } from '@nestjs/common';
 import { timestampDate, Topics, type ConversationResolved } from '@omni/contracts';
-import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
+import { isUuid, LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { Clock } from './domain/clock';
 import { resolveConversation, type ResolveOutcome } from './domain/conversations';
-import { UUID } from './domain/outbound';
 
 /**
  * omni.conversation.resolved.v1 → the conversation is marked resolved, so the customer's next
@@ -26,7 +25,7 @@ export class ResolvedHandler {
     const resolved = event.value;
     let outcome: ResolveOutcome = 'unknown';
     const applied = await this.uow.handle(event, async (manager) => {
-      if (!UUID.test(resolved.conversationId)) return;
+      if (!isUuid(resolved.conversationId)) return;
       outcome = await resolveConversation(manager, resolved.conversationId, {
         at: resolved.resolvedAt ? timestampDate(resolved.resolvedAt) : this.clock.now(),
         resolution: resolved.resolution,

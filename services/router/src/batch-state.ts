@@ -1,7 +1,6 @@
+import { isUuid } from '@omni/messaging';
 import { currentTransactionHooks, type TransactionHooks } from '@omni/persistence';
 import type { ConversationState, RouterStore, StateQuestion } from './store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A message of a consumed batch that will ask for its state, and what it will ask. */
 export interface BatchQuestion extends StateQuestion {
@@ -65,7 +64,7 @@ function firstOfTheirConversationAndContact(questions: readonly BatchQuestion[])
 }
 
 function wellFormed(question: StateQuestion): boolean {
-  return UUID.test(question.conversationId) && !Number.isNaN(question.at.getTime());
+  return isUuid(question.conversationId) && !Number.isNaN(question.at.getTime());
 }
 
 /**

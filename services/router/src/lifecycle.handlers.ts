@@ -1,12 +1,10 @@
 import { Inject, Controller } from '@nestjs/common';
 import { CsatRecorded_Status, timestampDate, Topics, type ContactErased, type ConversationResolved, type CsatRecorded } from '@omni/contracts';
-import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
+import { isUuid, LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from './clock';
 import { RouterStore } from './store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * What happens to a conversation after routing: a resolution closes it (the customer's next
@@ -25,7 +23,7 @@ export class LifecycleHandlers {
   @OnTopic(Topics.conversationResolved)
   async onResolved(event: ConsumedEvent<ConversationResolved>): Promise<void> {
     const resolved = event.value;
-    if (!UUID.test(resolved.conversationId)) return;
+    if (!isUuid(resolved.conversationId)) return;
     let known = false;
     await this.uow.handle(event, async (manager) => {
       const store = new RouterStore(manager);

@@ -14,13 +14,13 @@ import { sendSurvey } from '../domain/csat';
 import { agentState, findConversation, loadAgents, queuedConversation, schemaOf, type ConversationRow } from '../domain/store';
 import { SETTINGS, type AssignmentSettings } from '../settings';
 import { ConversationDetailView, ConversationView, NoteDto, NoteView, ReplyDto, ReplyView, ResolutionView, ResolveConversationDto, TransferDto } from './conversations.dto';
+import { isUuid } from '@omni/messaging';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_LIMIT = 200;
 const HISTORY_TIMEOUT_MS = 3_000;
 
 function conversationId(id: string): string {
-  if (!UUID.test(id)) throw new ProblemException(400, 'Invalid request', 'conversation id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
+  if (!isUuid(id)) throw new ProblemException(400, 'Invalid request', 'conversation id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
   return id.toLowerCase();
 }
 

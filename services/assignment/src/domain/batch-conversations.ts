@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { isUuid } from '@omni/messaging';
 import type { BatchRecord, TransactionHooks } from '@omni/persistence';
 import { findConversation, schemaOf, type ConversationRow } from './store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The conversation ids a batch's records name (messages, statuses and routing decisions all carry one). */
 function conversationIdsOf(records: ReadonlyArray<BatchRecord>): string[] {
@@ -10,7 +9,7 @@ function conversationIdsOf(records: ReadonlyArray<BatchRecord>): string[] {
   for (const record of records) {
     const id = (record.value as { conversationId?: unknown } | undefined)?.conversationId;
     // Only well-formed ids: one malformed id must not fail the statement for the whole batch.
-    if (typeof id === 'string' && UUID.test(id)) ids.add(id.toLowerCase());
+    if (isUuid(id)) ids.add(id.toLowerCase());
   }
   return [...ids];
 }

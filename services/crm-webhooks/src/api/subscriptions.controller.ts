@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Qu
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { dataschemaOf, WEBHOOK_TOPICS } from '@omni/contracts';
-import { LOGGER } from '@omni/messaging';
+import { isUuid, LOGGER } from '@omni/messaging';
 import type { Logger } from '@omni/observability';
 import { schemaOf, UnitOfWork } from '@omni/persistence';
 import { ProblemException, Roles } from '@omni/service-kit';
@@ -33,7 +33,6 @@ import {
   UpdateSubscriptionDto,
 } from './dto';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_SUBSCRIPTIONS = 1_000;
 
 function invalid(field: string, message: string): ProblemException {
@@ -195,7 +194,7 @@ export class SubscriptionsController {
   }
 
   private checkId(id: string): void {
-    if (!UUID.test(id)) throw invalid('id', 'must be a UUID');
+    if (!isUuid(id)) throw invalid('id', 'must be a UUID');
   }
 
   private async find(manager: EntityManager, id: string, lock = false): Promise<SubscriptionRow> {

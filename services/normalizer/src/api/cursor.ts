@@ -2,6 +2,8 @@
  * Opaque pagination cursors: base64url of the last row's sort key (time, id) and the order it was
  * read in. Clients pass them back unchanged; anything else is a 400 on `cursor`.
  */
+import { isUuid } from '@omni/messaging';
+
 export type SortOrder = 'asc' | 'desc';
 
 export interface CursorPosition {
@@ -10,8 +12,6 @@ export interface CursorPosition {
 }
 
 export class InvalidCursorError extends Error {}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: CursorPosition, order: SortOrder): string {
   return Buffer.from(JSON.stringify({ v: 1, o: order, t: position.at.toISOString(), i: position.id })).toString('base64url');
@@ -24,7 +24,7 @@ export function decodeCursor(cursor: string, order: SortOrder): CursorPosition {
   } catch {
     throw new InvalidCursorError('is not a cursor this API returned');
   }
-  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 1 || typeof parsed.t !== 'string' || typeof parsed.i !== 'string' || !UUID.test(parsed.i)) {
+  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 1 || typeof parsed.t !== 'string' || typeof parsed.i !== 'string' || !isUuid(parsed.i)) {
     throw new InvalidCursorError('is not a cursor this API returned');
   }
   if (parsed.o !== order) throw new InvalidCursorError(`was returned for order=${String(parsed.o)}, not order=${order}`);

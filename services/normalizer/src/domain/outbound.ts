@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { channelSlug, DeliveryState, ErrorCode, OutboundContentSchema, timestampDate, toJson, type MessageStatus, type OutboundApproved } from '@omni/contracts';
+import { isUuid } from '@omni/messaging';
 import { furthest, stateName } from './delivery';
 import { ConversationEntity, MessageEntity, OutboundRequestEntity, PendingReceiptEntity } from './entities';
 import { touchOutbound } from './conversations';
 import { lockMessageNames, messageLockName } from './locks';
 import { schemaOf } from './rows';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Keeps what an approved outbound says, so history shows it once the gateway reports it sent. */
 export async function recordApproved(manager: EntityManager, approved: OutboundApproved, now: Date): Promise<boolean> {
   const request = approved.request;
-  if (!request?.id || !UUID.test(request.conversationId)) return false;
+  if (!request?.id || !isUuid(request.conversationId)) return false;
   const content = request.content ? (toJson(OutboundContentSchema, request.content) as object) : {};
   const schema = schemaOf(manager);
   await manager.query(
@@ -43,7 +42,7 @@ export async function registerSend(manager: EntityManager, status: MessageStatus
   const sent = status.state === DeliveryState.SENT && status.providerMessageId;
   const failed = status.state === DeliveryState.FAILED;
   if (!status.outboundId || !(sent || failed)) return 'ignored';
-  if (!UUID.test(status.conversationId)) return 'unknown-conversation';
+  if (!isUuid(status.conversationId)) return 'unknown-conversation';
   const conversation = await manager.findOne(ConversationEntity, { where: { id: status.conversationId }, lock: { mode: 'pessimistic_write' } });
   if (!conversation) return 'unknown-conversation';
 
