@@ -21,16 +21,63 @@ export interface EngineContext {
  * no agent goes over capacity and no conversation is handed out twice; nothing is skipped because
  * a row is locked, so a conversation is never queued while capacity exists (docs/assignment.md).
  *
- * Taken once per transaction: the lock lasts until the commit, so asking again (a resolve's
- * handle-time write, then its pass) would only be another round trip while holding it.
+ * Taken once per transaction: the lock lasts until the commit, so asking again (a command, then
+ * its pass) would only be another round trip while holding it.
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
-  const lock = currentTransactionHooks()?.local('assignment.lock', () => ({ held: false }));
-  if (lock?.held) return;
+  const lock = heldLock();
+  if (lock?.mode === 'exclusive') return;
+  // Asking for exclusive while holding it shared waits for the other shared holders, who may be
+  // asking the same: a deadlock. Only a transaction that frees room takes it shared, and last.
+  if (lock?.mode === 'shared') throw new Error('the assignment lock is held shared by this transaction and cannot be upgraded');
   const started = performance.now();
-  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaOf(manager)}.assignment`]);
+  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(manager)]);
   observations().lockWaited((performance.now() - started) / 1000);
-  if (lock) lock.held = true;
+  if (lock) lock.mode = 'exclusive';
+}
+
+const lockKey = (manager: EntityManager): string => `${schemaOf(manager)}.assignment`;
+
+/** How the current unit of work holds the assignment lock (undefined outside one). */
+function heldLock(): { mode: 'none' | 'shared' | 'exclusive' } | undefined {
+  return currentTransactionHooks()?.local('assignment.lock', () => ({ mode: 'none' as 'none' | 'shared' | 'exclusive' }));
+}
+
+/** Thrown when a conversation was queued while a resolve checked: its transaction reruns (40001). */
+export class QueueChangedWhileResolving extends Error {
+  readonly code = '40001';
+  constructor() {
+    super('a conversation was queued while room was being freed; rerunning with the assignment lock');
+  }
+}
+
+/**
+ * For a transaction that only freed room (a resolve): true when nobody waits, with the lock then
+ * held shared until the commit, so the transaction needs no pass. False when someone waits or the
+ * transaction holds the lock already: it runs the pass, exclusive.
+ *
+ * Why shared is enough: a pass holds the lock exclusive until its commit. A conversation queued
+ * and committed before the check below is seen by it. One whose transaction commits later runs its
+ * own pass, which waits for this transaction to commit (shared holders block it) and then reads the
+ * room it freed. Resolves then wait only for passes, not for each other: they were most of the
+ * lock's requests (docs/assignment.md, "Locking").
+ */
+async function nobodyWaitsUnderSharedLock(manager: EntityManager): Promise<boolean> {
+  const lock = heldLock();
+  if (!lock || lock.mode !== 'none') return false;
+  const queued = `SELECT 1 FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued'`;
+  const started = performance.now();
+  // One round trip: the lock is asked for only when the queue looks empty (the filter is evaluated
+  // before the select list). That look is from before the lock, so it is checked again under it.
+  const taken = (await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)) WHERE NOT EXISTS (${queued})`, [lockKey(manager)])) as unknown[];
+  if (!taken.length) return false;
+  observations().lockWaited((performance.now() - started) / 1000);
+  lock.mode = 'shared';
+  const [again] = (await manager.query(`SELECT EXISTS (${queued}) AS waiting`)) as Array<{ waiting: boolean }>;
+  // Queued by a transaction that committed while this one waited for the lock, and found no room
+  // then: only a pass can hand it this room, and the lock cannot go from shared to exclusive.
+  if (again!.waiting) throw new QueueChangedWhileResolving();
+  return true;
 }
 
 /**
@@ -52,6 +99,11 @@ export type Matched = 'assigned' | 'offered';
 export class ScheduledPass {
   readonly matched = new Map<string, Matched>();
 
+  constructor(
+    /** Every caller only freed room (resolves): the pass is skipped when nobody waits. */
+    public onlyFreesRoom: boolean,
+  ) {}
+
   /** After the commit: what became of a conversation the transaction queued. */
   outcomeOf(conversationId: string): Matched | 'queued' {
     return this.matched.get(conversationId) ?? 'queued';
@@ -63,16 +115,25 @@ export class ScheduledPass {
  * consumed batch that queues N conversations then matches them all in one pass instead of N, and
  * holds the global lock only for that pass and the commit, not for the whole batch: intake only
  * writes rows of its own conversations, so it needs no lock (see docs/assignment.md, "Locking").
+ *
+ * `onlyFreesRoom`: the caller only made room (a resolve). While every caller says so, the pass runs
+ * only when someone waits; otherwise the lock is held shared (nobodyWaitsUnderSharedLock).
  */
-export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, settings: AssignmentSettings, now: () => Date): ScheduledPass {
-  return hooks.local('assignment.pass', () => {
-    const scheduled = new ScheduledPass();
+export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks, settings: AssignmentSettings, now: () => Date, options: { onlyFreesRoom?: boolean } = {}): ScheduledPass {
+  const onlyFreesRoom = options.onlyFreesRoom === true;
+  const scheduled = hooks.local('assignment.pass', () => {
+    const created = new ScheduledPass(onlyFreesRoom);
     hooks.beforeCommit('assignment.pass', async () => {
-      await lockForCommit(manager, outbox);
-      for (const m of await match(manager, outbox, { settings, now: now() })) scheduled.matched.set(m.conversationId, m.kind);
+      // The outbox rows first, as for the exclusive lock (lockForCommit): a pass waits for shared holders too.
+      await outbox.flush(manager);
+      if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager))) return;
+      await lockAssignments(manager);
+      for (const m of await match(manager, outbox, { settings, now: now() })) created.matched.set(m.conversationId, m.kind);
     });
-    return scheduled;
+    return created;
   });
+  if (!onlyFreesRoom) scheduled.onlyFreesRoom = false;
+  return scheduled;
 }
 
 /**

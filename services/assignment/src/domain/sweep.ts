@@ -3,6 +3,7 @@ import { Reasons } from '@omni/contracts';
 import type { OutboxWriter } from '@omni/persistence';
 import { endOffer, pass, requeue, type EngineContext } from './engine';
 import { notify, OfferStatus, publishSla, SlaKind, SlaStatus } from './events';
+import { foldQueueHandleTimes } from './handle-times';
 import { setPresence } from './presence';
 import { SLA_BREACH_BOOST } from './matching';
 import { loadAgents, loadQueues, schemaOf, type ConversationRow } from './store';
@@ -60,6 +61,8 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
   const sla = await slaStep(manager, outbox, ctx);
   result.slaWarnings = sla.warnings;
   result.slaBreaches = sla.breaches;
+  // Before the pass: the queued positions it republishes carry waits estimated from these averages.
+  await foldQueueHandleTimes(manager, settings.defaultStrategy);
   result.assigned = await pass(manager, outbox, ctx);
   return result;
 }
