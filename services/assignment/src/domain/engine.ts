@@ -124,10 +124,9 @@ export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, h
   const scheduled = hooks.local('assignment.pass', () => {
     const created = new ScheduledPass(onlyFreesRoom);
     hooks.beforeCommit('assignment.pass', async () => {
-      // The outbox rows first, as for the exclusive lock (lockForCommit): a pass waits for shared holders too.
-      await outbox.flush(manager);
+      // Shared, the outbox rows are written at the commit as usual: only passes wait for them.
       if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager))) return;
-      await lockAssignments(manager);
+      await lockForCommit(manager, outbox);
       for (const m of await match(manager, outbox, { settings, now: now() })) created.matched.set(m.conversationId, m.kind);
     });
     return created;
