@@ -68,17 +68,28 @@ describe('ledger: webhook → normalized → decision', () => {
     ledger.normalized(rec(normalized('SM404', 'c9'), 'v', 1));
     ledger.assigned(rec(create(ConversationAssignedSchema, { conversationId: 'c1' }), 'a', 5));
     ledger.assigned(rec(create(ConversationAssignedSchema, { conversationId: 'c1' }), 'b', 6));
+    // c6 waits and moves up (positions republished: one decision); c7's queued event is doubled.
+    send(ledger, 6, 'new', 6, 0);
+    send(ledger, 7, 'new', 7, 0);
+    ledger.normalized(rec(normalized('SM6', 'c6'), 'n6', 1));
+    ledger.normalized(rec(normalized('SM7', 'c7'), 'n7', 1));
+    for (const [ceId, position] of [['q6a', 12], ['q6b', 8], ['q6b', 8], ['q6c', 3]] as const) ledger.queued(rec(create(ConversationQueuedSchema, { conversationId: 'c6', position }), ceId, 2));
+    ledger.assigned(rec(create(ConversationAssignedSchema, { conversationId: 'c6' }), 'a6', 3));
+    ledger.queued(rec(create(ConversationQueuedSchema, { conversationId: 'c7', position: 5 }), 'q7a', 2));
+    ledger.queued(rec(create(ConversationQueuedSchema, { conversationId: 'c7', position: 5 }), 'q7b', 2));
     const r = integrityOf(ledger, ledger.webhooks);
     expect(r).toMatchObject({
-      accepted: 4,
+      accepted: 6,
       failed: 1,
       failedByStatus: { '503': 1 },
       lostMessages: 1,
       doubledMessages: 1,
       redeliveredMessages: 1,
-      newConversations: 3,
+      newConversations: 5,
       lostConversations: 2,
       doubledAssignments: 1,
+      doubledQueued: 1,
+      redeliveredDecisions: 1,
       misthreadedReplies: 1,
       unknownNormalized: 1,
       ok: false,

@@ -34,6 +34,10 @@ export interface ConversationState {
   first?: SentWebhook;
   assignedIds: Set<string>;
   queuedIds: Set<string>;
+  /** Position in the conversation's last queued event of its current wait (reset by an assignment). */
+  lastQueuedPosition?: number;
+  /** Queued events that repeated the previous one's position under another ce_id: a doubled decision. */
+  repeatedQueued: number;
   assignedRecords: number;
   queuedRecords: number;
   assignedAt?: number;
@@ -148,7 +152,7 @@ export class Ledger {
   private conversation(id: string): ConversationState {
     let c = this.conversations.get(id);
     if (!c) {
-      c = { conversationId: id, assignedIds: new Set(), queuedIds: new Set(), assignedRecords: 0, queuedRecords: 0 };
+      c = { conversationId: id, assignedIds: new Set(), queuedIds: new Set(), repeatedQueued: 0, assignedRecords: 0, queuedRecords: 0 };
       this.conversations.set(id, c);
     }
     return c;
@@ -182,6 +186,7 @@ export class Ledger {
     const c = this.conversation(record.value.conversationId);
     c.assignedRecords++;
     c.assignedIds.add(record.ceId);
+    c.lastQueuedPosition = undefined;
     if (c.assignedAt !== undefined) return;
     c.assignedAt = record.receivedAt;
     c.agentId = record.value.agentId;
@@ -193,6 +198,13 @@ export class Ledger {
   queued(record: TapRecord<ConversationQueued>): void {
     const c = this.conversation(record.value.conversationId);
     c.queuedRecords++;
+    // Assignment publishes queued again whenever a waiting conversation's position changes
+    // materially, so several queued events per conversation are normal. Two in a row with the same
+    // position under different ce_ids are not: that is the decision applied twice.
+    if (!c.queuedIds.has(record.ceId)) {
+      if (c.lastQueuedPosition === record.value.position) c.repeatedQueued++;
+      c.lastQueuedPosition = record.value.position;
+    }
     c.queuedIds.add(record.ceId);
     if (c.queuedAt !== undefined) return;
     c.queuedAt = record.receivedAt;
@@ -337,7 +349,7 @@ export function integrityOf(ledger: Ledger, webhooks: readonly SentWebhook[]): I
       continue;
     }
     if (c.assignedIds.size > 1) r.doubledAssignments++;
-    if (c.queuedIds.size > 1) r.doubledQueued++;
+    if (c.repeatedQueued > 0) r.doubledQueued++;
     if (c.assignedRecords + c.queuedRecords > c.assignedIds.size + c.queuedIds.size) r.redeliveredDecisions++;
     if (c.assignedIds.size === 0) r.stillQueued++;
   }
