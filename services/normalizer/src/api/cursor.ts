@@ -24,7 +24,7 @@ export function decodeCursor(cursor: string, order: SortOrder): CursorPosition {
   } catch {
     throw new InvalidCursorError('is not a cursor this API returned');
   }
-  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 1 || typeof parsed.t !== 'string' || typeof parsed.i !== 'string' || !isUuid(parsed.i)) {
+  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 1 || typeof parsed.t !== 'string' || !isUuid(parsed.i)) {
     throw new InvalidCursorError('is not a cursor this API returned');
   }
   if (parsed.o !== order) throw new InvalidCursorError(`was returned for order=${String(parsed.o)}, not order=${order}`);
