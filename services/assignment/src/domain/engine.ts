@@ -38,9 +38,11 @@ export async function lockAssignments(manager: EntityManager): Promise<void> {
 
 const lockKey = (manager: EntityManager): string => `${schemaOf(manager)}.assignment`;
 
+type LockMode = 'none' | 'shared' | 'exclusive';
+
 /** How the current unit of work holds the assignment lock (undefined outside one). */
-function heldLock(): { mode: 'none' | 'shared' | 'exclusive' } | undefined {
-  return currentTransactionHooks()?.local('assignment.lock', () => ({ mode: 'none' as 'none' | 'shared' | 'exclusive' }));
+function heldLock(): { mode: LockMode } | undefined {
+  return currentTransactionHooks()?.local('assignment.lock', (): { mode: LockMode } => ({ mode: 'none' }));
 }
 
 /** Thrown when a conversation was queued while a resolve checked: its transaction reruns (40001). */

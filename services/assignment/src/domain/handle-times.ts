@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { schemaOf } from './store';
+import { loadQueues, schemaOf } from './store';
 
 /** Weight of the newest handle time in a queue's running average (estimated waits). */
 export const HANDLE_EWMA = 0.2;
@@ -34,14 +34,12 @@ export async function foldQueueHandleTimes(manager: EntityManager, defaultStrate
   if (!taken.length) return 0;
   const byQueue = new Map<string, number[]>();
   for (const { queue, handle_ms } of taken) {
-    const times = byQueue.get(queue) ?? [];
-    if (!times.length) byQueue.set(queue, times);
-    times.push(handle_ms);
+    if (!byQueue.has(queue)) byQueue.set(queue, []);
+    byQueue.get(queue)!.push(handle_ms);
   }
   const names = [...byQueue.keys()];
-  const current = (await manager.query(`SELECT name, avg_handle_ms FROM "${s}".queues WHERE name = ANY($1::text[])`, [names])) as Array<{ name: string; avg_handle_ms: number | null }>;
-  const averages = new Map(current.map((q) => [q.name, q.avg_handle_ms]));
-  const folded = names.map((name) => foldHandleTimes(averages.get(name) ?? null, byQueue.get(name)!)!);
+  const queues = await loadQueues(manager);
+  const folded = names.map((name) => foldHandleTimes(queues.get(name)?.avg_handle_ms ?? null, byQueue.get(name)!)!);
   await manager.query(
     `INSERT INTO "${s}".queues (name, strategy, avg_handle_ms) SELECT name, $2, avg FROM unnest($1::text[], $3::int[]) AS v(name, avg)
      ON CONFLICT (name) DO UPDATE SET avg_handle_ms = EXCLUDED.avg_handle_ms`,
