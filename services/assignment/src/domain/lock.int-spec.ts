@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { create, RawInboundSchema, Topics } from '@omni/contracts';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
+import { assignmentLockEntries } from '../testing/assignment-lock';
 import { lockAssignments, lockForCommit } from './engine';
 import { observeAssignmentsWith } from './observations';
 
@@ -31,24 +32,18 @@ describe('the assignment lock (real PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  /** Sessions holding this schema's assignment lock (a bigint advisory key shows as two oids). */
-  const lockHolders = (): Promise<Array<{ n: number }>> =>
-    dataSource.query(
-      `WITH k AS (SELECT hashtextextended($1, 0) AS key)
-       SELECT count(*)::int AS n FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1
-          AND classid = ((key >> 32) & 4294967295)::oid AND objid = (key & 4294967295)::oid`,
-      [`${schema}.assignment`],
-    );
+  /** Sessions holding this schema's assignment lock, seen from another connection. */
+  const lockHolders = async (): Promise<number> => (await assignmentLockEntries(dataSource, schema)).filter((l) => l.granted).length;
 
   it('is requested once per unit of work, and held until its commit', async () => {
     await uow.run(async (manager, outbox) => {
       await lockAssignments(manager);
       await lockForCommit(manager, outbox);
       await lockAssignments(manager);
-      expect(await lockHolders()).toEqual([{ n: 1 }]); // seen from another connection
+      expect(await lockHolders()).toBe(1); // seen from another connection
     });
     expect(requests).toBe(1);
-    expect(await lockHolders()).toEqual([{ n: 0 }]);
+    expect(await lockHolders()).toBe(0);
     await uow.run((manager) => lockAssignments(manager));
     expect(requests).toBe(2); // a new transaction asks again
   });

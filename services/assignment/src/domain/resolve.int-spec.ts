@@ -11,6 +11,7 @@ import { testEnv } from '@omni/testing';
 import { AssignmentConfig } from '../config';
 import { ASSIGNMENT_MIGRATIONS } from '../migrations';
 import { settingsFrom } from '../settings';
+import { assignmentLockEntries } from '../testing/assignment-lock';
 import { foldQueueHandleTimes } from './handle-times';
 import { observeAssignmentsWith } from './observations';
 import { resolveConversation } from './resolve';
@@ -36,17 +37,8 @@ describe('resolving and the assignment lock (real PostgreSQL)', () => {
   };
   const stateOf = async (id: string) =>
     ((await dataSource.query(`SELECT state, agent_id FROM "${schema}".conversation_assignments WHERE conversation_id = $1`, [id])) as Array<{ state: string; agent_id: string | null }>)[0];
-  const lockKey = () => `${schema}.assignment`;
   /** Modes in which sessions hold or wait for this schema's assignment lock, seen from another connection. */
-  const lockModes = async (): Promise<string[]> =>
-    (
-      (await dataSource.query(
-        `WITH k AS (SELECT hashtextextended($1, 0) AS key)
-         SELECT mode, granted FROM pg_locks, k WHERE locktype = 'advisory' AND objsubid = 1
-            AND classid = ((key >> 32) & 4294967295)::oid AND objid = (key & 4294967295)::oid ORDER BY mode`,
-        [lockKey()],
-      )) as Array<{ mode: string; granted: boolean }>
-    ).map((l) => `${l.mode}${l.granted ? '' : ' (waiting)'}`);
+  const lockModes = async (): Promise<string[]> => (await assignmentLockEntries(dataSource, schema)).map((l) => `${l.mode}${l.granted ? '' : ' (waiting)'}`);
 
   /** Resolves in its own unit of work; `beforeCommit` runs after the resolve's own pre-commit work. */
   const resolve = (id: string, beforeCommit?: () => Promise<void>, attempts?: { n: number }) =>
@@ -107,7 +99,7 @@ describe('resolving and the assignment lock (real PostgreSQL)', () => {
     const intake = dataSource.createQueryRunner();
     await intake.connect();
     await intake.startTransaction();
-    await intake.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey()]);
+    await intake.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schema}.assignment`]);
     const attempts = { n: 0 };
     const resolving = resolve(held, undefined, attempts);
     // The resolve looked before the intake committed (nobody waiting) and now waits to share the lock.
