@@ -5,11 +5,22 @@ import { buildEnvelope, injectContext, type Envelope, type EnvelopeOptions, type
 import type { Logger, Metrics } from '@omni/observability';
 import { schemaOf } from './database';
 
-/** Collects the records a unit of work wants to publish; written to the outbox on commit. */
+/** A PostgreSQL notification (NOTIFY) a transaction sends: delivered to listeners only if it commits. */
+export interface Notice {
+  channel: string;
+  payload: string;
+}
+
+/**
+ * Collects what a unit of work publishes at its commit: records for the outbox, and PostgreSQL
+ * notifications, which ride in the outbox's statement instead of costing a round trip of their own.
+ */
 export class OutboxWriter {
   readonly envelopes: Envelope[] = [];
   /** The rows written so far, in order (a transaction may write them in several goes). */
   private readonly written: PendingRecord[] = [];
+  /** Notifications not yet sent, in the order they were made. */
+  private readonly notices: Notice[] = [];
 
   constructor(private readonly source: string) {}
 
@@ -22,29 +33,58 @@ export class OutboxWriter {
   }
 
   /**
-   * Writes the records collected since the last flush to the outbox (one statement) and returns
-   * every record this writer wrote, with its row id, for the relay to publish right after commit.
-   * The unit of work flushes last; a before-commit hook may flush earlier, e.g. so that no outbox
-   * write happens while it holds a lock others wait for. `markPublished`: ids of rows the relay has
-   * already published, marked in the same statement (see OutboxRelay.takeMarks); none are taken
-   * when there is nothing to write.
+   * A NOTIFY sent with the next flush, in the same statement as the outbox rows (or alone when
+   * there are none). PostgreSQL delivers it at the commit, and only then, in the order made.
+   */
+  notify(notice: Notice): void {
+    this.notices.push(notice);
+  }
+
+  /**
+   * Writes the records collected since the last flush to the outbox (one statement, which also
+   * sends the pending notifications) and returns every record this writer wrote, with its row id,
+   * for the relay to publish right after commit. The unit of work flushes last; a before-commit
+   * hook may flush earlier, e.g. so that no outbox write happens while it holds a lock others wait
+   * for. `markPublished`: ids of rows the relay has already published, marked in the same statement
+   * (see OutboxRelay.takeMarks); none are taken when there is nothing to write.
    */
   async flush(manager: EntityManager, markPublished: () => string[] = () => []): Promise<PendingRecord[]> {
     const fresh = this.envelopes.slice(this.written.length);
-    if (!fresh.length) return this.written;
+    const notices = this.notices.splice(0);
+    if (!fresh.length) {
+      if (notices.length) await manager.query(`SELECT ${notifySql('$1', '$2')}`, noticeParams(notices));
+      return this.written;
+    }
     const schema = schemaOf(manager.connection);
-    const values = [fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers))];
+    const params: unknown[] = [fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers))];
+    const ctes: string[] = [];
     const marks = markPublished();
-    const insert = `INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) RETURNING id`;
-    const rows: Array<{ id: string }> = marks.length
-      ? await manager.query(`WITH marked AS (${markSql(schema, '$5')}) ${insert}`, [...values, marks])
-      : await manager.query(insert, values);
+    if (marks.length) ctes.push(`marked AS (${markSql(schema, `$${params.push(marks)}`)})`);
+    // A CTE that only reads is run only where it is referenced: the WHERE below runs it, once,
+    // before the first row is inserted.
+    if (notices.length) {
+      const [channels, payloads] = noticeParams(notices);
+      ctes.push(`notified AS (SELECT ${notifySql(`$${params.push(channels)}`, `$${params.push(payloads)}`)})`);
+    }
+    const rows: Array<{ id: string }> = await manager.query(
+      `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])${notices.length ? ' WHERE (SELECT sent FROM notified) IS NOT NULL' : ''} RETURNING id`,
+      params,
+    );
     // Ids come from one sequence in insertion (= array) order.
     const ids = rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     fresh.forEach((envelope, i) => this.written.push({ id: String(ids[i]), envelope }));
     return this.written;
   }
+}
+
+/** Sends every notice, in array order (a function scan yields its rows in order); one row out. */
+function notifySql(channels: string, payloads: string): string {
+  return `count(pg_notify(n.channel, n.payload)) AS sent FROM unnest(${channels}::text[], ${payloads}::text[]) AS n(channel, payload)`;
+}
+
+function noticeParams(notices: readonly Notice[]): [string[], string[]] {
+  return [notices.map((n) => n.channel), notices.map((n) => n.payload)];
 }
 
 /** Marks published rows; idempotent (a row already marked keeps its time). */

@@ -195,6 +195,51 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('sends notifications in the outbox statement, in the order made, and only when the transaction commits', async () => {
+    const rig = await startOutboxRig('notices', { markDelayMs: 600_000 });
+    const channel = `${rig.schema}_notices`;
+    const listener = new Client({ connectionString: databaseUrl });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query(`LISTEN "${channel}"`);
+    const notify = (payload: string) => (_manager: unknown, outbox: OutboxWriter) => {
+      outbox.notify({ channel, payload });
+      return Promise.resolve();
+    };
+    try {
+      // With records (the second transaction also marks the first's row in passing): one statement each.
+      for (const id of ['a', 'b']) {
+        await rig.uow.run(async (manager, outbox) => {
+          await notify(`${id}-1`)(manager, outbox);
+          await rig.write(id)(manager, outbox);
+          await notify(`${id}-2`)(manager, outbox);
+        });
+        await waitFor(() => rig.seen.includes(id), { description: `${id} on Kafka`, timeoutMs: 30_000 });
+      }
+      await waitFor(() => heard.length === 4, { description: 'notices with records' });
+      expect(await rig.published()).toEqual(['a']);
+      // Without records: a statement of their own.
+      await rig.uow.run(notify('alone'));
+      await waitFor(() => heard.length === 5, { description: 'notice without records' });
+      // Sent in the outbox statement, then the commit fails: never heard.
+      await rig.dataSource.query(`CREATE TABLE "${rig.schema}".fails_at_commit (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
+      const failing = rig.uow.run(async (manager, outbox) => {
+        await manager.query(`INSERT INTO "${rig.schema}".fails_at_commit VALUES (1), (1)`);
+        await notify('rolled-back')(manager, outbox);
+        await rig.write('c')(manager, outbox);
+      });
+      await expect(failing).rejects.toThrow(/duplicate key/);
+      await rig.uow.run(notify('after'));
+      await waitFor(() => heard.length === 6, { description: 'notice after the rollback' });
+      expect(heard).toEqual(['a-1', 'a-2', 'b-1', 'b-2', 'alone', 'after']);
+      expect(rig.seen).toEqual(['a', 'b']);
+    } finally {
+      await listener.end();
+      await rig.stop();
+    }
+  }, 60_000);
+
   it('marks relayed rows published in passing, with the next outbox insert, and gives the marks back when that transaction fails', async () => {
     // The relay's own marking is pushed out of the test's reach: only transactions mark.
     const rig = await startOutboxRig('marks', { markDelayMs: 600_000 });

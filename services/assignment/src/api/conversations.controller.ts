@@ -160,10 +160,10 @@ export class ConversationsController {
   @ApiOkResponse({ type: NoteView })
   async note(@Param('id') id: string, @Body() body: NoteDto, @CurrentPrincipal() caller: Principal): Promise<NoteView> {
     const cid = conversationId(id);
-    return this.withConversation(cid, caller, { lock: false }, async (manager, _outbox, row) => {
+    return this.withConversation(cid, caller, { lock: false }, async (manager, outbox, row) => {
       const note = { id: randomUUID(), authorId: caller.agentId ?? caller.subject, text: body.text, createdAt: this.clock.now() };
       await manager.query(`INSERT INTO "${schemaOf(manager)}".notes (id, conversation_id, author_id, text, created_at) VALUES ($1, $2, $3, $4, $5)`, [note.id, cid, note.authorId, note.text, note.createdAt]);
-      await notify(manager, { agentId: row.agent_id ?? '', kind: 'note', conversationId: cid, data: { noteId: note.id, authorId: note.authorId } });
+      notify(manager, outbox, { agentId: row.agent_id ?? '', kind: 'note', conversationId: cid, data: { noteId: note.id, authorId: note.authorId } });
       return { ...note, createdAt: note.createdAt.toISOString() };
     });
   }
@@ -221,7 +221,7 @@ export class ConversationsController {
       const ctx = this.ctx();
       const resolution = body?.resolution ?? null;
       const done = await resolveConversation(manager, outbox, hooks, row, resolution, ctx, () => this.clock.now());
-      const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx);
+      const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx, done.csatWanted);
       return { conversationId: cid, state: 'resolved' as const, agentId: done.agentId, resolution, resolvedAt: done.resolvedAt.toISOString(), handleMs: done.handleMs, alreadyResolved: false, csat };
     });
   }

@@ -70,13 +70,20 @@ function publishCsat(outbox: OutboxWriter, survey: Omit<SurveyRow, 'parked_route
 }
 
 /**
- * After a resolution, where the queue asks for it: the survey goes to window-policy like any reply.
- * When the reply window is already closed it is not sent at all, and that is recorded (and
- * published) with the reason; a refusal by window-policy is recorded the same way (onRefused).
+ * After a resolution, where the queue asks for it (`wanted`, which the resolve read with its
+ * update): the survey goes to window-policy like any reply. When the reply window is already
+ * closed it is not sent at all, and that is recorded (and published) with the reason; a refusal by
+ * window-policy is recorded the same way (onRefused).
  */
-export async function sendSurvey(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agentId: string | null, ctx: EngineContext): Promise<'sent' | 'not_sent' | 'none'> {
-  const [queue] = (await manager.query(`SELECT csat FROM "${schemaOf(manager)}".queues WHERE name = $1`, [row.queue])) as Array<{ csat: boolean }>;
-  if (!queue?.csat) return 'none';
+export async function sendSurvey(
+  manager: EntityManager,
+  outbox: OutboxWriter,
+  row: ConversationRow,
+  agentId: string | null,
+  ctx: EngineContext,
+  wanted: boolean,
+): Promise<'sent' | 'not_sent' | 'none'> {
+  if (!wanted) return 'none';
   const { now } = ctx;
   const closed = row.reply_deadline !== null && row.reply_deadline.getTime() <= now.getTime();
   const outboundId = randomUUID();

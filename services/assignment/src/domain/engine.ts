@@ -67,18 +67,16 @@ export class QueueChangedWhileResolving extends Error {
 async function nobodyWaitsUnderSharedLock(manager: EntityManager): Promise<boolean> {
   const lock = heldLock();
   if (!lock || lock.mode !== 'none') return false;
-  const queued = `SELECT 1 FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued'`;
   const started = performance.now();
-  // One round trip: the lock is asked for only when the queue looks empty (the filter is evaluated
-  // before the select list). That look is from before the lock, so it is checked again under it.
-  const taken = (await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)) WHERE NOT EXISTS (${queued})`, [lockKey(manager)])) as unknown[];
-  if (!taken.length) return false;
+  // One round trip: look at the queue, take the lock shared only if it is empty, and look again
+  // under the lock with a fresh snapshot (the function of migration 1732300000450).
+  const [result] = (await manager.query(`SELECT "${schemaOf(manager)}".share_lock_if_nobody_waits($1) AS taken`, [lockKey(manager)])) as Array<{ taken: boolean | null }>;
+  if (result!.taken === false) return false;
   observations().lockWaited((performance.now() - started) / 1000);
   lock.mode = 'shared';
-  const [again] = (await manager.query(`SELECT EXISTS (${queued}) AS waiting`)) as Array<{ waiting: boolean }>;
   // Queued by a transaction that committed while this one waited for the lock, and found no room
   // then: only a pass can hand it this room, and the lock cannot go from shared to exclusive.
-  if (again!.waiting) throw new QueueChangedWhileResolving();
+  if (result!.taken === null) throw new QueueChangedWhileResolving();
   return true;
 }
 
@@ -255,7 +253,7 @@ async function assignAll(manager: EntityManager, outbox: OutboxWriter, assignmen
   for (const { row, agent, reasons, previousAgentId = '' } of assignments) {
     publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
     observations().assigned(row.queue, Math.max(0, now.getTime() - row.since.getTime()) / 1000);
-    await notify(manager, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
+    notify(manager, outbox, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
   }
 }
 
@@ -281,7 +279,7 @@ async function offerAll(manager: EntityManager, outbox: OutboxWriter, offers: re
   for (const [i, { row, agent, reasons }] of offers.entries()) {
     const expiresAt = expiries[i]!;
     publishOffer(outbox, row, agent.id, OfferStatus.OFFERED, reasons, now, expiresAt);
-    await notify(manager, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
+    notify(manager, outbox, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
   }
 }
 
@@ -314,7 +312,7 @@ export async function acceptOffer(manager: EntityManager, outbox: OutboxWriter, 
 export async function endOffer(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, status: OfferStatus, now: Date): Promise<void> {
   const rule = status === OfferStatus.DECLINED ? Reasons.offerDeclined.rule : status === OfferStatus.EXPIRED ? Reasons.offerExpired.rule : Reasons.offerWithdrawn.rule;
   publishOffer(outbox, row, row.agent_id!, status, [reasonOf(rule, 'the conversation goes to the next agent')], now, null);
-  await notify(manager, { agentId: row.agent_id!, kind: 'offer-ended', conversationId: row.conversation_id, data: { status: OfferStatus[status].toLowerCase() } });
+  notify(manager, outbox, { agentId: row.agent_id!, kind: 'offer-ended', conversationId: row.conversation_id, data: { status: OfferStatus[status].toLowerCase() } });
   // A withdrawn offer (agent offline) is not the agent's choice: they may get it again later.
   await requeue(manager, row, rule, status === OfferStatus.WITHDRAWN ? {} : { exclude: row.agent_id! });
 }

@@ -13,7 +13,7 @@ import {
   timestampFromDate,
   Topics,
 } from '@omni/contracts';
-import { currentTransactionHooks, type OutboxWriter } from '@omni/persistence';
+import type { OutboxWriter } from '@omni/persistence';
 import { customerRefOf, schemaOf, type ConversationRow } from './store';
 
 export interface Reason {
@@ -35,30 +35,15 @@ export function streamChannel(schema: string): string {
 }
 
 /**
- * Delivered to listeners only if the transaction commits (PostgreSQL NOTIFY semantics). Inside a
- * unit of work the notices are sent together just before the commit, in one statement, in the
- * order they were made: a consumed batch or a pass that assigns many conversations pays one round
- * trip for all of them instead of one each.
+ * Delivered to listeners only if the transaction commits (PostgreSQL NOTIFY semantics). The notices
+ * go out with the transaction's outbox rows, in the same statement and in the order they were made:
+ * a resolve, a consumed batch or a pass that assigns many conversations pays no round trip for them.
  */
-export async function notify(manager: EntityManager, notice: StreamNotice): Promise<void> {
+export function notify(manager: EntityManager, outbox: OutboxWriter, notice: StreamNotice): void {
   // NOTIFY payloads are capped at 8000 bytes: the stream carries ids and short fields only.
   const payload = JSON.stringify(notice);
   if (payload.length > 7_900) return;
-  const hooks = currentTransactionHooks();
-  if (!hooks) {
-    await sendNotices(manager, [payload]);
-    return;
-  }
-  // Notices the transaction has yet to send.
-  const pending = hooks.local('assignment.notices', (): string[] => []);
-  pending.push(payload);
-  // Registered again if a later before-commit hook (a pass) notifies after this one ran.
-  hooks.beforeCommit('assignment.notify', () => sendNotices(manager, pending.splice(0)));
-}
-
-async function sendNotices(manager: EntityManager, payloads: string[]): Promise<void> {
-  if (!payloads.length) return;
-  await manager.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS n(payload, i) ORDER BY i', [streamChannel(schemaOf(manager)), payloads]);
+  outbox.notify({ channel: streamChannel(schemaOf(manager)), payload });
 }
 
 function common(row: ConversationRow) {

@@ -10,6 +10,8 @@ export interface Resolution {
   agentId: string | null;
   handleMs: number;
   resolvedAt: Date;
+  /** The conversation's queue asks for a CSAT survey after a resolution. */
+  csatWanted: boolean;
 }
 
 /**
@@ -37,19 +39,21 @@ export async function resolveConversation(
   const agentId = row.state === 'assigned' ? row.agent_id : null;
   const handleMs = agentId && row.assigned_at ? Math.max(0, now.getTime() - row.assigned_at.getTime()) : 0;
   // The handle time is appended for the sweep to fold into the queue's average (handle-times.ts):
-  // a shared row updated here would need the assignment lock.
-  await manager.query(
+  // a shared row updated here would need the assignment lock. The queue's CSAT setting comes back
+  // with it, for the survey that may follow: one round trip instead of two.
+  const [queue] = (await manager.query(
     `WITH resolved AS (UPDATE "${s}".conversation_assignments SET state = 'resolved', resolved_at = $2, resolution = $3, offered_at = NULL, offer_expires_at = NULL,
-       agent_id = $4, next_response_due = NULL, published_position = NULL WHERE conversation_id = $1 RETURNING queue)
-     INSERT INTO "${s}".handle_times (queue, handle_ms) SELECT queue, $5 FROM resolved WHERE $4::text IS NOT NULL`,
+       agent_id = $4, next_response_due = NULL, published_position = NULL WHERE conversation_id = $1 RETURNING queue),
+     timed AS (INSERT INTO "${s}".handle_times (queue, handle_ms) SELECT queue, $5 FROM resolved WHERE $4::text IS NOT NULL)
+     SELECT COALESCE(q.csat, false) AS csat FROM resolved r LEFT JOIN "${s}".queues q ON q.name = r.queue`,
     [row.conversation_id, now, resolution, agentId, Math.min(handleMs, MAX_HANDLE_MS)],
-  );
+  )) as Array<{ csat: boolean }>;
   // An open offer ends with the conversation: the agent's desk and CRMs see it withdrawn, not hanging.
   if (row.state === 'offered' && row.agent_id) {
     publishOffer(outbox, row, row.agent_id, OfferStatus.WITHDRAWN, [{ rule: Reasons.offerWithdrawn.rule, detail: 'the conversation was resolved while the offer was open' }], now, null);
   }
   publishResolved(outbox, row, agentId, resolution, now, handleMs);
-  if (row.agent_id) await notify(manager, { agentId: row.agent_id, kind: 'resolved', conversationId: row.conversation_id, data: { resolution } });
+  if (row.agent_id) notify(manager, outbox, { agentId: row.agent_id, kind: 'resolved', conversationId: row.conversation_id, data: { resolution } });
   passBeforeCommit(manager, outbox, hooks, ctx.settings, clock, { onlyFreesRoom: true });
-  return { agentId, handleMs, resolvedAt: now };
+  return { agentId, handleMs, resolvedAt: now, csatWanted: queue?.csat === true };
 }

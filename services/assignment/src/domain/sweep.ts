@@ -48,7 +48,7 @@ export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: E
   )) as ConversationRow[];
   for (const row of orphans) {
     await requeue(manager, row, Reasons.agentOfflineRequeue.rule);
-    await notify(manager, { agentId: row.agent_id!, kind: 'requeued', conversationId: row.conversation_id, data: { reason: Reasons.agentOfflineRequeue.rule } });
+    notify(manager, outbox, { agentId: row.agent_id!, kind: 'requeued', conversationId: row.conversation_id, data: { reason: Reasons.agentOfflineRequeue.rule } });
     result.requeued++;
   }
 
@@ -141,13 +141,13 @@ async function slaStep(manager: EntityManager, outbox: OutboxWriter, ctx: Engine
         if (overflow) reasons.push({ rule: `overflow:${overflow}`, detail: `moved from ${row.queue}` });
         publishSla(outbox, after, c.kind, SlaStatus.BREACHED, c.due, now, reasons, overflow);
         observations().slaBreached(row.queue, c.tag);
-        await notify(manager, { agentId: row.agent_id ?? '', kind: 'sla', conversationId: row.conversation_id, data: { kind: c.tag, status: 'breached', dueAt: c.due.toISOString() } });
+        notify(manager, outbox, { agentId: row.agent_id ?? '', kind: 'sla', conversationId: row.conversation_id, data: { kind: c.tag, status: 'breached', dueAt: c.due.toISOString() } });
         row.sla_warned = [...row.sla_warned, `${c.tag}-breached`];
         out.breaches++;
       } else if (!breached && ratio > 0 && now.getTime() >= warnAt && !row.sla_warned.includes(`${c.tag}-warned`) && !row.sla_warned.includes(`${c.tag}-breached`)) {
         await manager.query(`UPDATE "${s}".conversation_assignments SET sla_warned = array_append(sla_warned, $2) WHERE conversation_id = $1`, [row.conversation_id, `${c.tag}-warned`]);
         publishSla(outbox, row, c.kind, SlaStatus.WARNING, c.due, now, [{ rule: Reasons.slaWarning.rule, detail: `${c.tag}-response due at ${c.due.toISOString()}` }]);
-        await notify(manager, { agentId: row.agent_id ?? '', kind: 'sla', conversationId: row.conversation_id, data: { kind: c.tag, status: 'warning', dueAt: c.due.toISOString() } });
+        notify(manager, outbox, { agentId: row.agent_id ?? '', kind: 'sla', conversationId: row.conversation_id, data: { kind: c.tag, status: 'warning', dueAt: c.due.toISOString() } });
         out.warnings++;
       }
     }

@@ -76,7 +76,7 @@ export class CustomerHandlers {
       }
       const c = message.content?.kind;
       const text = c?.case === 'text' ? c.value.text : c?.case === 'quickReply' ? c.value.text : c?.case === 'postback' ? c.value.title : '';
-      await notify(manager, { agentId: row.agent_id ?? '', kind: 'message', conversationId: row.conversation_id, data: { messageId: message.id, contentType: c?.case ?? 'unknown', text: text.slice(0, PREVIEW) } });
+      notify(manager, outbox, { agentId: row.agent_id ?? '', kind: 'message', conversationId: row.conversation_id, data: { messageId: message.id, contentType: c?.case ?? 'unknown', text: text.slice(0, PREVIEW) } });
     });
   }
 
@@ -84,10 +84,10 @@ export class CustomerHandlers {
   async onStatus(event: ConsumedEvent<MessageStatus>): Promise<void> {
     const status = event.value;
     if (!status.conversationId || status.typing) return;
-    await this.uow.handle(event, async (manager, _outbox, hooks) => {
+    await this.uow.handle(event, async (manager, outbox, hooks) => {
       const agentId = (await readConversation(manager, hooks, this.uow.batchRecords(), status.conversationId))?.agent_id ?? '';
       if (!agentId) return;
-      await notify(manager, { agentId, kind: 'receipt', conversationId: status.conversationId, data: { outboundId: status.outboundId, state: DeliveryState[status.state]?.toLowerCase() ?? 'unknown' } });
+      notify(manager, outbox, { agentId, kind: 'receipt', conversationId: status.conversationId, data: { outboundId: status.outboundId, state: DeliveryState[status.state]?.toLowerCase() ?? 'unknown' } });
     });
   }
 
@@ -95,8 +95,8 @@ export class CustomerHandlers {
   async onApproved(event: ConsumedEvent<OutboundApproved>): Promise<void> {
     const request = event.value.request;
     if (!request?.conversationId) return;
-    await this.uow.handle(event, async (manager) => {
-      await notify(manager, { agentId: await holder(manager, request.conversationId), kind: 'outbound-approved', conversationId: request.conversationId, data: { outboundId: request.id } });
+    await this.uow.handle(event, async (manager, outbox) => {
+      notify(manager, outbox, { agentId: await holder(manager, request.conversationId), kind: 'outbound-approved', conversationId: request.conversationId, data: { outboundId: request.id } });
     });
   }
 
@@ -109,7 +109,7 @@ export class CustomerHandlers {
       const reason = RejectionReason[rejected.reason]?.toLowerCase() ?? 'unspecified';
       await onSurveyRefused(manager, outbox, request.id, `${reason}: ${rejected.detail}`, this.clock.now());
       if (!request.conversationId) return;
-      await notify(manager, {
+      notify(manager, outbox, {
         agentId: await holder(manager, request.conversationId),
         kind: 'outbound-rejected',
         conversationId: request.conversationId,
@@ -124,10 +124,10 @@ export class CustomerHandlers {
     const expiring = event.value;
     if (!expiring.conversationId || !expiring.closesAt) return;
     // The deadline only reorders the queue for the next pass: no assignment lock needed.
-    await this.uow.handle(event, async (manager) => {
+    await this.uow.handle(event, async (manager, outbox) => {
       const closesAt = timestampDate(expiring.closesAt!);
       await manager.query(`UPDATE "${schemaOf(manager)}".conversation_assignments SET reply_deadline = $2 WHERE conversation_id = $1 AND state <> 'resolved'`, [expiring.conversationId, closesAt]);
-      await notify(manager, { agentId: await holder(manager, expiring.conversationId), kind: 'window-expiring', conversationId: expiring.conversationId, data: { closesAt: closesAt.toISOString(), windowKind: expiring.windowKind } });
+      notify(manager, outbox, { agentId: await holder(manager, expiring.conversationId), kind: 'window-expiring', conversationId: expiring.conversationId, data: { closesAt: closesAt.toISOString(), windowKind: expiring.windowKind } });
     });
   }
 
