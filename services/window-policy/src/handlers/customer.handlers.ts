@@ -17,6 +17,7 @@ import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import type { Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from '../domain/clock';
+import type { RecipientState } from '../domain/decide';
 import { HOUR_MS, ruleFor, windowHoursOf } from '../domain/rules';
 import { SETTINGS, type WindowPolicySettings } from '../settings';
 import { StateStore } from '../state/store';
@@ -63,7 +64,6 @@ export class CustomerStateHandlers {
         }
       : undefined;
     await this.uow.handle(event, async (manager) => {
-      const store = new StateStore(manager);
       const window = {
         channel: message.channel,
         channelUserId: userId,
@@ -74,8 +74,11 @@ export class CustomerStateHandlers {
         closesAt: hours > 0 ? new Date(at.getTime() + hours * HOUR_MS) : null,
         kind: adReferral ? ('ad_referral' as const) : ('standard' as const),
       };
-      const state = await store.recordInbound(window, contact);
-      if (hours > 0) await scheduleExpiringTimers(manager, state, ruleFor(message.channel), this.settings.expiringLeadMs, this.clock.now());
+      // The timers follow from the window as written, which in a unit of work happens just before
+      // its commit, with the batch's other messages: the clock is read then, as it was right after
+      // the write when each message wrote its own window.
+      const scheduleTimers = (state: RecipientState) => scheduleExpiringTimers(manager, state, ruleFor(message.channel), this.settings.expiringLeadMs, this.clock.now());
+      await new StateStore(manager).recordInbound(window, contact, hours > 0 ? scheduleTimers : undefined);
     });
   }
 

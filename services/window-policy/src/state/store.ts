@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { schemaOf } from '@omni/persistence';
+import { currentTransactionHooks, schemaOf, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import { Channel, channelSlug } from '@omni/contracts';
 import type { RecipientState } from '../domain/decide';
 import { writePendingTimers } from '../timers/timer-store';
@@ -54,21 +54,157 @@ export interface ContactFacts {
   phoneE164?: string;
 }
 
-/** Upserts a contact's facts from the four parameters from $first on (contactParams). */
-function upsertContactSql(schema: string, first: number): string {
-  const [id, channel, zone, phone] = [0, 1, 2, 3].map((i) => `$${first + i}`);
-  return `INSERT INTO "${schema}".contacts AS c (contact_id, preferred_channel, timezone, phone_e164) VALUES (${id}, ${channel}, ${zone}, ${phone})
-       ON CONFLICT (contact_id) DO UPDATE SET preferred_channel = COALESCE(EXCLUDED.preferred_channel, c.preferred_channel),
-         timezone = COALESCE(EXCLUDED.timezone, c.timezone), phone_e164 = COALESCE(EXCLUDED.phone_e164, c.phone_e164), updated_at = now()`;
+/** The window a customer message opens or refreshes. */
+export interface InboundWindow {
+  channel: Channel;
+  channelUserId: string;
+  accountId: string;
+  contactId?: string;
+  conversationId?: string;
+  at: Date;
+  closesAt: Date | null;
+  kind: 'standard' | 'ad_referral';
 }
 
-function contactParams(contact: ContactFacts): Array<string | null> {
-  return [contact.contactId, contact.preferredChannel || null, contact.timezone || null, contact.phoneE164 || null];
+/** What follows from a window once it is written (its expiry timers), given the window as written. */
+export type WindowWritten = (state: RecipientState) => Promise<void>;
+
+/** A customer message as recordInbound keeps it until it is written. */
+interface Inbound {
+  window: InboundWindow;
+  contact?: ContactFacts;
+  written?: WindowWritten;
+}
+
+const recipientKey = (channel: Channel | number, channelUserId: string): string => `${channel}:${channelUserId}`;
+
+/**
+ * Customer messages of one round (no window or contact twice: an upsert may touch a row only
+ * once) in one statement: the windows, and the contacts' facts in a data-modifying WITH. Each
+ * window is merged exactly as if its message came alone, never moved backwards (out-of-order
+ * delivery). Rows are taken in key order, so that two replicas' batches lock the rows they share
+ * in the same order instead of deadlocking. Returns the windows as written, in no particular order.
+ */
+async function upsertInboundRound(manager: EntityManager, schema: string, round: readonly Inbound[]): Promise<WindowRow[]> {
+  const column = <T>(pick: (m: Inbound) => T): T[] => round.map(pick);
+  return manager.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                            $9::text[], $10::text[], $11::text[], $12::text[])
+         AS t(channel, channel_user_id, account_id, contact_id, conversation_id, last_inbound_at, window_closes_at, window_kind,
+              facts_contact_id, preferred_channel, timezone, phone_e164)
+     ), contact AS (
+       INSERT INTO "${schema}".contacts AS c (contact_id, preferred_channel, timezone, phone_e164)
+       SELECT facts_contact_id, preferred_channel, timezone, phone_e164 FROM input WHERE facts_contact_id IS NOT NULL ORDER BY facts_contact_id
+       ON CONFLICT (contact_id) DO UPDATE SET preferred_channel = COALESCE(EXCLUDED.preferred_channel, c.preferred_channel),
+         timezone = COALESCE(EXCLUDED.timezone, c.timezone), phone_e164 = COALESCE(EXCLUDED.phone_e164, c.phone_e164), updated_at = now()
+     )
+     INSERT INTO "${schema}".channel_windows AS w (channel, channel_user_id, account_id, contact_id, conversation_id, last_inbound_at, window_closes_at, window_kind, updated_at)
+     SELECT channel, channel_user_id, account_id, contact_id, conversation_id, last_inbound_at, window_closes_at, window_kind, now() FROM input ORDER BY channel, channel_user_id
+     ON CONFLICT (channel, channel_user_id) DO UPDATE SET
+       account_id = CASE WHEN EXCLUDED.account_id <> '' THEN EXCLUDED.account_id ELSE w.account_id END,
+       contact_id = COALESCE(EXCLUDED.contact_id, w.contact_id),
+       conversation_id = CASE WHEN w.last_inbound_at IS NULL OR EXCLUDED.last_inbound_at >= w.last_inbound_at THEN COALESCE(EXCLUDED.conversation_id, w.conversation_id) ELSE w.conversation_id END,
+       last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at),
+       window_kind = CASE WHEN w.window_closes_at IS NULL OR EXCLUDED.window_closes_at > w.window_closes_at THEN EXCLUDED.window_kind ELSE w.window_kind END,
+       window_closes_at = GREATEST(w.window_closes_at, EXCLUDED.window_closes_at),
+       -- The customer wrote (again): X DMs are evidently open.
+       dms_closed_at = CASE WHEN w.dms_closed_at < EXCLUDED.last_inbound_at THEN NULL ELSE w.dms_closed_at END,
+       updated_at = now()
+     RETURNING *, NULL AS consent`,
+    [
+      column((m) => m.window.channel),
+      column((m) => m.window.channelUserId),
+      column((m) => m.window.accountId),
+      column((m) => m.window.contactId || null),
+      column((m) => m.window.conversationId || null),
+      column((m) => m.window.at),
+      column((m) => m.window.closesAt),
+      column((m) => m.window.kind),
+      column((m) => m.contact?.contactId ?? null),
+      column((m) => m.contact?.preferredChannel || null),
+      column((m) => m.contact?.timezone || null),
+      column((m) => m.contact?.phoneE164 || null),
+    ],
+  );
+}
+
+/**
+ * Splits messages into rounds that one statement each can apply: a message goes to the round
+ * after the last one holding its window or its contact, so no round touches a row twice and each
+ * row sees its messages in order. Without such repeats (the normal batch) there is one round.
+ */
+function roundsOf(messages: readonly Inbound[]): Inbound[][] {
+  const lastRoundOf = new Map<string, number>();
+  const rounds: Inbound[][] = [];
+  for (const message of messages) {
+    const keys = [`window:${recipientKey(message.window.channel, message.window.channelUserId)}`];
+    if (message.contact) keys.push(`contact:${message.contact.contactId}`);
+    const round = Math.max(-1, ...keys.map((key) => lastRoundOf.get(key) ?? -1)) + 1;
+    for (const key of keys) lastRoundOf.set(key, round);
+    (rounds[round] ??= []).push(message);
+  }
+  return rounds;
+}
+
+/** Writes customer messages, a statement per round, then hands each its window as written. */
+async function writeInbound(manager: EntityManager, schema: string, messages: readonly Inbound[]): Promise<void> {
+  const written = new Map<Inbound, RecipientState>();
+  for (const round of roundsOf(messages)) {
+    const rows = new Map((await upsertInboundRound(manager, schema, round)).map((row) => [recipientKey(row.channel, row.channel_user_id), row]));
+    for (const message of round) written.set(message, toState(rows.get(recipientKey(message.window.channel, message.window.channelUserId))!));
+  }
+  // In the messages' order, as when each was written alone: of two timers for one window, the later one wins.
+  for (const message of messages) await message.written?.(written.get(message)!);
+}
+
+/** A transaction's customer messages not yet written, and whom they concern. */
+class PendingInbound {
+  private readonly recipients = new Set<string>();
+  private readonly contacts = new Set<string>();
+  private readonly buffer: WriteBuffer<Inbound>;
+
+  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
+    this.buffer = writeBufferOf(hooks, 'window-policy.inbound', (messages: Inbound[]) => {
+      this.recipients.clear();
+      this.contacts.clear();
+      return writeInbound(manager, schema, messages);
+    });
+  }
+
+  add(message: Inbound): void {
+    this.recipients.add(recipientKey(message.window.channel, message.window.channelUserId));
+    if (message.contact) this.contacts.add(message.contact.contactId);
+    this.buffer.add(message);
+  }
+
+  /** Writes them now if one is this recipient's (its window is read or written next). */
+  async writeForRecipient(channel: Channel, channelUserId: string): Promise<void> {
+    if (this.recipients.has(recipientKey(channel, channelUserId))) await this.buffer.flush();
+  }
+
+  /** Writes them now if one carries this contact's facts (they are read next). */
+  async writeForContact(contactId: string): Promise<void> {
+    if (this.contacts.has(contactId)) await this.buffer.flush();
+  }
+
+  writeAll(): Promise<void> {
+    return this.buffer.flush();
+  }
+}
+
+function pendingInbound(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingInbound {
+  return hooks.local('window-policy.pending-inbound', () => new PendingInbound(manager, schema, hooks));
 }
 
 /**
  * Window, consent and reachability per contact × channel, in the service's own schema. Raw SQL:
  * these run on every outbound and every customer message.
+ *
+ * Customer messages recorded in a unit of work wait for its commit (recordInbound); whatever else
+ * reads or writes the windows or contacts they touch writes them first, so the transaction sees
+ * them in order as if written at once. Consents and the X tables need not: no customer message
+ * writes them.
  */
 export class StateStore {
   constructor(private readonly manager: EntityManager) {}
@@ -77,51 +213,28 @@ export class StateStore {
     return schemaOf(this.manager);
   }
 
-  /** A customer message: opens or refreshes the window, never moves it backwards (out-of-order delivery). */
-  async recordInbound(input: {
-    channel: Channel;
-    channelUserId: string;
-    accountId: string;
-    contactId?: string;
-    conversationId?: string;
-    at: Date;
-    closesAt: Date | null;
-    kind: 'standard' | 'ad_referral';
-  }, contact?: ContactFacts): Promise<RecipientState> {
-    // The contact's facts ride along in the same statement (a data-modifying WITH): one round
-    // trip per customer message instead of two.
-    const withContact = contact ? `WITH contact AS (${upsertContactSql(this.s, 9)}) ` : '';
-    const [row]: WindowRow[] = await this.manager.query(
-      `${withContact}INSERT INTO "${this.s}".channel_windows AS w (channel, channel_user_id, account_id, contact_id, conversation_id, last_inbound_at, window_closes_at, window_kind, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-       ON CONFLICT (channel, channel_user_id) DO UPDATE SET
-         account_id = CASE WHEN EXCLUDED.account_id <> '' THEN EXCLUDED.account_id ELSE w.account_id END,
-         contact_id = COALESCE(EXCLUDED.contact_id, w.contact_id),
-         conversation_id = CASE WHEN w.last_inbound_at IS NULL OR EXCLUDED.last_inbound_at >= w.last_inbound_at THEN COALESCE(EXCLUDED.conversation_id, w.conversation_id) ELSE w.conversation_id END,
-         last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at),
-         window_kind = CASE WHEN w.window_closes_at IS NULL OR EXCLUDED.window_closes_at > w.window_closes_at THEN EXCLUDED.window_kind ELSE w.window_kind END,
-         window_closes_at = GREATEST(w.window_closes_at, EXCLUDED.window_closes_at),
-         -- The customer wrote (again): X DMs are evidently open.
-         dms_closed_at = CASE WHEN w.dms_closed_at < EXCLUDED.last_inbound_at THEN NULL ELSE w.dms_closed_at END,
-         updated_at = now()
-       RETURNING *, NULL AS consent`,
-      [
-        input.channel,
-        input.channelUserId,
-        input.accountId,
-        input.contactId || null,
-        input.conversationId || null,
-        input.at,
-        input.closesAt,
-        input.kind,
-        ...(contact ? contactParams(contact) : []),
-      ],
-    );
-    return toState(row!);
+  /**
+   * A customer message: opens or refreshes the window, never moves it backwards (out-of-order
+   * delivery), and records the contact's facts; `written` then gets the window as written (the
+   * timers it needs). Inside a unit of work the message is written with the transaction's other
+   * customer messages just before the commit (a consumed batch of N costs one statement, not N);
+   * outside one, at once.
+   */
+  async recordInbound(window: InboundWindow, contact?: ContactFacts, written?: WindowWritten): Promise<void> {
+    const hooks = currentTransactionHooks();
+    if (!hooks) return writeInbound(this.manager, this.s, [{ window, contact, written }]);
+    pendingInbound(this.manager, this.s, hooks).add({ window, contact, written });
+  }
+
+  /** The transaction's pending customer messages, or none outside a unit of work. */
+  private pending(): PendingInbound | undefined {
+    const hooks = currentTransactionHooks();
+    return hooks ? pendingInbound(this.manager, this.s, hooks) : undefined;
   }
 
   /** A provider answered "outside the window" (131047, 10/2018278). */
   async recordClosedByProvider(channel: Channel, channelUserId: string, at: Date): Promise<void> {
+    await this.pending()?.writeForRecipient(channel, channelUserId);
     await this.manager.query(
       `INSERT INTO "${this.s}".channel_windows AS w (channel, channel_user_id, closed_by_provider_at) VALUES ($1, $2, $3)
        ON CONFLICT (channel, channel_user_id) DO UPDATE SET closed_by_provider_at = GREATEST(w.closed_by_provider_at, EXCLUDED.closed_by_provider_at), updated_at = now()`,
@@ -131,6 +244,7 @@ export class StateStore {
 
   /** X said the recipient does not accept DMs from the account. */
   async recordDmsClosed(channel: Channel, channelUserId: string, accountId: string, at: Date): Promise<void> {
+    await this.pending()?.writeForRecipient(channel, channelUserId);
     await this.manager.query(
       `INSERT INTO "${this.s}".channel_windows AS w (channel, channel_user_id, account_id, dms_closed_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (channel, channel_user_id) DO UPDATE SET dms_closed_at = GREATEST(w.dms_closed_at, EXCLUDED.dms_closed_at), updated_at = now()`,
@@ -158,12 +272,14 @@ export class StateStore {
   }
 
   async contact(contactId: string): Promise<ContactRow | undefined> {
+    await this.pending()?.writeForContact(contactId);
     const [row]: ContactRow[] = await this.manager.query(`SELECT contact_id, preferred_channel, timezone, phone_e164 FROM "${this.s}".contacts WHERE contact_id = $1`, [contactId]);
     return row;
   }
 
   /** The recipient's state on a channel; consent alone when no message was ever seen. */
   async recipient(channel: Channel, channelUserId: string): Promise<RecipientState | undefined> {
+    await this.pending()?.writeForRecipient(channel, channelUserId);
     const [row]: WindowRow[] = await this.manager.query(`${SELECT_STATE(this.s)} WHERE w.channel = $1 AND w.channel_user_id = $2`, [channel, channelUserId]);
     if (row) return toState(row);
     const consent = await this.consentOf(channel, channelUserId);
@@ -175,6 +291,9 @@ export class StateStore {
    * plus SMS to the contact's phone number when it has no SMS thread yet (the seed follow-up case).
    */
   async contactChannels(contactId: string, contact?: ContactRow): Promise<RecipientState[]> {
+    // Any pending message may link a recipient to this contact or away from it (a message's
+    // contact id replaces the window's): all are written. Outbound batches, where this runs, hold none.
+    await this.pending()?.writeAll();
     const rows: WindowRow[] = await this.manager.query(
       `SELECT DISTINCT ON (q.channel) q.* FROM (${SELECT_STATE(this.s)} WHERE w.contact_id = $1) q
         ORDER BY q.channel, q.last_inbound_at DESC NULLS LAST`,
@@ -217,6 +336,7 @@ export class StateStore {
    * suppression entry (channel + id, no contact link): honouring STOP must outlive the erasure.
    */
   async eraseContact(contactId: string, conversationIds: readonly string[]): Promise<void> {
+    await this.pending()?.writeAll(); // their windows may be the contact's or its conversations', and they schedule timers
     await this.manager.query(`DELETE FROM "${this.s}".channel_windows WHERE contact_id = $1 OR conversation_id = ANY($2::text[])`, [contactId, conversationIds]);
     await this.manager.query(`DELETE FROM "${this.s}".consents WHERE contact_id = $1 AND state = 'opted_in'`, [contactId]);
     await this.manager.query(`UPDATE "${this.s}".consents SET contact_id = NULL, keyword = NULL WHERE contact_id = $1`, [contactId]);
