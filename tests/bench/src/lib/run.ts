@@ -76,8 +76,13 @@ export async function machineInfo(env: RunEnv): Promise<MachineInfo> {
   const client = new Client({ connectionString: env.databaseUrl });
   try {
     await client.connect();
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    postgres = `PostgreSQL ${rows[0]?.server_version} at ${postgres}`;
+    const { rows } = await client.query<{ version: string; autovacuum: string; synchronous_commit: string }>(
+      `SELECT current_setting('server_version') AS version, current_setting('autovacuum') AS autovacuum, current_setting('synchronous_commit') AS synchronous_commit`,
+    );
+    const settings = rows[0]!;
+    // Settings that change what the figures mean: without autovacuum no table is analyzed during
+    // the run, so statements keep the plans made for empty tables, and dead rows pile up.
+    postgres = `PostgreSQL ${settings.version} at ${postgres} (autovacuum ${settings.autovacuum}, synchronous_commit ${settings.synchronous_commit})`;
   } catch {
     // keep the host only
   } finally {
