@@ -21,6 +21,18 @@ const RETRY_AFTER_SECONDS = '1';
 type OutcomeCounter = ReturnType<Metrics['counter']>;
 
 /**
+ * Writes a channel's reply as express's `send` would write a string (the type with charset=utf-8,
+ * the length), without what `send` adds on every webhook: a hash of the body for an ETag no
+ * provider reads, and a second look-up of the type.
+ */
+function writeReply(res: Response, reply: WebhookReply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  const type = /;\s*charset=/i.test(reply.contentType) ? reply.contentType : `${reply.contentType}; charset=utf-8`;
+  res.writeHead(reply.status, { 'content-type': type, 'content-length': body.length });
+  res.end(body);
+}
+
+/**
  * Hosts a channel's webhooks: handshake (GET), then for POST: verify the signature over the raw
  * bytes (401/403), check the shape (400 problem+json), write the raw record to
  * omni.inbound.raw.v1 and answer 2xx only once Kafka acknowledged it (acks=all). Nothing reaches
@@ -65,7 +77,7 @@ export class WebhookController {
         return sendProblem(res, req, { status: 405, title: 'Method not allowed', detail: `${path} takes POST` });
       }
       this.count(reply.status < 300 ? 'handshake_ok' : 'handshake_refused');
-      res.status(reply.status).type(reply.contentType).send(reply.body);
+      writeReply(res, reply);
       return;
     }
     if (req.method !== 'POST') {
@@ -144,7 +156,7 @@ export class WebhookController {
     } catch (err) {
       this.logger.warn({ channel: this.adapter.slug, rawId: id, error: reasonOf(err) }, 'acknowledge failed, answering the default acknowledgement');
     }
-    res.status(reply.status).type(reply.contentType).send(reply.body);
+    writeReply(res, reply);
   }
 
   private count(outcome: string): void {
