@@ -27,15 +27,22 @@ describe('normalizer: conversations open, resolve, reopen within the window (rea
     return (await rig.http('GET', `/conversations/${conversationId}`)).json as { status: string; reopenCount: number; resolvedAt: string | null; resolution: string | null; resolvedBy: string | null };
   }
 
+  const resolution = (conversationId: string, at: Date, id = randomUUID()) =>
+    create(ConversationResolvedSchema, { id, conversationId, agentId: 'agent-ana', resolution: 'solved', resolvedAt: timestampFromDate(at), channel: Channel.SMS });
+
   async function resolve(conversationId: string, at: Date, id = randomUUID()) {
-    await rig.publish(
-      Topics.conversationResolved,
-      conversationId,
-      create(ConversationResolvedSchema, { id, conversationId, agentId: 'agent-ana', resolution: 'solved', resolvedAt: timestampFromDate(at), channel: Channel.SMS }),
-      'assignment',
-      { id },
-    );
+    await rig.publish(Topics.conversationResolved, conversationId, resolution(conversationId, at, id), 'assignment', { id });
     return id;
+  }
+
+  /** omni_normalizer_resolutions_total by outcome, as the service exposes it now. */
+  async function resolutionCounts(): Promise<Record<string, number>> {
+    const metrics = await (await fetch(`${rig.url}/metrics`)).text();
+    return Object.fromEntries([...metrics.matchAll(/omni_normalizer_resolutions_total\{[^}]*outcome="([^"]+)"[^}]*\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  }
+
+  async function consumed(eventIds: string[]) {
+    await waitFor(async () => (await rig.query('SELECT 1 FROM normalizer.inbox WHERE event_id = ANY($1)', [eventIds])).length === eventIds.length, { description: 'resolutions consumed' });
   }
 
   it('reopens a resolved conversation for a message exactly at the window boundary, and starts a new one just after it', async () => {
@@ -84,15 +91,42 @@ describe('normalizer: conversations open, resolve, reopen within the window (rea
     rig.clock.set(t0);
     const message = await sms(customer, 'Hello?');
     const resolutionId = await resolve(message.conversationId, new Date(t0.getTime() - 5_000));
-    await waitFor(async () => (await rig.query('SELECT 1 FROM normalizer.inbox WHERE event_id = $1', [resolutionId])).length === 1, { description: 'resolution consumed' });
+    await consumed([resolutionId]);
     expect(await status(message.conversationId)).toMatchObject({ status: 'open' });
     rig.clock.release();
   });
 
   it('ignores a resolution for a conversation it does not know', async () => {
     const id = await resolve(randomUUID(), new Date());
-    await waitFor(async () => (await rig.query('SELECT 1 FROM normalizer.inbox WHERE event_id = $1', [id])).length === 1, { description: 'resolution consumed' });
+    await consumed([id]);
     const metrics = await (await fetch(`${rig.url}/metrics`)).text();
     expect(metrics).toMatch(/omni_normalizer_resolutions_total\{[^}]*outcome="unknown"[^}]*\} 1/);
+  });
+
+  it('a batch of resolutions: each has the outcome it would have alone, in order, and is counted by it', async () => {
+    const [ana, ben] = [`+1415${uniqueDigits(7)}`, `+1415${uniqueDigits(7)}`];
+    const t0 = new Date(Date.now() - 20 * 60_000);
+    rig.clock.set(t0);
+    const a = (await sms(ana, 'Where is my order?')).conversationId;
+    const b = (await sms(ben, 'Can I change my address?')).conversationId;
+    rig.clock.release();
+    const before = await resolutionCounts();
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const batch = [
+      resolution(a, at(-5_000)), // superseded: Ana wrote after it
+      resolution(randomUUID(), at(500)), // unknown
+      resolution(a, at(1_000)), // resolves Ana's
+      resolution(b, at(2_000)), // resolves Ben's
+      resolution(a, at(3_000)), // already resolved
+      resolution('not-a-uuid', at(4_000)), // unknown
+    ];
+    await rig.publishAll(Topics.conversationResolved, a, batch.map((value) => ({ id: value.id, value })), 'assignment');
+    await consumed(batch.map((r) => r.id));
+
+    expect(await status(a)).toMatchObject({ status: 'resolved', resolvedAt: at(1_000).toISOString(), resolution: 'solved', resolvedBy: 'agent-ana' });
+    expect(await status(b)).toMatchObject({ status: 'resolved', resolvedAt: at(2_000).toISOString() });
+    const after = await resolutionCounts();
+    const counted = Object.fromEntries(Object.keys(after).map((outcome) => [outcome, after[outcome]! - (before[outcome] ?? 0)]).filter(([, n]) => n !== 0));
+    expect(counted).toEqual({ resolved: 2, superseded: 1, 'already-resolved': 1, unknown: 2 });
   });
 });

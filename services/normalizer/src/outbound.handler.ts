@@ -4,6 +4,7 @@ import { LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { Clock } from './domain/clock';
+import { writePendingResolutions } from './domain/conversations';
 import { recordApproved, registerSend, type SendOutcome } from './domain/outbound';
 
 /** The CloudEvents source of what this service publishes (its own receipts on omni.message.status.v1). */
@@ -35,7 +36,8 @@ export class OutboundHandler {
     // Receipts this service republished itself are already applied.
     if (event.source === NORMALIZER_SOURCE || !event.value.outboundId) return;
     let outcome: SendOutcome = 'ignored';
-    const applied = await this.uow.handle(event, async (manager) => {
+    const applied = await this.uow.handle(event, async (manager, _outbox, hooks) => {
+      await writePendingResolutions(manager, hooks);
       outcome = await registerSend(manager, event.value, this.clock.now());
     });
     const result = applied === 'duplicate' ? 'redelivered' : outcome;

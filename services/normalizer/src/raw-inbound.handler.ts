@@ -12,7 +12,7 @@ import { identityKeys, type IdentityKey, type IdentityOptions } from './domain/c
 import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
-import { pendingConversationsOf, type PendingConversations } from './domain/conversations';
+import { pendingConversationsOf, writePendingResolutions, type PendingConversations } from './domain/conversations';
 import { insertMessages, type NewMessageRow } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
@@ -48,6 +48,7 @@ export class RawInboundHandler {
     const results: string[] = [];
     const applied = await this.uow.handle(event, async (manager, outbox, hooks) => {
       results.length = 0; // a retried transaction starts over
+      await writePendingResolutions(manager, hooks);
       const dedupe = batch ? await batch.dedupe(manager) : undefined;
       const identities = batch ? await batch.identities(manager) : undefined;
       const conversations = batch?.conversations(manager, hooks);

@@ -4,7 +4,7 @@ import { isUuid, LOGGER, OnTopic, type ConsumedEvent } from '@omni/messaging';
 import { Metrics, type Logger } from '@omni/observability';
 import { UnitOfWork } from '@omni/persistence';
 import { CLOCK, type Clock } from './clock';
-import { RouterStore } from './store';
+import { RouterStore, type ClosesWritten } from './store';
 
 /**
  * What happens to a conversation after routing: a resolution closes it (the customer's next
@@ -20,16 +20,16 @@ export class LifecycleHandlers {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** One debug line per written batch of closes (one listener, however many records the transaction holds). */
+  private readonly closesWritten: ClosesWritten = ({ closes, known }) => this.logger.debug({ closes, known }, 'conversations closed for re-routing');
+
   @OnTopic(Topics.conversationResolved)
   async onResolved(event: ConsumedEvent<ConversationResolved>): Promise<void> {
     const resolved = event.value;
     if (!isUuid(resolved.conversationId)) return;
-    let known = false;
     await this.uow.handle(event, async (manager) => {
-      const store = new RouterStore(manager);
-      known = await store.close(resolved.conversationId, resolved.resolvedAt ? timestampDate(resolved.resolvedAt) : this.clock.now());
+      await new RouterStore(manager).close(resolved.conversationId, resolved.resolvedAt ? timestampDate(resolved.resolvedAt) : this.clock.now(), this.closesWritten);
     });
-    this.logger.debug({ conversationId: resolved.conversationId, known }, 'conversation closed for re-routing');
   }
 
   @OnTopic(Topics.csatRecorded)

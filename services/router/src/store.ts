@@ -39,6 +39,15 @@ export interface Routing {
   decision: DecisionRow;
 }
 
+/** A resolved conversation to close, and when it was resolved. */
+interface Close {
+  conversationId: string;
+  at: Date;
+}
+
+/** Told, when a transaction's closes are written, how many there were and how many conversations of them the router knew. */
+export type ClosesWritten = (written: { closes: number; known: number }) => void;
+
 /** When the contact was last routed, and its last CSAT answer: facts routing rules read. */
 export interface History {
   lastContactAt?: Date;
@@ -134,18 +143,21 @@ export class RouterStore {
 
   /**
    * Marks a routed conversation resolved and ends its bot session (a conversation resolved while
-   * its bot was still asking starts afresh next time), in one statement; returns false when the
-   * router never routed it.
+   * its bot was still asking starts afresh next time). Inside a unit of work it is written with the
+   * transaction's other closes in one statement just before the commit (a consumed batch of N
+   * resolutions costs one round trip instead of N); anything of this store that could see it, or
+   * undo it, writes it first. `written` hears, once they are written, how many of their conversations
+   * the router knew.
    */
-  async close(conversationId: string, at: Date): Promise<boolean> {
-    await this.writePending({ conversationId });
+  async close(conversationId: string, at: Date, written?: ClosesWritten): Promise<void> {
     stateChanged({ conversationId });
-    const [, affected] = (await this.manager.query(
-      `WITH ended AS (DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1)
-       UPDATE "${this.s}".routed_conversations SET closed_at = $2 WHERE conversation_id = $1`,
-      [conversationId, at],
-    )) as [unknown, number];
-    return affected > 0;
+    const hooks = currentTransactionHooks();
+    if (!hooks) {
+      const known = await closeConversations(this.manager, this.s, [{ conversationId, at }]);
+      written?.({ closes: 1, known });
+      return;
+    }
+    pendingCloses(this.manager, this.s, hooks).add({ conversationId, at }, written);
   }
 
   /** When the contact was last routed before `at` (any conversation, a reopened one included), and its last CSAT answer. */
@@ -176,13 +188,27 @@ export class RouterStore {
     stateChanged({ conversationId: routing.conversation.conversationId, contactId: routing.decision.contactId });
     const hooks = currentTransactionHooks();
     if (!hooks) return insertRoutings(this.manager, this.s, [routing]);
+    // A close recorded before it is written first: written after it, it would close the conversation this routes again.
+    await pendingCloses(this.manager, this.s, hooks).writeIfAbout({ conversationId: routing.conversation.conversationId });
     pendingRoutings(this.manager, this.s, hooks).add(routing);
   }
 
-  /** Writes the transaction's pending routings now when one concerns this conversation or contact (any, when neither is given). */
+  /**
+   * Writes the transaction's pending routings, then its pending closes, now when one concerns this
+   * conversation or contact (any, when neither is given). Routings first: a pending routing of a
+   * conversation always came before its pending closes (a routing writes the closes before it).
+   */
   private async writePending(about: { conversationId?: string; contactId?: string } = {}): Promise<void> {
     const hooks = currentTransactionHooks();
-    if (hooks) await pendingRoutings(this.manager, this.s, hooks).writeIfAbout(about);
+    if (!hooks) return;
+    await pendingRoutings(this.manager, this.s, hooks).writeIfAbout(about);
+    await pendingCloses(this.manager, this.s, hooks).writeIfAbout(about);
+  }
+
+  /** Writes the transaction's pending close of this conversation now (a write of its bot session follows). */
+  private async writePendingClose(conversationId: string): Promise<void> {
+    const hooks = currentTransactionHooks();
+    if (hooks) await pendingCloses(this.manager, this.s, hooks).writeIfAbout({ conversationId });
   }
 
   /** Decisions of a time range, oldest first, at most `limit`. */
@@ -212,6 +238,7 @@ export class RouterStore {
 
   async saveSession(session: BotSession, now: Date): Promise<void> {
     stateChanged({ conversationId: session.conversationId });
+    await this.writePendingClose(session.conversationId);
     await this.manager.query(
       `INSERT INTO "${this.s}".bot_sessions (conversation_id, contact_id, flow, document_version, step, attempts, answers, message, started_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -222,6 +249,7 @@ export class RouterStore {
 
   async endSession(conversationId: string): Promise<void> {
     stateChanged({ conversationId });
+    await this.writePendingClose(conversationId);
     await this.manager.query(`DELETE FROM "${this.s}".bot_sessions WHERE conversation_id = $1`, [conversationId]);
   }
 
@@ -287,6 +315,66 @@ class PendingRoutings {
 
 function pendingRoutings(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingRoutings {
   return hooks.local('router.pending-routings', () => new PendingRoutings(manager, schema, hooks));
+}
+
+/**
+ * A transaction's closes not yet written, and their conversations. They are written after every
+ * routing pending at that moment, all of which came before them (a routing recorded after a close
+ * writes that close first), so the routing record ends as the records left it in order.
+ */
+class PendingCloses {
+  /** Lower-cased: the same UUID may come in either case. */
+  private readonly conversations = new Set<string>();
+  private readonly listeners = new Set<ClosesWritten>();
+  private readonly buffer: WriteBuffer<Close>;
+
+  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
+    this.buffer = writeBufferOf(hooks, 'router.closes', async (rows: Close[]) => {
+      const listeners = [...this.listeners];
+      this.conversations.clear();
+      this.listeners.clear();
+      // The routings recorded before these closes, so that none of them reopens what a close closed.
+      await pendingRoutings(manager, schema, hooks).writeIfAbout({});
+      const known = await closeConversations(manager, schema, rows);
+      for (const listener of listeners) listener({ closes: rows.length, known });
+    });
+  }
+
+  add(close: Close, written: ClosesWritten | undefined): void {
+    this.conversations.add(close.conversationId.toLowerCase());
+    if (written) this.listeners.add(written);
+    this.buffer.add(close);
+  }
+
+  /** Closes concern conversations only: a read or write about a contact alone leaves them pending. */
+  async writeIfAbout({ conversationId, contactId }: { conversationId?: string; contactId?: string }): Promise<void> {
+    const any = conversationId === undefined && contactId === undefined;
+    if (any || (conversationId !== undefined && this.conversations.has(conversationId.toLowerCase()))) await this.buffer.flush();
+  }
+}
+
+function pendingCloses(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingCloses {
+  return hooks.local('router.pending-closes', () => new PendingCloses(manager, schema, hooks));
+}
+
+/**
+ * Closes in one statement: each conversation's bot session deleted and its routing record closed
+ * at the time of its last close (as closing them one by one would leave it; an UPDATE may touch a
+ * row only once). Returns how many routing records it closed: the conversations the router knew.
+ */
+async function closeConversations(manager: EntityManager, schema: string, rows: readonly Close[]): Promise<number> {
+  const [, known] = (await manager.query(
+    `WITH closes AS (
+       SELECT DISTINCT ON (conversation_id) conversation_id, closed_at
+         FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS t(conversation_id, closed_at, i)
+        ORDER BY conversation_id, i DESC
+     ), ended AS (
+       DELETE FROM "${schema}".bot_sessions b USING closes WHERE b.conversation_id = closes.conversation_id
+     )
+     UPDATE "${schema}".routed_conversations c SET closed_at = closes.closed_at FROM closes WHERE c.conversation_id = closes.conversation_id`,
+    [rows.map((r) => r.conversationId), rows.map((r) => r.at)],
+  )) as [unknown, number];
+  return known;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
-import { ConversationEntity } from './entities';
-import { insertConversations, resolveIfCurrent, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound } from './rows';
+import { currentTransactionHooks, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
+import type { ConversationEntity } from './entities';
+import { insertConversations, resolveConversations, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound, type Resolution, type ResolveOutcome } from './rows';
+
+export type { Resolution, ResolveOutcome };
 
 export interface ConversationPolicy {
   /** A message within this long after resolution reopens the conversation instead of starting a new one. */
@@ -155,22 +157,68 @@ export async function touchOutbound(manager: EntityManager, conversation: Conver
   Object.assign(conversation, { channels, lastMessageAt });
 }
 
-export type ResolveOutcome = 'resolved' | 'already-resolved' | 'superseded' | 'unknown';
+/**
+ * Told, when a transaction's resolutions are written, what each resolution of that write did, in
+ * the order they were made (once per write, however many of them came with this listener).
+ */
+export type ResolutionsWritten = (outcomes: readonly ResolveOutcome[]) => void;
 
 /**
- * Marks a conversation resolved (from omni.conversation.resolved.v1). A resolution older than the
- * customer's last message does not close it: the customer wrote again after the agent resolved
- * (the message reached us first), which reopens it at once.
+ * Resolutions a transaction (a consumed batch of omni.conversation.resolved.v1) writes together
+ * just before it commits, in one statement instead of one each; their outcomes are known only
+ * then, and told to the listeners that came with them.
+ *
+ * Whatever reads or writes conversations in the same transaction after a resolution must write
+ * them first: a resolution of a conversation the batch opened writes the new conversations first,
+ * and a record of another topic writes the resolutions first (`writePendingResolutions`; a batch
+ * holds one topic today). Nothing else can meet them: the HTTP API runs its own transactions.
  */
-export async function resolveConversation(
-  manager: EntityManager,
-  conversationId: string,
-  resolution: { at: Date; resolution?: string; agentId?: string },
-): Promise<ResolveOutcome> {
-  if (await resolveIfCurrent(manager, conversationId, resolution.at, resolution.resolution || null, resolution.agentId || null)) return 'resolved';
-  // Nothing changed (rare): say why, for the outcome metric.
-  const conversation = await manager.findOne(ConversationEntity, { where: { id: conversationId } });
-  if (!conversation) return 'unknown';
-  if (conversation.status === 'resolved') return 'already-resolved';
-  return 'superseded';
+class PendingResolutions {
+  private readonly listeners = new Set<ResolutionsWritten>();
+  private readonly buffer: WriteBuffer<Resolution>;
+
+  constructor(manager: EntityManager, hooks: TransactionHooks) {
+    this.buffer = writeBufferOf(hooks, 'normalizer.resolutions', async (rows: Resolution[]) => {
+      const listeners = [...this.listeners];
+      this.listeners.clear();
+      // A resolution of a conversation this transaction opened must find it.
+      await pendingConversationsOf(manager, hooks).flush();
+      const outcomes = await resolveConversations(manager, rows);
+      for (const listener of listeners) listener(outcomes);
+    });
+  }
+
+  add(resolution: Resolution, written: ResolutionsWritten): void {
+    this.listeners.add(written);
+    this.buffer.add(resolution);
+  }
+
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+}
+
+function pendingResolutionsOf(manager: EntityManager, hooks: TransactionHooks): PendingResolutions {
+  return hooks.local('normalizer.pending-resolutions', () => new PendingResolutions(manager, hooks));
+}
+
+/**
+ * Writes the transaction's pending resolutions now: a handler that reads or writes conversations
+ * calls it first, should its record share a transaction with resolutions (a batch of mixed topics).
+ */
+export function writePendingResolutions(manager: EntityManager, hooks: TransactionHooks): Promise<void> {
+  return pendingResolutionsOf(manager, hooks).flush();
+}
+
+/**
+ * Marks a conversation resolved (from omni.conversation.resolved.v1), `written` told its outcome.
+ * A resolution older than the customer's last message does not close it: the customer wrote again
+ * after the agent resolved (the message reached us first), which reopens it at once. Inside a unit
+ * of work it is written with the transaction's other resolutions just before the commit (see
+ * resolveConversations for why that is the same as one by one); outside one, at once.
+ */
+export async function resolveConversation(manager: EntityManager, resolution: Resolution, written: ResolutionsWritten): Promise<void> {
+  const hooks = currentTransactionHooks();
+  if (hooks) return pendingResolutionsOf(manager, hooks).add(resolution, written);
+  written(await resolveConversations(manager, [resolution]));
 }

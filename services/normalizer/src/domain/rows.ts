@@ -297,19 +297,57 @@ export async function updateConversationForInbound(
   );
 }
 
+/** A resolution to apply to a conversation (omni.conversation.resolved.v1). */
+export interface Resolution {
+  conversationId: string;
+  at: Date;
+  resolution: string | null;
+  resolvedBy: string | null;
+}
+
 /**
- * Resolves a conversation when it is open and the customer has not written after `at`; returns
- * whether it did. One statement: its WHERE is re-checked on the newest row version when another
- * transaction changed the row meanwhile (READ COMMITTED), as a read FOR UPDATE then a write was.
+ * What a resolution did: resolved the conversation; found it resolved already (by an earlier one);
+ * left it open because the customer wrote after `at` (superseded); or found no such conversation.
  */
-export async function resolveIfCurrent(manager: EntityManager, id: string, at: Date, resolution: string | null, resolvedBy: string | null): Promise<boolean> {
-  // TypeORM answers an UPDATE with [rows, affected count].
-  const [, affected] = (await manager.query(
-    `UPDATE "${schemaOf(manager)}".conversations SET status = 'resolved', resolved_at = $2, resolution = $3, resolved_by = $4
-      WHERE id = $1 AND status <> 'resolved' AND (last_inbound_at IS NULL OR last_inbound_at <= $2)`,
-    [id, at, resolution, resolvedBy],
-  )) as [unknown, number];
-  return affected > 0;
+export type ResolveOutcome = 'resolved' | 'already-resolved' | 'superseded' | 'unknown';
+
+/**
+ * Applies resolutions (conversation ids must be UUIDs) in one statement, with the outcome of each,
+ * in order: the same as applying them one by one. A conversation is resolved by the first of its
+ * resolutions that finds it open with no customer message after its time; its earlier ones were
+ * superseded, its later ones find it resolved already.
+ *
+ * That first resolution is picked for each row in the UPDATE itself, by a subquery over the row as
+ * the UPDATE sees it, not in a join: when another transaction changed the row meanwhile, READ
+ * COMMITTED re-evaluates the WHERE and the SET on the newest row version, so a customer message
+ * committed just before leaves it to a later resolution of the batch, as it would have one
+ * statement later (a join would re-check only the resolution it had picked). The outcomes compare
+ * each resolution with the one that won, or, for a conversation left alone, with the row before
+ * the UPDATE (the statement's snapshot: what the UPDATE changed is not visible to the rest of it).
+ */
+export async function resolveConversations(manager: EntityManager, resolutions: readonly Resolution[]): Promise<ResolveOutcome[]> {
+  if (!resolutions.length) return [];
+  const s = schemaOf(manager);
+  // The first input resolution (its ordinal) of row `c` with no customer message after its time, on the row as it is (null: none).
+  const firstApplicable = `(SELECT min(r.i) FROM input r WHERE r.id = c.id AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= r.at))`;
+  const rows = (await manager.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, at, resolution, resolved_by, i)
+     ), resolved AS (
+       UPDATE "${s}".conversations c
+          SET status = 'resolved', (resolved_at, resolution, resolved_by) = (SELECT w.at, w.resolution, w.resolved_by FROM input w WHERE w.i = ${firstApplicable})
+        WHERE c.id = ANY($1::uuid[]) AND c.status <> 'resolved' AND ${firstApplicable} IS NOT NULL
+       RETURNING c.id, ${firstApplicable} AS i
+     )
+     SELECT CASE WHEN w.i = r.i THEN 'resolved' WHEN w.i < r.i THEN 'already-resolved' WHEN w.i > r.i THEN 'superseded'
+                 WHEN before.id IS NULL THEN 'unknown' WHEN before.status = 'resolved' THEN 'already-resolved' ELSE 'superseded' END AS outcome
+       FROM input r
+       LEFT JOIN resolved w ON w.id = r.id
+       LEFT JOIN "${s}".conversations before ON before.id = r.id
+      ORDER BY r.i`,
+    [resolutions.map((r) => r.conversationId), resolutions.map((r) => r.at), resolutions.map((r) => r.resolution), resolutions.map((r) => r.resolvedBy)],
+  )) as Array<{ outcome: ResolveOutcome }>;
+  return rows.map((r) => r.outcome);
 }
 
 /** The channels and last message time an outbound message leaves on its conversation. */

@@ -139,6 +139,8 @@ export interface Rig {
   sendAll(specs: readonly RawSpec[]): Promise<string[]>;
   /** Publishes any event as another service would (source omni/<service>). */
   publish<S extends DescMessage>(topic: TopicDefinition<S>, key: string, value: MessageShape<S>, service: string, options?: { id?: string }): Promise<Envelope>;
+  /** Publishes several events under one key in one produce request: one partition, so they reach the normalizer as one batch. */
+  publishAll<S extends DescMessage>(topic: TopicDefinition<S>, key: string, events: ReadonlyArray<{ id: string; value: MessageShape<S> }>, service: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted on, shape by shape
   http(method: string, path: string, body?: unknown): Promise<{ status: number; type: string | null; location: string | null; json: any }>;
@@ -204,6 +206,8 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
       return records.map(({ record }) => record.id);
     },
     publish: (topic, key, value, service, options) => publisherFor(service).publish(topic, key, value, options),
+    publishAll: (topic, key, events, service) =>
+      publisherFor(service).publishEnvelopes(events.map(({ id, value }) => buildEnvelope(topic, key, value, { id, source: `omni/${service}` }))),
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pg.query(sql, params)).rows as T[];
     },
