@@ -1,4 +1,4 @@
-import { detectLanguage } from './language';
+import { DETECTED_PREFIX_CHARS, detectLanguage } from './language';
 
 describe('detectLanguage (tinyld, local)', () => {
   it.each([
@@ -18,6 +18,18 @@ describe('detectLanguage (tinyld, local)', () => {
 
   it('is confident on a clear sentence', () => {
     expect(detectLanguage('Bonjour, je voudrais savoir où est ma commande')!.confidence).toBeGreaterThan(0.8);
+  });
+
+  it('reads only the start of a long text, and still names its language', () => {
+    const sentence = 'Bonjour, je voudrais savoir où est ma commande. ';
+    const long = sentence.repeat(20_000); // about 1 MB
+    expect(detectLanguage(long)).toEqual(detectLanguage(long.slice(0, DETECTED_PREFIX_CHARS)));
+    expect(detectLanguage(long)!.language).toBe('fr');
+  });
+
+  it('counts letters, not characters, before it guesses', () => {
+    expect(detectLanguage('o k')).toBeUndefined();
+    expect(detectLanguage('1 2 3 4 5 6 7 8 9 a b')).toBeUndefined();
   });
 
   it.each([['ok'], ['👍'], ['12 34'], ['']])('does not guess on %j', (text) => {

@@ -11,15 +11,24 @@ export interface DetectedLanguage {
 const MIN_LETTERS = 3;
 
 /**
+ * Only the start of a text is read: the detector's work grows with the length, and its guess has
+ * long settled by then. Bounds what one message (an SMS concatenation, a pasted e-mail) can cost.
+ */
+export const DETECTED_PREFIX_CHARS = 500;
+
+/** MIN_LETTERS letters, anything between them: tested, not counted, so no array of every letter is made. */
+const ENOUGH_LETTERS = new RegExp(Array.from({ length: MIN_LETTERS }, () => '\\p{L}').join('[^\\p{L}]*'), 'u');
+
+/**
  * The language of a text, detected locally (tinyld: n-gram model shipped with the package, no
  * network). Undefined when the text is too short or has no letters. Confidence is the top
  * candidate's share of all candidates' scores, so "one clear winner" is near 1 and a close call
  * between, say, Spanish and Portuguese is near 0.5.
  */
 export function detectLanguage(text: string): DetectedLanguage | undefined {
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
-  if (letters < MIN_LETTERS) return undefined;
-  const candidates = detectAll(text).filter((c) => c.accuracy > 0);
+  const sample = text.length > DETECTED_PREFIX_CHARS ? text.slice(0, DETECTED_PREFIX_CHARS) : text;
+  if (!ENOUGH_LETTERS.test(sample)) return undefined;
+  const candidates = detectAll(sample).filter((c) => c.accuracy > 0);
   if (!candidates.length) return undefined;
   const total = candidates.reduce((sum, c) => sum + c.accuracy, 0);
   const best = candidates[0]!;
