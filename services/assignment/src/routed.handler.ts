@@ -11,9 +11,10 @@ import { SETTINGS, type AssignmentSettings } from './settings';
 
 /**
  * A routed conversation is queued; one matching pass for the whole consumed batch then runs under
- * the assignment lock just before the batch commits: each conversation is assigned (or offered)
- * when an eligible agent has room, else its position goes out. Outcomes are counted once the
- * batch committed, so a rolled-back attempt counts nothing.
+ * the assignment lock just before the batch commits, after writing the batch's queued rows in one
+ * statement: each conversation is assigned (or offered) when an eligible agent has room, else its
+ * position goes out. Outcomes are counted once the batch committed, so a rolled-back attempt
+ * counts nothing.
  */
 @Controller()
 export class RoutedConversationHandler {

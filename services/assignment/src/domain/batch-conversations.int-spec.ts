@@ -1,17 +1,23 @@
 /**
  * readConversation on real PostgreSQL: a consumed batch reads the conversations its records name
  * in one statement, hands each row out once (to the batch's first read of it), and leaves every
- * later read, and every read outside a batch, to the database.
+ * later read, every read of a conversation with an intake pending, and every read outside a batch,
+ * to the database.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { Channel, ConversationRoutedSchema, create } from '@omni/contracts';
 import { openDataSource, UnitOfWork, type BatchRecord, type TransactionHooks } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
+import { AssignmentConfig } from '../config';
 import { ASSIGNMENT_MIGRATIONS } from '../migrations';
+import { settingsFrom } from '../settings';
 import { readConversation } from './batch-conversations';
+import { routeIn } from './intake';
 
 describe('readConversation (real PostgreSQL)', () => {
   const schema = `batch_conv_${randomUUID().slice(0, 8)}`;
+  const settings = settingsFrom(new AssignmentConfig());
   let dataSource: DataSource;
   let uow: UnitOfWork;
 
@@ -62,6 +68,19 @@ describe('readConversation (real PostgreSQL)', () => {
       expect((await readConversation(manager, hooks, records, queued))?.state).toBe('resolved');
       expect(statements()).toBe(3);
     });
+  });
+
+  it("does not hand out the batch's row of a conversation queued since: it reads it again, its intake written first", async () => {
+    const id = randomUUID();
+    const records = recordsNaming([id, randomUUID()]);
+    await uow.inBatch(records, () =>
+      uow.run(async (manager, outbox, hooks) => {
+        // Queued before the batch's first read (routeIn reads by itself, outside the batch's read).
+        const routed = create(ConversationRoutedSchema, { id: randomUUID(), conversationId: id, contactId: 'c', channel: Channel.WHATSAPP, queue: 'support' });
+        expect((await routeIn(manager, outbox, hooks, routed, settings, () => new Date())).outcome).toBe('queued');
+        expect((await readConversation(manager, hooks, records, id))?.state).toBe('queued');
+      }),
+    );
   });
 
   it('reads from the database outside a batch, and for a batch of one record', async () => {

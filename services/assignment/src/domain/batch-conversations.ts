@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isUuid } from '@omni/messaging';
 import type { BatchRecord, TransactionHooks } from '@omni/persistence';
+import { pendingIntakesOf } from './intakes';
 import { findConversation, schemaOf, type ConversationRow } from './store';
 
 /** The conversation ids a batch's records name (messages, statuses and routing decisions all carry one). */
@@ -21,9 +22,9 @@ function conversationIdsOf(records: ReadonlyArray<BatchRecord>): string[] {
  * Each row is handed out once, to the batch's first read of its conversation: the records before
  * it in the batch concern other conversations and leave its row alone (a matching pass, which does
  * change many rows, runs only after every record, just before the commit). Every later read of the
- * conversation, after this transaction may have changed it, goes to the database. Other
- * transactions are seen as before: the rows are read committed and unlocked, as findConversation
- * reads them.
+ * conversation, after this transaction may have changed it, goes to the database, with the
+ * transaction's pending intake of it written first (findConversation). Other transactions are
+ * seen as before: the rows are read committed and unlocked, as findConversation reads them.
  */
 class BatchConversations {
   private constructor(
@@ -59,5 +60,10 @@ export async function readConversation(
   if (!records || records.length < 2) return findConversation(manager, conversationId);
   const batch = await hooks.local('assignment.batch-conversations', () => BatchConversations.prepare(manager, conversationIdsOf(records)));
   const taken = batch.take(conversationId);
-  return taken ? taken.row : findConversation(manager, conversationId);
+  // The batch's row predates an intake of the conversation pending since, so such a conversation
+  // is read again (findConversation writes the intake first): handed out as it was, it would let a
+  // second routing queue it twice. It does not happen today (routeIn reads a conversation before
+  // queueing it, so its row was taken already), but nothing else would catch it.
+  if (taken && !pendingIntakesOf(manager, hooks).isAbout(conversationId)) return taken.row;
+  return findConversation(manager, conversationId);
 }

@@ -3,6 +3,7 @@ import { Reasons } from '@omni/contracts';
 import { currentTransactionHooks, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
+import { writePendingIntakes } from './intakes';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
 import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
 import { observations } from './observations';
@@ -30,6 +31,9 @@ export async function lockAssignments(manager: EntityManager): Promise<void> {
   // Asking for exclusive while holding it shared waits for the other shared holders, who may be
   // asking the same: a deadlock. Only a transaction that frees room takes it shared, and last.
   if (lock?.mode === 'shared') throw new Error('the assignment lock is held shared by this transaction and cannot be upgraded');
+  // The conversations the transaction queued so far need no lock (intake writes only their own
+  // rows): written now, they are not written while every other transaction waits for the lock.
+  await writePendingIntakes(manager);
   const started = performance.now();
   await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(manager)]);
   observations().lockWaited((performance.now() - started) / 1000);
@@ -82,8 +86,8 @@ async function nobodyWaitsUnderSharedLock(manager: EntityManager): Promise<boole
 
 /**
  * Takes the assignment lock at the end of a transaction (in a before-commit hook), after writing
- * the outbox rows collected so far: they need no lock, and every round trip made while holding it
- * is one every other transaction waits for.
+ * the outbox rows collected so far and the conversations queued so far (lockAssignments): they
+ * need no lock, and every round trip made while holding it is one every other transaction waits for.
  */
 export async function lockForCommit(manager: EntityManager, outbox: OutboxWriter): Promise<void> {
   await outbox.flush(manager);
@@ -124,6 +128,13 @@ export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, h
   const scheduled = hooks.local('assignment.pass', () => {
     const created = new ScheduledPass(onlyFreesRoom);
     hooks.beforeCommit('assignment.pass', async () => {
+      // The conversations the transaction queued are written first, in one statement: the pass
+      // reads the queue, and so does the shared lock's look at it. Written here rather than by
+      // relying on their buffer's own before-commit hook running first: hooks run in the order
+      // they were first registered, and a pass scheduled before the first intake of the
+      // transaction (a resolve, then a routing) would otherwise run without them. And before the
+      // lock: they need no lock, so they are not written while others wait for it.
+      await writePendingIntakes(manager);
       // Shared, the outbox rows are written at the commit as usual: only passes wait for them.
       if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager))) return;
       await lockForCommit(manager, outbox);

@@ -4,6 +4,7 @@ import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
 import { passBeforeCommit, type ScheduledPass } from './engine';
+import { pendingIntakesOf, type Intake } from './intakes';
 import { rankOf, type SkillRequirement } from './matching';
 import { findConversation, queueSettings, schemaOf, type ConversationRow, type QueueRow } from './store';
 
@@ -41,60 +42,52 @@ export function customerRefFor(routed: ConversationRouted): CustomerRef {
   return create(CustomerRefSchema, { contactId: routed.contactId, channel: routed.channel, channelUserId: routed.customer?.channelUserId ?? '', accountId: routed.accountId });
 }
 
+/** The row intake writes for a routing decision: the conversation queued afresh as of `now`. */
+function intakeOf(routed: ConversationRouted, queue: QueueRow | undefined, settings: AssignmentSettings, now: Date): Intake {
+  const routedAt = routed.routedAt ? timestampDate(routed.routedAt) : now;
+  const firstTargetMs = routed.firstResponseTargetSeconds > 0 ? routed.firstResponseTargetSeconds * 1000 : (queue?.first_response_ms ?? settings.firstResponseMs);
+  return {
+    conversationId: routed.conversationId,
+    queue: routed.queue || 'default',
+    priority: routed.priority,
+    channel: routed.channel,
+    contactId: routed.contactId,
+    routedAt,
+    replyDeadline: routed.replyDeadline ? timestampDate(routed.replyDeadline) : null,
+    weight: weightOf(routed.channel, routed.priority, settings),
+    rank: rankOf(routed.priority, routed.escalated, 0),
+    escalated: routed.escalated,
+    language: routed.language,
+    requiredSkills: parseSkills(routed.requiredSkills),
+    customerRef: Buffer.from(toBinary(CustomerRefSchema, customerRefFor(routed))),
+    handoffContext: Object.fromEntries(Object.entries(routed.handoffContext).slice(0, 50)),
+    accountId: routed.accountId || routed.customerRef?.accountId || '',
+    channelUserId: routed.customer?.channelUserId || routed.customerRef?.channelUserId || '',
+    messageId: routed.messageId,
+    firstResponseDue: firstTargetMs > 0 ? new Date(routedAt.getTime() + firstTargetMs) : null,
+    routingReasons: routed.reasons.slice(0, 20).map((r) => ({ rule: r.rule.slice(0, 200), detail: r.detail.slice(0, 500) })),
+  };
+}
+
 /**
  * Records a routed conversation as queued (a new one, or a resolved one that reopened). Returns
  * false when the conversation is already open here (a redelivered or repeated routing decision).
  * `existing` is the conversation's row as the caller read it in this transaction.
+ *
+ * The row is written with the transaction's other intakes in one statement before its matching
+ * pass (PendingIntakes): a consumed batch of N decisions costs one round trip for them, not N.
  */
-async function intake(
+function intake(
   manager: EntityManager,
+  hooks: TransactionHooks,
   routed: ConversationRouted,
   existing: ConversationRow | undefined,
   queue: QueueRow | undefined,
   settings: AssignmentSettings,
   now: Date,
-): Promise<boolean> {
+): boolean {
   if (existing && existing.state !== 'resolved') return false;
-  const routedAt = routed.routedAt ? timestampDate(routed.routedAt) : now;
-  const firstTargetMs = routed.firstResponseTargetSeconds > 0 ? routed.firstResponseTargetSeconds * 1000 : (queue?.first_response_ms ?? settings.firstResponseMs);
-  const handoff = Object.fromEntries(Object.entries(routed.handoffContext).slice(0, 50));
-  await manager.query(
-    `INSERT INTO "${schemaOf(manager)}".conversation_assignments (conversation_id, state, agent_id, queue, priority, channel, contact_id, routed_at,
-       reply_deadline, assigned_at, resolved_at, resolution, weight, rank, escalated, language, required_skills, customer_ref, handoff_context,
-       account_id, channel_user_id, message_id, excluded_agents, published_position, first_response_due, first_responded_at, next_response_due,
-       sla_warned, sla_breaches, previous_agent_id, since, queue_reason, offered_at, offer_expires_at, routing_reasons)
-     VALUES ($1, 'queued', NULL, $2, $3, $4, $5, $6, $7, NULL, NULL, NULL, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '{}', NULL, $18, NULL, NULL,
-       '{}', 0, NULL, $6, '', NULL, NULL, $19)
-     ON CONFLICT (conversation_id) DO UPDATE SET state = 'queued', agent_id = NULL, queue = EXCLUDED.queue, priority = EXCLUDED.priority,
-       channel = EXCLUDED.channel, contact_id = EXCLUDED.contact_id, routed_at = EXCLUDED.routed_at, reply_deadline = EXCLUDED.reply_deadline,
-       assigned_at = NULL, resolved_at = NULL, resolution = NULL, weight = EXCLUDED.weight, rank = EXCLUDED.rank, escalated = EXCLUDED.escalated,
-       language = EXCLUDED.language, required_skills = EXCLUDED.required_skills, customer_ref = EXCLUDED.customer_ref,
-       handoff_context = EXCLUDED.handoff_context, account_id = EXCLUDED.account_id, channel_user_id = EXCLUDED.channel_user_id,
-       message_id = EXCLUDED.message_id, excluded_agents = '{}', published_position = NULL, first_response_due = EXCLUDED.first_response_due,
-       first_responded_at = NULL, next_response_due = NULL, sla_warned = '{}', sla_breaches = 0, previous_agent_id = NULL, since = EXCLUDED.since,
-       queue_reason = '', offered_at = NULL, offer_expires_at = NULL, routing_reasons = EXCLUDED.routing_reasons`,
-    [
-      routed.conversationId,
-      routed.queue || 'default',
-      routed.priority,
-      routed.channel,
-      routed.contactId,
-      routedAt,
-      routed.replyDeadline ? timestampDate(routed.replyDeadline) : null,
-      weightOf(routed.channel, routed.priority, settings),
-      rankOf(routed.priority, routed.escalated, 0),
-      routed.escalated,
-      routed.language,
-      JSON.stringify(parseSkills(routed.requiredSkills)),
-      Buffer.from(toBinary(CustomerRefSchema, customerRefFor(routed))),
-      JSON.stringify(handoff),
-      routed.accountId || routed.customerRef?.accountId || '',
-      routed.customer?.channelUserId || routed.customerRef?.channelUserId || '',
-      routed.messageId,
-      firstTargetMs > 0 ? new Date(routedAt.getTime() + firstTargetMs) : null,
-      JSON.stringify(routed.reasons.slice(0, 20).map((r) => ({ rule: r.rule.slice(0, 200), detail: r.detail.slice(0, 500) }))),
-    ],
-  );
+  pendingIntakesOf(manager, hooks).add(intakeOf(routed, queue, settings, now));
   return true;
 }
 
@@ -121,7 +114,11 @@ export async function routeIn(
   routed: ConversationRouted,
   settings: AssignmentSettings,
   now: () => Date,
-  /** How the conversation is read (a consumed batch reads all of its conversations at once). */
+  /**
+   * How the conversation is read (a consumed batch reads all of its conversations at once). It must
+   * see the transaction's pending intake of the conversation, as findConversation and
+   * readConversation do: a second routing of it in the transaction is then 'already-open'.
+   */
   read: (conversationId: string) => Promise<ConversationRow | undefined> = (id) => findConversation(manager, id),
 ): Promise<RouteIn> {
   const existing = await read(routed.conversationId);
@@ -133,6 +130,6 @@ export async function routeIn(
     return { outcome: 'parked-for-csat' };
   }
   const queues = await queueSettings(manager);
-  if (!(await intake(manager, routed, existing, queues.get(routed.queue || 'default'), settings, now()))) return { outcome: 'already-open' };
+  if (!intake(manager, hooks, routed, existing, queues.get(routed.queue || 'default'), settings, now())) return { outcome: 'already-open' };
   return { outcome: 'queued', pass: passBeforeCommit(manager, outbox, hooks, settings, now) };
 }

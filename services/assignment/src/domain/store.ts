@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { currentTransactionHooks, schemaOf } from '@omni/persistence';
 import { Channel, channelSlug, CustomerRefSchema, fromBinary, type CustomerRef } from '@omni/contracts';
+import { writePendingIntakes } from './intakes';
 import type { AgentState, PresenceStatus, QueuePolicy, QueuedConversation, SkillRequirement, Strategy } from './matching';
 
 /** The service's schema, for raw SQL (the persistence lib's). */
@@ -83,7 +84,9 @@ export interface QueueRow {
 /** The one queue order in SQL: the twin of compareQueued (matching.ts). */
 export const QUEUE_ORDER_SQL = 'rank DESC, reply_deadline ASC NULLS LAST, since ASC, conversation_id ASC';
 
+/** The conversation's row, with the caller's transaction's pending intake of it written first. */
 export async function findConversation(manager: EntityManager, conversationId: string, options: { forUpdate?: boolean } = {}): Promise<ConversationRow | undefined> {
+  await writePendingIntakes(manager, [conversationId]);
   const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [
     conversationId,
   ])) as ConversationRow[];
@@ -96,7 +99,9 @@ export type QueuedRow = Pick<
   'conversation_id' | 'queue' | 'rank' | 'reply_deadline' | 'since' | 'channel' | 'weight' | 'required_skills' | 'language' | 'excluded_agents' | 'published_position' | 'queue_reason' | 'escalated'
 >;
 
+/** The queue in its order, with every intake pending in the caller's transaction written first (any of them waits). */
 export async function loadQueued(manager: EntityManager, limit: number): Promise<QueuedRow[]> {
+  await writePendingIntakes(manager);
   return manager.query(
     `SELECT conversation_id, queue, rank, reply_deadline, since, channel, weight, required_skills, language, excluded_agents, published_position, queue_reason, escalated
        FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' ORDER BY ${QUEUE_ORDER_SQL} LIMIT $1`,
@@ -104,14 +109,19 @@ export async function loadQueued(manager: EntityManager, limit: number): Promise
   );
 }
 
-/** Full rows of these conversations (to publish their events). */
+/** Full rows of these conversations (to publish their events), pending intakes of them written first. */
 export async function loadConversations(manager: EntityManager, ids: readonly string[]): Promise<Map<string, ConversationRow>> {
   if (!ids.length) return new Map();
+  await writePendingIntakes(manager, ids);
   const rows = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = ANY($1::uuid[])`, [ids])) as ConversationRow[];
   return new Map(rows.map((r) => [r.conversation_id, r]));
 }
 
-/** Agents with the load they hold right now (offered + assigned), computed rather than counted. */
+/**
+ * Agents with the load they hold right now (offered + assigned), computed rather than counted.
+ * Pending intakes need not be written first: they only queue conversations that were resolved or
+ * unknown when read, and a queued conversation is nobody's load.
+ */
 export async function loadAgents(manager: EntityManager, where: { onlineOnly?: boolean; id?: string } = {}): Promise<AgentRow[]> {
   const s = schemaOf(manager);
   const filters: string[] = [];

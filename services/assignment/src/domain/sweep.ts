@@ -28,6 +28,8 @@ export interface SweepResult {
  * Rows are claimed FOR UPDATE SKIP LOCKED: a row an in-flight command holds (a resolve locks its
  * row before it takes the assignment lock) is left to the next tick instead of waited for, so the
  * sweep, which holds the assignment lock, never closes a lock cycle with such a command.
+ * It reads the rows as written: its transaction routes nothing, and taking the lock
+ * (lockAssignments) writes any intake pending in a transaction first.
  */
 export async function sweep(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<SweepResult> {
   const s = schemaOf(manager);

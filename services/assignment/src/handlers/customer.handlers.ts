@@ -67,7 +67,9 @@ export class CustomerHandlers {
       const target = (await queueSettings(manager)).get(row.queue)?.next_response_ms ?? this.settings.nextResponseMs;
       const at = message.receivedAt ? timestampDate(message.receivedAt) : now;
       // The customer is waiting for an answer from now on (unless already waiting); the first
-      // response has its own clock until the agent first replies.
+      // response has its own clock until the agent first replies. No intake of the conversation
+      // is pending here: `row` was read after this record's routeIn, if any (findConversation
+      // writes it first), or, when there was none, by readConversation, which does the same.
       if (target > 0 && row.first_responded_at) {
         await manager.query(`UPDATE "${schemaOf(manager)}".conversation_assignments SET next_response_due = COALESCE(next_response_due, $2) WHERE conversation_id = $1`, [
           row.conversation_id,
@@ -123,7 +125,9 @@ export class CustomerHandlers {
   async onWindowExpiring(event: ConsumedEvent<WindowExpiring>): Promise<void> {
     const expiring = event.value;
     if (!expiring.conversationId || !expiring.closesAt) return;
-    // The deadline only reorders the queue for the next pass: no assignment lock needed.
+    // The deadline only reorders the queue for the next pass: no assignment lock needed. No intake
+    // can be pending in this transaction: a consumed batch holds one topic's records, and this
+    // handler routes nothing.
     await this.uow.handle(event, async (manager, outbox) => {
       const closesAt = timestampDate(expiring.closesAt!);
       await manager.query(`UPDATE "${schemaOf(manager)}".conversation_assignments SET reply_deadline = $2 WHERE conversation_id = $1 AND state <> 'resolved'`, [expiring.conversationId, closesAt]);
@@ -139,6 +143,7 @@ export class CustomerHandlers {
   async onErased(event: ConsumedEvent<ContactErased>): Promise<void> {
     const erased = event.value;
     await this.uow.handle(event, async (manager) => {
+      // Also writes the transaction's pending intakes, if any, before the rows are read and erased.
       await lockAssignments(manager);
       const s = schemaOf(manager);
       const ids = (await manager.query(`SELECT conversation_id FROM "${s}".conversation_assignments WHERE contact_id = $1`, [erased.contactId])) as Array<{ conversation_id: string }>;
