@@ -105,6 +105,8 @@ describe('pipeline report', () => {
     expect(md).toContain('saturated at 400/s offered, measuring 255.0 decided conversations/s');
     expect(md).toContain('Omni/ceiling = 10.0 %');
     expect(md).toContain('- a note');
+    expect(md).not.toContain('CPU canary');
+    expect(renderPipelineMarkdown({ ...partial, machine: { ...partial.machine, cpuCanaryMs: 51.84 }, targets: [] })).toContain('- CPU canary: 51.8 ms (');
   });
 
   it('marks a quick run as not a measurement and names result files by date, commit and kind', () => {

@@ -19,6 +19,8 @@ export interface MachineInfo {
   kafka: string;
   postgres: string;
   commit: string;
+  /** Median ms of the CPU canary (lib/canary.ts) when the services were up and idle; lower is faster. */
+  cpuCanaryMs?: number;
 }
 
 export interface ProcessFigure {
@@ -231,6 +233,7 @@ function machineSection(m: MachineInfo, started: string): string {
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${fmt(m.memoryGiB, 0)} GiB, ${m.platform}, Node ${m.node}`,
     `- Kafka: ${m.kafka}; PostgreSQL: ${m.postgres}`,
     `- Commit ${m.commit}, started ${started}`,
+    ...(m.cpuCanaryMs !== undefined ? [`- CPU canary: ${fmt(m.cpuCanaryMs)} ms (a fixed single-threaded workload, median of 7, with the services up and idle; lower is faster; compare canaries before comparing two reports)`] : []),
   ].join('\n');
 }
 

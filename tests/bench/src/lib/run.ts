@@ -18,6 +18,7 @@ import { HttpClient } from './http';
 import { Ledger, type SentWebhook } from './ledger';
 import { realClock, seededRandom, weightedRoundRobin } from './open-model';
 import { MiB, sampleProcess, sampleProcessGroup, type ProcessSample } from './procstat';
+import { cpuCanary } from './canary';
 import type { MachineInfo } from './report';
 import { ALL_SERVICES, BENCH_SECRETS, ROOT, ServiceFleet } from './services';
 import type { PipelineSettings } from './settings';
@@ -97,6 +98,7 @@ export async function machineInfo(env: RunEnv): Promise<MachineInfo> {
     kafka: `${env.kafkaMode} ${env.brokers.join(',')}`,
     postgres,
     commit: `${commit.short}${commit.dirty ? ' (uncommitted changes)' : ''}`,
+    cpuCanaryMs: cpuCanary().medianMs,
   };
 }
 
