@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * A fixed single-threaded workload (hashing, JSON, a Map), timed: how fast this machine runs
- * JavaScript at this moment. The reference box is a VM whose speed drifts with its neighbours
- * (the same code measured 2.7 and 4.3 ms of gateway CPU per webhook 30 minutes apart, with no
- * steal time reported), so reports are only comparable when their canaries are.
+ * plain computation at this moment. The reference box is a VM whose speed drifts (the same
+ * gateway code measured 2.7 and 4.3 ms of CPU per webhook half an hour apart, with no steal time
+ * reported): two reports with different canaries ran on a faster and a slower machine. The
+ * converse does not hold: drift in the kernel's network path need not show in the canary.
  */
 export function cpuCanary(runs = 7): { medianMs: number; checksum: number } {
   let checksum = workload();

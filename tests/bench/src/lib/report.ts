@@ -233,7 +233,7 @@ function machineSection(m: MachineInfo, started: string): string {
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${fmt(m.memoryGiB, 0)} GiB, ${m.platform}, Node ${m.node}`,
     `- Kafka: ${m.kafka}; PostgreSQL: ${m.postgres}`,
     `- Commit ${m.commit}, started ${started}`,
-    ...(m.cpuCanaryMs !== undefined ? [`- CPU canary: ${fmt(m.cpuCanaryMs)} ms (a fixed single-threaded workload, median of 7, with the services up and idle; lower is faster; compare canaries before comparing two reports)`] : []),
+    ...(m.cpuCanaryMs !== undefined ? [`- CPU canary: ${fmt(m.cpuCanaryMs)} ms (a fixed single-threaded workload, median of 7, with the services up and idle; lower is faster: two reports with different canaries ran on a faster and a slower machine)`] : []),
   ].join('\n');
 }
 
