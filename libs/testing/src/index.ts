@@ -7,3 +7,4 @@ export * from './auth';
 export * as telegramBotApi from './fakes/telegram-bot-api';
 export * from './sse';
 export * from './plans';
+export * from './consumed';

@@ -12,7 +12,7 @@ import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { ManualClock } from '@omni/service-kit';
-import { testEnv } from '@omni/testing';
+import { consumedEvent, testEnv } from '@omni/testing';
 import { AssignmentConfig } from './config';
 import { routeIn } from './domain/intake';
 import { resolveConversation } from './domain/resolve';
@@ -50,19 +50,7 @@ function routed(conversationId: string, secondsAfter: number, fields: Record<str
 }
 
 function consumed(value: ConversationRouted): ConsumedEvent<ConversationRouted> {
-  return {
-    value,
-    key: value.conversationId,
-    eventId: value.id,
-    ceType: Topics.conversationRouted.ceType,
-    source: 'omni/router',
-    time: new Date(NOW),
-    headers: {},
-    topic: Topics.conversationRouted.name,
-    partition: 0,
-    offset: '0',
-    heartbeat: async () => undefined,
-  };
+  return consumedEvent(Topics.conversationRouted, value, { key: value.conversationId, eventId: value.id, source: 'omni/router', time: new Date(NOW) });
 }
 
 /** The service's tables in a schema of their own, one agent with room for two, and the real handler on a manual clock. */

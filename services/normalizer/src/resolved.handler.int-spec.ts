@@ -10,7 +10,7 @@ import { ConversationResolvedSchema, create, timestampFromDate, Topics, type Con
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { testEnv, waitFor } from '@omni/testing';
+import { consumedEvent, testEnv, waitFor } from '@omni/testing';
 import { SystemClock } from './domain/clock';
 import { createContact } from './domain/contacts';
 import { openConversation, pendingConversationsOf, resolveConversation, writePendingResolutions, type Resolution, type ResolveOutcome } from './domain/conversations';
@@ -25,19 +25,8 @@ const at = (ms: number) => new Date(T0 + ms);
 const quiet = createLogger({ service: 'normalizer-test', level: 'silent' });
 
 function consumed(conversationId: string, resolvedAt: Date, resolution = 'solved', eventId = randomUUID()): ConsumedEvent<ConversationResolved> {
-  return {
-    value: create(ConversationResolvedSchema, { id: eventId, conversationId, agentId: 'agent-ana', resolution, resolvedAt: timestampFromDate(resolvedAt) }),
-    key: conversationId,
-    eventId,
-    ceType: Topics.conversationResolved.ceType,
-    source: 'omni/assignment',
-    time: resolvedAt,
-    headers: {},
-    topic: Topics.conversationResolved.name,
-    partition: 0,
-    offset: '0',
-    heartbeat: async () => undefined,
-  };
+  const value = create(ConversationResolvedSchema, { id: eventId, conversationId, agentId: 'agent-ana', resolution, resolvedAt: timestampFromDate(resolvedAt) });
+  return consumedEvent(Topics.conversationResolved, value, { key: conversationId, eventId, source: 'omni/assignment', time: resolvedAt });
 }
 
 describe('resolutions in a consumed batch (real PostgreSQL)', () => {

@@ -20,7 +20,7 @@ import {
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { testEnv } from '@omni/testing';
+import { consumedEvent, testEnv } from '@omni/testing';
 import type { RouterConfig } from './config';
 import { RoutingDocuments } from './documents';
 import { RoutingEngine } from './engine';
@@ -58,19 +58,7 @@ function message(init: Init): Message {
 }
 
 function consumed(value: Message): ConsumedEvent<Message> {
-  return {
-    value,
-    key: value.conversationId,
-    eventId: value.id,
-    ceType: Topics.messageNormalized.ceType,
-    source: 'omni/normalizer',
-    time: new Date(NOW),
-    headers: {},
-    topic: Topics.messageNormalized.name,
-    partition: 0,
-    offset: '0',
-    heartbeat: async () => undefined,
-  };
+  return consumedEvent(Topics.messageNormalized, value, { key: value.conversationId, eventId: value.id, source: 'omni/normalizer', time: new Date(NOW) });
 }
 
 describe('router state lookups in a consumed batch (real PostgreSQL)', () => {

@@ -11,7 +11,7 @@ import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { loadConfig } from '@omni/service-kit';
-import { testEnv } from '@omni/testing';
+import { consumedEvent, testEnv } from '@omni/testing';
 import { WindowPolicyConfig } from '../config';
 import { ManualClock } from '../domain/clock';
 import { WindowPolicyInitial1732300000300 } from '../migrations/1732300000300-window-policy-initial';
@@ -56,19 +56,7 @@ function message(init: Init): Message {
 }
 
 function consumed(value: Message): ConsumedEvent<Message> {
-  return {
-    value,
-    key: value.conversationId,
-    eventId: value.id,
-    ceType: Topics.messageNormalized.ceType,
-    source: 'omni/normalizer',
-    time: new Date(NOW),
-    headers: {},
-    topic: Topics.messageNormalized.name,
-    partition: 0,
-    offset: '0',
-    heartbeat: async () => undefined,
-  };
+  return consumedEvent(Topics.messageNormalized, value, { key: value.conversationId, eventId: value.id, source: 'omni/normalizer', time: new Date(NOW) });
 }
 
 /** The service's tables in a schema of their own, with a handler on the manual clock. */
