@@ -5,9 +5,7 @@ import { HistoryController } from './api/history.controller';
 import { NormalizerConfig } from './config';
 import { Clock, SystemClock } from './domain/clock';
 import { NORMALIZER_ENTITIES } from './domain/entities';
-import { NormalizerInitial1732300000100 } from './migrations/1732300000100-normalizer-initial';
-import { NormalizerIdentityHistory1732300000110 } from './migrations/1732300000110-normalizer-identity-history';
-import { NormalizerDedupeKey1732300000120 } from './migrations/1732300000120-normalizer-dedupe-key';
+import { NORMALIZER_MIGRATIONS } from './migrations';
 import { OutboundHandler } from './outbound.handler';
 import { RawInboundHandler } from './raw-inbound.handler';
 import { ResolvedHandler } from './resolved.handler';
@@ -19,7 +17,7 @@ class NormalizerModule {}
 export function normalizerDatabase() {
   return {
     entities: NORMALIZER_ENTITIES,
-    migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
+    migrations: NORMALIZER_MIGRATIONS,
   };
 }
 

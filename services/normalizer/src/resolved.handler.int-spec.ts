@@ -15,9 +15,7 @@ import { SystemClock } from './domain/clock';
 import { createContact } from './domain/contacts';
 import { openConversation, pendingConversationsOf, resolveConversation, writePendingResolutions, type Resolution, type ResolveOutcome } from './domain/conversations';
 import { selectLatestConversationForUpdate } from './domain/rows';
-import { NormalizerInitial1732300000100 } from './migrations/1732300000100-normalizer-initial';
-import { NormalizerIdentityHistory1732300000110 } from './migrations/1732300000110-normalizer-identity-history';
-import { NormalizerDedupeKey1732300000120 } from './migrations/1732300000120-normalizer-dedupe-key';
+import { NORMALIZER_MIGRATIONS } from './migrations';
 import { ResolvedHandler } from './resolved.handler';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
@@ -41,7 +39,7 @@ describe('resolutions in a consumed batch (real PostgreSQL)', () => {
       url: testEnv().databaseUrl,
       schema,
       entities: [],
-      migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
+      migrations: NORMALIZER_MIGRATIONS,
     });
     uow = new UnitOfWork(dataSource, undefined, 'omni/normalizer-test', 'normalizer-test');
   }, 60_000);

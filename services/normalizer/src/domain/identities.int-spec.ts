@@ -10,9 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openDataSource, TransactionHooks } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
-import { NormalizerInitial1732300000100 } from '../migrations/1732300000100-normalizer-initial';
-import { NormalizerIdentityHistory1732300000110 } from '../migrations/1732300000110-normalizer-identity-history';
-import { NormalizerDedupeKey1732300000120 } from '../migrations/1732300000120-normalizer-dedupe-key';
+import { NORMALIZER_MIGRATIONS } from '../migrations';
 import { BatchIdentities } from './batch-identities';
 import { attachIdentities, createContact, resolveContactIdentities, type IdentityKey } from './contacts';
 import { pendingConversationsOf } from './conversations';
@@ -29,7 +27,7 @@ describe('identities (real PostgreSQL)', () => {
       url: testEnv().databaseUrl,
       schema,
       entities: [],
-      migrations: [NormalizerInitial1732300000100, NormalizerIdentityHistory1732300000110, NormalizerDedupeKey1732300000120],
+      migrations: NORMALIZER_MIGRATIONS,
     });
   }, 60_000);
   afterAll(async () => {
