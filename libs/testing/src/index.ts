@@ -8,3 +8,4 @@ export * as telegramBotApi from './fakes/telegram-bot-api';
 export * from './sse';
 export * from './plans';
 export * from './consumed';
+export * from './statements';

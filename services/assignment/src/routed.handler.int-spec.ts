@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { EntityManager, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Channel, ConversationRoutedSchema, create, timestampFromDate, Topics, type ConversationRouted } from '@omni/contracts';
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { ManualClock } from '@omni/service-kit';
-import { consumedEvent, testEnv } from '@omni/testing';
+import { consumedEvent, statementsDuring, testEnv } from '@omni/testing';
 import { AssignmentConfig } from './config';
 import { routeIn } from './domain/intake';
 import { resolveConversation } from './domain/resolve';
@@ -116,7 +116,6 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
   const clock = new ManualClock(new Date(NOW + 60 * SECOND));
   const oneByOne = new Service();
   const batched = new Service();
-  let spy: jest.SpyInstance | undefined;
 
   beforeAll(async () => {
     await Promise.all([oneByOne.open(clock), batched.open(clock)]);
@@ -124,19 +123,11 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
   beforeEach(async () => {
     await Promise.all([oneByOne.seed(), batched.seed()]);
   });
-  afterEach(() => spy?.mockRestore());
   afterAll(async () => {
     await Promise.all([oneByOne.close(), batched.close()]);
   });
 
   /** Runs `consume`, returning the statements it made, in order. */
-  async function statementsOf(consume: () => Promise<void>): Promise<string[]> {
-    spy = jest.spyOn(EntityManager.prototype, 'query');
-    await consume();
-    const sql = spy.mock.calls.map(([statement]) => String(statement));
-    spy.mockRestore();
-    return sql;
-  }
   const isIntake = (sql: string) => /INSERT INTO "[^"]+"\.conversation_assignments \(conversation_id, state/.test(sql);
   const isLock = (sql: string) => sql.includes('pg_advisory_xact_lock');
   const isQueueRead = (sql: string) => sql.includes("WHERE state = 'queued' ORDER BY");
@@ -150,8 +141,8 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
       // The same conversation again (another decision): open by now, one by one as in the batch.
       routed(ids.first, 5, { queue: 'other' }),
     ];
-    const sequential = await statementsOf(() => oneByOne.oneByOne(decisions));
-    const batch = await statementsOf(() => batched.inBatch(decisions));
+    const sequential = await statementsDuring(() => oneByOne.oneByOne(decisions));
+    const batch = await statementsDuring(() => batched.inBatch(decisions));
 
     expect(sequential.filter(isIntake)).toHaveLength(4);
     expect(batch.filter(isIntake)).toHaveLength(1);
@@ -189,7 +180,7 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
     // The repeat's read must see its first routing: the intakes pending then are written first.
     const decisions = [routed(ids.first, 1), routed(ids.second, 2), routed(ids.first, 3), routed(ids.reopened, 4), routed(ids.third, 5)];
     await oneByOne.oneByOne(decisions);
-    const batch = await statementsOf(() => batched.inBatch(decisions));
+    const batch = await statementsDuring(() => batched.inBatch(decisions));
 
     expect(batch.filter(isIntake)).toHaveLength(2);
     expect(await batched.contents()).toEqual(await oneByOne.contents());
@@ -197,7 +188,7 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
   });
 
   it('queues and assigns a decision consumed alone, in its own transaction', async () => {
-    const statements = await statementsOf(() => batched.oneByOne([routed(ids.first, 1)]));
+    const statements = await statementsDuring(() => batched.oneByOne([routed(ids.first, 1)]));
 
     expect(statements.filter(isIntake)).toHaveLength(1);
     expect(statements.findIndex(isIntake)).toBeLessThan(statements.findIndex(isLock));
@@ -209,7 +200,7 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
   it('matches a conversation queued after the pass was scheduled (a resolve, then a routing, in one transaction)', async () => {
     const settings = settingsFrom(new AssignmentConfig());
     await batched.oneByOne([routed(ids.first, 1), routed(ids.second, 2)]); // the agent's two places taken
-    const statements = await statementsOf(() =>
+    const statements = await statementsDuring(() =>
       batched.uow.run(async (manager, outbox, hooks) => {
         const held = (await findConversation(manager, ids.first, { forUpdate: true }))!;
         await resolveConversation(manager, outbox, hooks, held, 'solved', { settings, now: clock.now() }, () => clock.now());

@@ -5,12 +5,12 @@
  * a customer message committed while the statement waits for the row is seen as one by one would.
  */
 import { randomUUID } from 'node:crypto';
-import { EntityManager, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ConversationResolvedSchema, create, timestampFromDate, Topics, type ConversationResolved } from '@omni/contracts';
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { consumedEvent, testEnv, waitFor } from '@omni/testing';
+import { consumedEvent, statementsDuring, testEnv, waitFor } from '@omni/testing';
 import { SystemClock } from './domain/clock';
 import { createContact } from './domain/contacts';
 import { openConversation, pendingConversationsOf, resolveConversation, writePendingResolutions, type Resolution, type ResolveOutcome } from './domain/conversations';
@@ -52,18 +52,15 @@ describe('resolutions in a consumed batch (real PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  let spy: jest.SpyInstance | undefined;
-  afterEach(() => spy?.mockRestore());
 
   /** As the consumer applies a batch: one transaction, the handler called for each record in order. Returns the statements sent about conversations. */
   async function inBatch(events: ReadonlyArray<ConsumedEvent<ConversationResolved>>): Promise<string[]> {
-    spy = jest.spyOn(EntityManager.prototype, 'query');
-    await uow.inBatch(events, async () => {
-      for (const event of events) await handler.onResolved(event);
-    });
-    const statements = spy.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.includes(`"${schema}".conversations`));
-    spy.mockRestore();
-    return statements;
+    const sent = await statementsDuring(() =>
+      uow.inBatch(events, async () => {
+        for (const event of events) await handler.onResolved(event);
+      }),
+    );
+    return sent.filter((sql) => sql.includes(`"${schema}".conversations`));
   }
 
   /** A conversation of a new contact, open unless resolved at `resolvedAt`, the customer's last message at `lastInboundAt`. */

@@ -4,7 +4,7 @@
  * message, and never an answer the batch itself made stale.
  */
 import { randomUUID } from 'node:crypto';
-import { EntityManager, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   create,
   Direction,
@@ -20,7 +20,7 @@ import {
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { consumedEvent, testEnv } from '@omni/testing';
+import { consumedEvent, statementsDuring, testEnv } from '@omni/testing';
 import type { RouterConfig } from './config';
 import { RoutingDocuments } from './documents';
 import { RoutingEngine } from './engine';
@@ -79,15 +79,10 @@ describe('router state lookups in a consumed batch (real PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  let spy: jest.SpyInstance | undefined;
-  afterEach(() => spy?.mockRestore());
 
   /** Runs `consume`, returning the state lookups it sent: 'batch' (many messages at once) or 'one'. */
   async function stateLookups(consume: () => Promise<void>): Promise<string[]> {
-    spy = jest.spyOn(EntityManager.prototype, 'query');
-    await consume();
-    const lookups = spy.mock.calls.map(([sql]) => String(sql)).filter((sql) => sql.includes('bot_sessions b ON'));
-    spy.mockRestore();
+    const lookups = (await statementsDuring(consume)).filter((sql) => sql.includes('bot_sessions b ON'));
     return lookups.map((sql) => (sql.includes('WITH ORDINALITY') ? 'batch' : 'one'));
   }
 

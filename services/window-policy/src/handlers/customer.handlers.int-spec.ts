@@ -5,13 +5,13 @@
  * expiry timers as the same messages applied one by one.
  */
 import { randomUUID } from 'node:crypto';
-import { EntityManager, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Channel, create, Direction, EntryPoint_Source, MessageSchema, timestampFromDate, Topics, type Message } from '@omni/contracts';
 import type { ConsumedEvent } from '@omni/messaging';
 import { createLogger, Metrics } from '@omni/observability';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { loadConfig } from '@omni/service-kit';
-import { consumedEvent, testEnv } from '@omni/testing';
+import { consumedEvent, statementsDuring, testEnv } from '@omni/testing';
 import { WindowPolicyConfig } from '../config';
 import { ManualClock } from '../domain/clock';
 import { WindowPolicyInitial1732300000300 } from '../migrations/1732300000300-window-policy-initial';
@@ -111,22 +111,17 @@ describe('customer messages in a consumed batch (real PostgreSQL)', () => {
   const clock = new ManualClock(new Date(NOW));
   const oneByOne = new Service();
   const batched = new Service();
-  let spy: jest.SpyInstance | undefined;
 
   beforeAll(async () => {
     await Promise.all([oneByOne.open(clock), batched.open(clock)]);
   }, 60_000);
-  afterEach(() => spy?.mockRestore());
   afterAll(async () => {
     await Promise.all([oneByOne.close(), batched.close()]);
   });
 
   /** Runs `consume`, returning how many statements wrote windows. */
   async function windowWrites(consume: () => Promise<void>): Promise<number> {
-    spy = jest.spyOn(EntityManager.prototype, 'query');
-    await consume();
-    const writes = spy.mock.calls.filter(([sql]) => /INSERT INTO "[^"]+"\.channel_windows AS w \(channel, channel_user_id, account_id, contact_id, conversation_id/.test(String(sql)));
-    spy.mockRestore();
+    const writes = (await statementsDuring(consume)).filter((sql) => /INSERT INTO "[^"]+"\.channel_windows AS w \(channel, channel_user_id, account_id, contact_id, conversation_id/.test(sql));
     return writes.length;
   }
 

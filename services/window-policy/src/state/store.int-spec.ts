@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, type DataSource } from 'typeorm';
 import { Channel } from '@omni/contracts';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { testEnv } from '@omni/testing';
+import { statementsDuring, testEnv } from '@omni/testing';
 import type { RecipientState } from '../domain/decide';
 import { WindowPolicyInitial1732300000300 } from '../migrations/1732300000300-window-policy-initial';
 import { WindowPolicyContactChannel1732300000310 } from '../migrations/1732300000310-window-policy-contact-channel';
@@ -26,13 +26,11 @@ describe('StateStore customer messages in a unit of work (real PostgreSQL)', () 
   const schema = `wp_store_${randomUUID().slice(0, 8)}`;
   let dataSource: DataSource;
   let uow: UnitOfWork;
-  let spy: jest.SpyInstance | undefined;
 
   beforeAll(async () => {
     dataSource = await openDataSource({ url: testEnv().databaseUrl, schema, entities: [], migrations: [WindowPolicyInitial1732300000300, WindowPolicyContactChannel1732300000310] });
     uow = new UnitOfWork(dataSource, undefined, 'omni/window-policy-test', 'window-policy-test');
   }, 60_000);
-  afterEach(() => spy?.mockRestore());
   afterAll(async () => {
     await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`);
     await dataSource?.destroy();
@@ -40,10 +38,8 @@ describe('StateStore customer messages in a unit of work (real PostgreSQL)', () 
 
   /** Runs `work` as the handler of a one-record batch; returns its statements, the inbound writes named 'write'. */
   async function inBatch(work: (store: StateStore, manager: EntityManager) => Promise<void>): Promise<string[]> {
-    spy = jest.spyOn(EntityManager.prototype, 'query');
-    await uow.inBatch([{ eventId: randomUUID(), topic: 'test' }], () => uow.run((manager) => work(new StateStore(manager), manager)));
-    const statements = spy.mock.calls.map(([sql]) => String(sql)).filter((sql) => !/inbox|^(START|COMMIT)/.test(sql.trim()));
-    spy.mockRestore();
+    const sent = await statementsDuring(() => uow.inBatch([{ eventId: randomUUID(), topic: 'test' }], () => uow.run((manager) => work(new StateStore(manager), manager))));
+    const statements = sent.filter((sql) => !/inbox|^(START|COMMIT)/.test(sql.trim()));
     return statements.map((sql) => (sql.includes('WITH input AS') ? 'write' : sql.trim().split(/\s+/)[0]!.toLowerCase()));
   }
   const window = async (channel: Channel, channelUserId: string) =>
