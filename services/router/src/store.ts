@@ -39,10 +39,11 @@ export interface Routing {
   decision: DecisionRow;
 }
 
-/** A resolved conversation to close, and when it was resolved. */
+/** A resolved conversation to close, when it was resolved, and who hears when the close is written. */
 interface Close {
   conversationId: string;
   at: Date;
+  written?: ClosesWritten;
 }
 
 /** Told, when a transaction's closes are written, how many there were and how many conversations of them the router knew. */
@@ -157,7 +158,7 @@ export class RouterStore {
       written?.({ closes: 1, known });
       return;
     }
-    pendingCloses(this.manager, this.s, hooks).add({ conversationId, at }, written);
+    pendingCloses(this.manager, this.s, hooks).add({ conversationId, at, written });
   }
 
   /** When the contact was last routed before `at` (any conversation, a reopened one included), and its last CSAT answer. */
@@ -189,7 +190,7 @@ export class RouterStore {
     const hooks = currentTransactionHooks();
     if (!hooks) return insertRoutings(this.manager, this.s, [routing]);
     // A close recorded before it is written first: written after it, it would close the conversation this routes again.
-    await pendingCloses(this.manager, this.s, hooks).writeIfAbout({ conversationId: routing.conversation.conversationId });
+    await pendingCloses(this.manager, this.s, hooks).flushIfHolds(closeKey(routing.conversation.conversationId));
     pendingRoutings(this.manager, this.s, hooks).add(routing);
   }
 
@@ -198,17 +199,26 @@ export class RouterStore {
    * conversation or contact (any, when neither is given). Routings first: a pending routing of a
    * conversation always came before its pending closes (a routing writes the closes before it).
    */
-  private async writePending(about: { conversationId?: string; contactId?: string } = {}): Promise<void> {
+  private async writePending(about?: { conversationId?: string; contactId: string }): Promise<void> {
     const hooks = currentTransactionHooks();
     if (!hooks) return;
-    await pendingRoutings(this.manager, this.s, hooks).writeIfAbout(about);
-    await pendingCloses(this.manager, this.s, hooks).writeIfAbout(about);
+    const [routings, closes] = [pendingRoutings(this.manager, this.s, hooks), pendingCloses(this.manager, this.s, hooks)];
+    if (!about) {
+      await routings.flush();
+      await closes.flush();
+    } else if (about.conversationId === undefined) {
+      // Closes concern conversations only: a read about a contact alone leaves them pending.
+      await routings.flushIfHolds(contactKey(about.contactId));
+    } else {
+      await routings.flushIfHolds(conversationKey(about.conversationId), contactKey(about.contactId));
+      await closes.flushIfHolds(closeKey(about.conversationId));
+    }
   }
 
   /** Writes the transaction's pending close of this conversation now (a write of its bot session follows). */
   private async writePendingClose(conversationId: string): Promise<void> {
     const hooks = currentTransactionHooks();
-    if (hooks) await pendingCloses(this.manager, this.s, hooks).writeIfAbout({ conversationId });
+    if (hooks) await pendingCloses(this.manager, this.s, hooks).flushIfHolds(closeKey(conversationId));
   }
 
   /** Decisions of a time range, oldest first, at most `limit`. */
@@ -287,74 +297,42 @@ function sessionOf(r: Record<string, unknown>): BotSession {
   };
 }
 
-/** A transaction's routings not yet written, and whom they concern. */
-class PendingRoutings {
-  private readonly conversations = new Set<string>();
-  private readonly contacts = new Set<string>();
-  private readonly buffer: WriteBuffer<Routing>;
+/** What pending routings are found by: their conversation (lower-cased: the same UUID may come in either case), and their contact when they have one. */
+const conversationKey = (conversationId: string): string => `conversation:${conversationId.toLowerCase()}`;
+const contactKey = (contactId: string): string => `contact:${contactId}`;
 
-  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'router.routings', (rows: Routing[]) => {
-      this.conversations.clear();
-      this.contacts.clear();
-      return insertRoutings(manager, schema, rows);
-    });
-  }
-
-  add(routing: Routing): void {
-    this.conversations.add(routing.conversation.conversationId);
-    if (routing.decision.contactId) this.contacts.add(routing.decision.contactId);
-    this.buffer.add(routing);
-  }
-
-  async writeIfAbout({ conversationId, contactId }: { conversationId?: string; contactId?: string }): Promise<void> {
-    const any = conversationId === undefined && contactId === undefined;
-    if (any || (conversationId !== undefined && this.conversations.has(conversationId)) || (!!contactId && this.contacts.has(contactId))) await this.buffer.flush();
-  }
+/** A transaction's routings not yet written. */
+function pendingRoutings(manager: EntityManager, schema: string, hooks: TransactionHooks): WriteBuffer<Routing> {
+  return writeBufferOf(
+    hooks,
+    'router.routings',
+    (rows: Routing[]) => insertRoutings(manager, schema, rows),
+    (routing) => [conversationKey(routing.conversation.conversationId), ...(routing.decision.contactId ? [contactKey(routing.decision.contactId)] : [])],
+  );
 }
 
-function pendingRoutings(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingRoutings {
-  return hooks.local('router.pending-routings', () => new PendingRoutings(manager, schema, hooks));
-}
+/** What pending closes are found by: their conversation, lower-cased (the same UUID may come in either case). */
+const closeKey = (conversationId: string): string => conversationId.toLowerCase();
 
 /**
- * A transaction's closes not yet written, and their conversations. They are written after every
- * routing pending at that moment, all of which came before them (a routing recorded after a close
- * writes that close first), so the routing record ends as the records left it in order.
+ * A transaction's closes not yet written. They are written after every routing pending at that
+ * moment, all of which came before them (a routing recorded after a close writes that close
+ * first), so the routing record ends as the records left it in order. Then each listener that came
+ * with them hears, once, how they went.
  */
-class PendingCloses {
-  /** Lower-cased: the same UUID may come in either case. */
-  private readonly conversations = new Set<string>();
-  private readonly listeners = new Set<ClosesWritten>();
-  private readonly buffer: WriteBuffer<Close>;
-
-  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'router.closes', async (rows: Close[]) => {
-      const listeners = [...this.listeners];
-      this.conversations.clear();
-      this.listeners.clear();
+function pendingCloses(manager: EntityManager, schema: string, hooks: TransactionHooks): WriteBuffer<Close> {
+  return writeBufferOf(
+    hooks,
+    'router.closes',
+    async (rows: Close[]) => {
       // The routings recorded before these closes, so that none of them reopens what a close closed.
-      await pendingRoutings(manager, schema, hooks).writeIfAbout({});
+      await pendingRoutings(manager, schema, hooks).flush();
       const known = await closeConversations(manager, schema, rows);
-      for (const listener of listeners) listener({ closes: rows.length, known });
-    });
-  }
-
-  add(close: Close, written: ClosesWritten | undefined): void {
-    this.conversations.add(close.conversationId.toLowerCase());
-    if (written) this.listeners.add(written);
-    this.buffer.add(close);
-  }
-
-  /** Closes concern conversations only: a read or write about a contact alone leaves them pending. */
-  async writeIfAbout({ conversationId, contactId }: { conversationId?: string; contactId?: string }): Promise<void> {
-    const any = conversationId === undefined && contactId === undefined;
-    if (any || (conversationId !== undefined && this.conversations.has(conversationId.toLowerCase()))) await this.buffer.flush();
-  }
-}
-
-function pendingCloses(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingCloses {
-  return hooks.local('router.pending-closes', () => new PendingCloses(manager, schema, hooks));
+      // Once each, however many of the closes came with it.
+      for (const listener of new Set(rows.map((row) => row.written))) listener?.({ closes: rows.length, known });
+    },
+    (close) => [closeKey(close.conversationId)],
+  );
 }
 
 /**

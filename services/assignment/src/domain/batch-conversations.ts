@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isUuid } from '@omni/messaging';
 import type { BatchRecord, TransactionHooks } from '@omni/persistence';
-import { pendingIntakesOf } from './intakes';
+import { isIntakePending } from './intakes';
 import { findConversation, schemaOf, type ConversationRow } from './store';
 
 /** The conversation ids a batch's records name (messages, statuses and routing decisions all carry one). */
@@ -64,6 +64,6 @@ export async function readConversation(
   // is read again (findConversation writes the intake first): handed out as it was, it would let a
   // second routing queue it twice. It does not happen today (routeIn reads a conversation before
   // queueing it, so its row was taken already), but nothing else would catch it.
-  if (taken && !pendingIntakesOf(manager, hooks).isAbout(conversationId)) return taken.row;
+  if (taken && !isIntakePending(manager, hooks, conversationId)) return taken.row;
   return findConversation(manager, conversationId);
 }

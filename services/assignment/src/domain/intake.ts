@@ -4,7 +4,7 @@ import type { OutboxWriter, TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { surveyOf } from './csat';
 import { passBeforeCommit, type ScheduledPass } from './engine';
-import { pendingIntakesOf, type Intake } from './intakes';
+import { addPendingIntake, type Intake } from './intakes';
 import { rankOf, type SkillRequirement } from './matching';
 import { findConversation, queueSettings, schemaOf, type ConversationRow, type QueueRow } from './store';
 
@@ -75,7 +75,7 @@ function intakeOf(routed: ConversationRouted, queue: QueueRow | undefined, setti
  * `existing` is the conversation's row as the caller read it in this transaction.
  *
  * The row is written with the transaction's other intakes in one statement before its matching
- * pass (PendingIntakes): a consumed batch of N decisions costs one round trip for them, not N.
+ * pass (addPendingIntake): a consumed batch of N decisions costs one round trip for them, not N.
  */
 function intake(
   manager: EntityManager,
@@ -87,7 +87,7 @@ function intake(
   now: Date,
 ): boolean {
   if (existing && existing.state !== 'resolved') return false;
-  pendingIntakesOf(manager, hooks).add(intakeOf(routed, queue, settings, now));
+  addPendingIntake(manager, hooks, intakeOf(routed, queue, settings, now));
   return true;
 }
 

@@ -28,7 +28,7 @@ export interface Intake {
 /**
  * Intakes in one statement, whatever their number: each conversation inserted, or its row (a
  * resolved conversation that reopens) reset to queued with everything of its previous life cleared.
- * An upsert may touch a row only once, so no conversation may come twice (PendingIntakes makes
+ * An upsert may touch a row only once, so no conversation may come twice (addPendingIntake makes
  * sure). Rows are taken in conversation order, so that two transactions writing rows they share
  * lock them in the same order instead of deadlocking.
  */
@@ -80,6 +80,9 @@ async function upsertIntakes(manager: EntityManager, intakes: readonly Intake[])
   );
 }
 
+/** What a pending intake is found by: its conversation id, lower-cased (the same UUID may come in either case). */
+const intakeKey = (conversationId: string): string => conversationId.toLowerCase();
+
 /**
  * The conversations a transaction queued and has not written yet: written together just before
  * its matching pass (a consumed batch of N routing decisions costs one statement instead of N), or
@@ -89,48 +92,32 @@ async function upsertIntakes(manager: EntityManager, intakes: readonly Intake[])
  * and that read writes the conversation's pending intake first (findConversation), so a second
  * routing of it in the same transaction finds it open ('already-open') as it would one by one.
  */
-export class PendingIntakes {
-  /** Lower-cased: the same UUID may come in either case. */
-  private readonly conversations = new Set<string>();
-  private readonly buffer: WriteBuffer<Intake>;
-
-  constructor(manager: EntityManager, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'assignment.intakes', (intakes: Intake[]) => {
-      this.conversations.clear();
-      return upsertIntakes(manager, intakes);
-    });
-  }
-
-  add(intake: Intake): void {
-    const id = intake.conversationId.toLowerCase();
-    // The statement could not apply both, and the second one means its read missed the first.
-    if (this.conversations.has(id)) throw new Error(`conversation ${intake.conversationId} queued twice before its intake was written: read it with findConversation first`);
-    this.conversations.add(id);
-    this.buffer.add(intake);
-  }
-
-  isAbout(conversationId: string): boolean {
-    return this.conversations.has(conversationId.toLowerCase());
-  }
-
-  /** Writes them now if one is of these conversations (their rows are read or written next), or all of them when none is named. */
-  async writeIfAbout(conversationIds?: readonly string[]): Promise<void> {
-    if (!this.conversations.size) return;
-    if (!conversationIds || conversationIds.some((id) => this.isAbout(id))) await this.buffer.flush();
-  }
+function pendingIntakesOf(manager: EntityManager, hooks: TransactionHooks): WriteBuffer<Intake> {
+  return writeBufferOf(hooks, 'assignment.intakes', (intakes: Intake[]) => upsertIntakes(manager, intakes), (intake) => [intakeKey(intake.conversationId)]);
 }
 
-/** The transaction's pending intakes. */
-export function pendingIntakesOf(manager: EntityManager, hooks: TransactionHooks): PendingIntakes {
-  return hooks.local('assignment.pending-intakes', () => new PendingIntakes(manager, hooks));
+/** Queues a conversation's intake in the transaction's pending intakes. */
+export function addPendingIntake(manager: EntityManager, hooks: TransactionHooks, intake: Intake): void {
+  const pending = pendingIntakesOf(manager, hooks);
+  // The statement could not apply both, and the second one means its read missed the first.
+  if (pending.holds(intakeKey(intake.conversationId))) throw new Error(`conversation ${intake.conversationId} queued twice before its intake was written: read it with findConversation first`);
+  pending.add(intake);
+}
+
+/** Whether the transaction's pending intakes hold one of this conversation. */
+export function isIntakePending(manager: EntityManager, hooks: TransactionHooks, conversationId: string): boolean {
+  return pendingIntakesOf(manager, hooks).holds(intakeKey(conversationId));
 }
 
 /**
- * Writes the caller's transaction's pending intakes of these conversations (all of them when none
- * is named) before it reads or writes their rows. Nothing outside a unit of work: intakes are
- * pending only inside one.
+ * Writes the caller's transaction's pending intakes now if one is of these conversations (their
+ * rows are read or written next), or all of them when none is named. Nothing outside a unit of
+ * work: intakes are pending only inside one.
  */
 export async function writePendingIntakes(manager: EntityManager, conversationIds?: readonly string[]): Promise<void> {
   const hooks = currentTransactionHooks();
-  if (hooks) await pendingIntakesOf(manager, hooks).writeIfAbout(conversationIds);
+  if (!hooks) return;
+  const pending = pendingIntakesOf(manager, hooks);
+  if (conversationIds) await pending.flushIfHolds(...conversationIds.map(intakeKey));
+  else await pending.flush();
 }

@@ -103,7 +103,7 @@ export interface KnownContact {
  * does, and then nothing more is known: its survivor's conversation is read as before.
  */
 async function lockLiveContactForMessage(manager: EntityManager, id: string, pending?: PendingConversations): Promise<{ contact: ContactEntity; known?: KnownContact } | null> {
-  await pending?.flushFor(id);
+  await pending?.flushIfHolds(id);
   const locked = await selectContactWithLatestForUpdate(manager, id, FACT_IDENTITY_LIMIT);
   if (locked?.contact.status === 'active') return { contact: locked.contact, known: { latest: locked.latest, identities: locked.identities } };
   if (locked?.contact.status !== 'merged' || !locked.contact.mergedInto) return null;

@@ -19,44 +19,19 @@ export interface ConversationChoice {
 
 /**
  * New conversations a consumed batch writes together just before it commits (one statement for the
- * batch instead of one each). A read of a contact's conversations writes them first when one of
- * them is that contact's, and the batch's message buffer writes them all before the messages that
- * refer to them.
+ * batch instead of one each), keyed by contact id. A read of a contact's conversations writes them
+ * first when one of them is that contact's, and the batch's message buffer writes them all before
+ * the messages that refer to them.
  */
-export class PendingConversations {
-  /** Contacts with a conversation in the buffer. */
-  private readonly contacts = new Set<string>();
-  private readonly buffer: WriteBuffer<ConversationEntity>;
-
-  constructor(manager: EntityManager, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => {
-      this.contacts.clear();
-      return insertConversations(manager, rows);
-    });
-  }
-
-  add(conversation: ConversationEntity): void {
-    this.contacts.add(conversation.contactId);
-    this.buffer.add(conversation);
-  }
-
-  flush(): Promise<void> {
-    return this.buffer.flush();
-  }
-
-  /** Writes the buffer now if it holds a conversation of this contact (a read of them follows). */
-  async flushFor(contactId: string): Promise<void> {
-    if (this.contacts.has(contactId)) await this.buffer.flush();
-  }
-}
+export type PendingConversations = WriteBuffer<ConversationEntity>;
 
 /** The transaction's buffer of new conversations. */
 export function pendingConversationsOf(manager: EntityManager, hooks: TransactionHooks): PendingConversations {
-  return hooks.local('normalizer.pending-conversations', () => new PendingConversations(manager, hooks));
+  return writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => insertConversations(manager, rows), (conversation) => [conversation.contactId]);
 }
 
 async function latestOf(manager: EntityManager, contactId: string, pending?: PendingConversations): Promise<ConversationEntity | null> {
-  await pending?.flushFor(contactId);
+  await pending?.flushIfHolds(contactId);
   return selectLatestConversationForUpdate(manager, contactId);
 }
 
@@ -163,6 +138,12 @@ export async function touchOutbound(manager: EntityManager, conversation: Conver
  */
 export type ResolutionsWritten = (outcomes: readonly ResolveOutcome[]) => void;
 
+/** A resolution as resolveConversation keeps it until it is written, with who hears its outcome. */
+interface PendingResolution {
+  resolution: Resolution;
+  written: ResolutionsWritten;
+}
+
 /**
  * Resolutions a transaction (a consumed batch of omni.conversation.resolved.v1) writes together
  * just before it commits, in one statement instead of one each; their outcomes are known only
@@ -173,33 +154,14 @@ export type ResolutionsWritten = (outcomes: readonly ResolveOutcome[]) => void;
  * and a record of another topic writes the resolutions first (`writePendingResolutions`; a batch
  * holds one topic today). Nothing else can meet them: the HTTP API runs its own transactions.
  */
-class PendingResolutions {
-  private readonly listeners = new Set<ResolutionsWritten>();
-  private readonly buffer: WriteBuffer<Resolution>;
-
-  constructor(manager: EntityManager, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'normalizer.resolutions', async (rows: Resolution[]) => {
-      const listeners = [...this.listeners];
-      this.listeners.clear();
-      // A resolution of a conversation this transaction opened must find it.
-      await pendingConversationsOf(manager, hooks).flush();
-      const outcomes = await resolveConversations(manager, rows);
-      for (const listener of listeners) listener(outcomes);
-    });
-  }
-
-  add(resolution: Resolution, written: ResolutionsWritten): void {
-    this.listeners.add(written);
-    this.buffer.add(resolution);
-  }
-
-  flush(): Promise<void> {
-    return this.buffer.flush();
-  }
-}
-
-function pendingResolutionsOf(manager: EntityManager, hooks: TransactionHooks): PendingResolutions {
-  return hooks.local('normalizer.pending-resolutions', () => new PendingResolutions(manager, hooks));
+function pendingResolutionsOf(manager: EntityManager, hooks: TransactionHooks): WriteBuffer<PendingResolution> {
+  return writeBufferOf(hooks, 'normalizer.resolutions', async (rows: PendingResolution[]) => {
+    // A resolution of a conversation this transaction opened must find it.
+    await pendingConversationsOf(manager, hooks).flush();
+    const outcomes = await resolveConversations(manager, rows.map((row) => row.resolution));
+    // Once each, however many of the resolutions came with it.
+    for (const listener of new Set(rows.map((row) => row.written))) listener(outcomes);
+  });
 }
 
 /**
@@ -219,6 +181,6 @@ export function writePendingResolutions(manager: EntityManager, hooks: Transacti
  */
 export async function resolveConversation(manager: EntityManager, resolution: Resolution, written: ResolutionsWritten): Promise<void> {
   const hooks = currentTransactionHooks();
-  if (hooks) return pendingResolutionsOf(manager, hooks).add(resolution, written);
+  if (hooks) return pendingResolutionsOf(manager, hooks).add({ resolution, written });
   written(await resolveConversations(manager, [resolution]));
 }

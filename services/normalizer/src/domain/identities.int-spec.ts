@@ -208,9 +208,9 @@ describe('identities (real PostgreSQL)', () => {
       const [ofA, ofB] = [conversation(a.contactId), conversation(b.contactId)];
       pending.add(ofA);
       const query = jest.spyOn(manager, 'query');
-      await pending.flushFor(b.contactId);
+      await pending.flushIfHolds(b.contactId);
       expect(query).not.toHaveBeenCalled();
-      await pending.flushFor(a.contactId);
+      await pending.flushIfHolds(a.contactId);
       expect(query).toHaveBeenCalledTimes(1);
       pending.add(ofB);
       await hooks.runBeforeCommit(); // the rest at the commit

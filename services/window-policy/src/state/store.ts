@@ -158,43 +158,18 @@ async function writeInbound(manager: EntityManager, schema: string, messages: re
   for (const message of messages) await message.written?.(written.get(message)!);
 }
 
-/** A transaction's customer messages not yet written, and whom they concern. */
-class PendingInbound {
-  private readonly recipients = new Set<string>();
-  private readonly contacts = new Set<string>();
-  private readonly buffer: WriteBuffer<Inbound>;
+/** What pending customer messages are found by: their recipient (whose window they write), and the contact whose facts they carry. */
+const recipientPendingKey = (channel: Channel | number, channelUserId: string): string => `recipient:${recipientKey(channel, channelUserId)}`;
+const contactPendingKey = (contactId: string): string => `contact:${contactId}`;
 
-  constructor(manager: EntityManager, schema: string, hooks: TransactionHooks) {
-    this.buffer = writeBufferOf(hooks, 'window-policy.inbound', (messages: Inbound[]) => {
-      this.recipients.clear();
-      this.contacts.clear();
-      return writeInbound(manager, schema, messages);
-    });
-  }
-
-  add(message: Inbound): void {
-    this.recipients.add(recipientKey(message.window.channel, message.window.channelUserId));
-    if (message.contact) this.contacts.add(message.contact.contactId);
-    this.buffer.add(message);
-  }
-
-  /** Writes them now if one is this recipient's (its window is read or written next). */
-  async writeForRecipient(channel: Channel, channelUserId: string): Promise<void> {
-    if (this.recipients.has(recipientKey(channel, channelUserId))) await this.buffer.flush();
-  }
-
-  /** Writes them now if one carries this contact's facts (they are read next). */
-  async writeForContact(contactId: string): Promise<void> {
-    if (this.contacts.has(contactId)) await this.buffer.flush();
-  }
-
-  writeAll(): Promise<void> {
-    return this.buffer.flush();
-  }
-}
-
-function pendingInbound(manager: EntityManager, schema: string, hooks: TransactionHooks): PendingInbound {
-  return hooks.local('window-policy.pending-inbound', () => new PendingInbound(manager, schema, hooks));
+/** A transaction's customer messages not yet written. */
+function pendingInbound(manager: EntityManager, schema: string, hooks: TransactionHooks): WriteBuffer<Inbound> {
+  return writeBufferOf(
+    hooks,
+    'window-policy.inbound',
+    (messages: Inbound[]) => writeInbound(manager, schema, messages),
+    (message) => [recipientPendingKey(message.window.channel, message.window.channelUserId), ...(message.contact ? [contactPendingKey(message.contact.contactId)] : [])],
+  );
 }
 
 /**
@@ -227,14 +202,14 @@ export class StateStore {
   }
 
   /** The transaction's pending customer messages, or none outside a unit of work. */
-  private pending(): PendingInbound | undefined {
+  private pending(): WriteBuffer<Inbound> | undefined {
     const hooks = currentTransactionHooks();
     return hooks ? pendingInbound(this.manager, this.s, hooks) : undefined;
   }
 
   /** A provider answered "outside the window" (131047, 10/2018278). */
   async recordClosedByProvider(channel: Channel, channelUserId: string, at: Date): Promise<void> {
-    await this.pending()?.writeForRecipient(channel, channelUserId);
+    await this.pending()?.flushIfHolds(recipientPendingKey(channel, channelUserId));
     await this.manager.query(
       `INSERT INTO "${this.s}".channel_windows AS w (channel, channel_user_id, closed_by_provider_at) VALUES ($1, $2, $3)
        ON CONFLICT (channel, channel_user_id) DO UPDATE SET closed_by_provider_at = GREATEST(w.closed_by_provider_at, EXCLUDED.closed_by_provider_at), updated_at = now()`,
@@ -244,7 +219,7 @@ export class StateStore {
 
   /** X said the recipient does not accept DMs from the account. */
   async recordDmsClosed(channel: Channel, channelUserId: string, accountId: string, at: Date): Promise<void> {
-    await this.pending()?.writeForRecipient(channel, channelUserId);
+    await this.pending()?.flushIfHolds(recipientPendingKey(channel, channelUserId));
     await this.manager.query(
       `INSERT INTO "${this.s}".channel_windows AS w (channel, channel_user_id, account_id, dms_closed_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (channel, channel_user_id) DO UPDATE SET dms_closed_at = GREATEST(w.dms_closed_at, EXCLUDED.dms_closed_at), updated_at = now()`,
@@ -272,14 +247,14 @@ export class StateStore {
   }
 
   async contact(contactId: string): Promise<ContactRow | undefined> {
-    await this.pending()?.writeForContact(contactId);
+    await this.pending()?.flushIfHolds(contactPendingKey(contactId));
     const [row]: ContactRow[] = await this.manager.query(`SELECT contact_id, preferred_channel, timezone, phone_e164 FROM "${this.s}".contacts WHERE contact_id = $1`, [contactId]);
     return row;
   }
 
   /** The recipient's state on a channel; consent alone when no message was ever seen. */
   async recipient(channel: Channel, channelUserId: string): Promise<RecipientState | undefined> {
-    await this.pending()?.writeForRecipient(channel, channelUserId);
+    await this.pending()?.flushIfHolds(recipientPendingKey(channel, channelUserId));
     const [row]: WindowRow[] = await this.manager.query(`${SELECT_STATE(this.s)} WHERE w.channel = $1 AND w.channel_user_id = $2`, [channel, channelUserId]);
     if (row) return toState(row);
     const consent = await this.consentOf(channel, channelUserId);
@@ -293,7 +268,7 @@ export class StateStore {
   async contactChannels(contactId: string, contact?: ContactRow): Promise<RecipientState[]> {
     // Any pending message may link a recipient to this contact or away from it (a message's
     // contact id replaces the window's): all are written. Outbound batches, where this runs, hold none.
-    await this.pending()?.writeAll();
+    await this.pending()?.flush();
     const rows: WindowRow[] = await this.manager.query(
       `SELECT DISTINCT ON (q.channel) q.* FROM (${SELECT_STATE(this.s)} WHERE w.contact_id = $1) q
         ORDER BY q.channel, q.last_inbound_at DESC NULLS LAST`,
@@ -336,7 +311,7 @@ export class StateStore {
    * suppression entry (channel + id, no contact link): honouring STOP must outlive the erasure.
    */
   async eraseContact(contactId: string, conversationIds: readonly string[]): Promise<void> {
-    await this.pending()?.writeAll(); // their windows may be the contact's or its conversations', and they schedule timers
+    await this.pending()?.flush(); // their windows may be the contact's or its conversations', and they schedule timers
     await this.manager.query(`DELETE FROM "${this.s}".channel_windows WHERE contact_id = $1 OR conversation_id = ANY($2::text[])`, [contactId, conversationIds]);
     await this.manager.query(`DELETE FROM "${this.s}".consents WHERE contact_id = $1 AND state = 'opted_in'`, [contactId]);
     await this.manager.query(`UPDATE "${this.s}".consents SET contact_id = NULL, keyword = NULL WHERE contact_id = $1`, [contactId]);
