@@ -348,6 +348,7 @@ export function settingsForReport(s: PipelineSettings): Record<string, unknown> 
   return {
     ladder: s.ladder.map((l) => `${l.rate}/s×${l.seconds}s`).join(', '),
     warmup: `${s.warmupRate}/s × ${s.warmupSeconds} s`,
+    brokerWarmup: s.brokerWarmupSeconds > 0 ? `bare relay ${s.brokerWarmupRate}/s × ${s.brokerWarmupSeconds} s` : 'off',
     idleSeconds: s.idleSeconds,
     drainSeconds: s.drainSeconds,
     graceSeconds: s.graceSeconds,
