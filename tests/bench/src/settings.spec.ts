@@ -10,13 +10,15 @@ describe('pipeline settings', () => {
     expect(s.ladder.find((l) => l.rate === 150)?.seconds).toBe(20);
     expect(s.replyRatio).toBe(0.3);
     expect(s.channelWeights).toEqual({ messenger: 1, whatsapp: 1, twitter: 1, sms: 1 });
+    // A fresh broker's JIT needs minutes of traffic: the full run warms it before measuring.
+    expect([s.brokerWarmupRate, s.brokerWarmupSeconds]).toEqual([300, 90]);
   });
 
   it('quick mode is a couple of short low-rate steps', () => {
     for (const s of [pipelineSettings({ BENCH_QUICK: '1' }, []), pipelineSettings({}, ['--quick'])]) {
       expect(s.quick).toBe(true);
       expect(s.ladder.length).toBeLessThanOrEqual(3);
-      const seconds = s.ladder.reduce((sum, l) => sum + l.seconds, 0) + s.idleSeconds + s.warmupSeconds;
+      const seconds = s.ladder.reduce((sum, l) => sum + l.seconds, 0) + s.idleSeconds + s.warmupSeconds + s.brokerWarmupSeconds;
       expect(seconds).toBeLessThan(60);
       expect(Math.max(...s.ladder.map((l) => l.rate))).toBeLessThanOrEqual(50);
     }
@@ -32,6 +34,7 @@ describe('pipeline settings', () => {
     ]);
     expect(s.replyRatio).toBe(0);
     expect(pipelineSettings({}, ['--fault']).fault).toBe(true);
+    expect(pipelineSettings({ BENCH_BROKER_WARMUP_SECONDS: '0' }, []).brokerWarmupSeconds).toBe(0);
   });
 
   it("runs the topics with npm start's partition count unless BENCH_PARTITIONS or KAFKA_TOPIC_PARTITIONS says otherwise", () => {
