@@ -22,7 +22,14 @@ export class OutboxWriter {
   /** Notifications not yet sent, in the order they were made. */
   private readonly notices: Notice[] = [];
 
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    /**
+     * Ids of rows the relay has already published, to mark in the same statement as new rows (see
+     * OutboxRelay.takeMarks); asked only by a statement that writes rows.
+     */
+    private readonly markPublished: () => string[] = () => [],
+  ) {}
 
   add<S extends DescMessage>(topic: TopicDefinition<S>, key: string, message: MessageShape<S>, options: Partial<EnvelopeOptions> = {}): Envelope {
     const envelope = buildEnvelope(topic, key, message, { source: this.source, ...options });
@@ -45,36 +52,62 @@ export class OutboxWriter {
    * sends the pending notifications) and returns every record this writer wrote, with its row id,
    * for the relay to publish right after commit. The unit of work flushes last; a before-commit
    * hook may flush earlier, e.g. so that no outbox write happens while it holds a lock others wait
-   * for. `markPublished`: ids of rows the relay has already published, marked in the same statement
-   * (see OutboxRelay.takeMarks); none are taken when there is nothing to write.
+   * for. Rows the relay published lately are marked in the same statement when it writes any.
    */
-  async flush(manager: EntityManager, markPublished: () => string[] = () => []): Promise<PendingRecord[]> {
+  async flush(manager: EntityManager): Promise<PendingRecord[]> {
+    await this.write(manager);
+    return this.written;
+  }
+
+  /**
+   * flush, and one more SQL expression evaluated once in the same statement, whose value it
+   * returns: a before-commit hook that must both write the outbox and ask PostgreSQL for something
+   * (assignment's shared lock) pays one round trip, not two. `expression` gets a function that
+   * binds a value and returns its placeholder. Evaluated even when there is nothing to write.
+   */
+  async flushAlong<T>(manager: EntityManager, expression: (bind: (value: unknown) => string) => string): Promise<T> {
+    return (await this.write(manager, expression)) as T;
+  }
+
+  /** Writes what is pending in one statement; returns the value of `along` when given. */
+  private async write(manager: EntityManager, along?: (bind: (value: unknown) => string) => string): Promise<unknown> {
     const fresh = this.envelopes.slice(this.written.length);
     const notices = this.notices.splice(0);
+    const params: unknown[] = [];
+    const bind = (value: unknown): string => `$${params.push(value)}`;
     if (!fresh.length) {
-      if (notices.length) await manager.query(`SELECT ${notifySql('$1', '$2')}`, noticeParams(notices));
-      return this.written;
+      if (!along) {
+        if (notices.length) await manager.query(`SELECT ${notifySql('$1', '$2')}`, noticeParams(notices));
+        return undefined;
+      }
+      if (!notices.length) return ((await manager.query(`SELECT ${along(bind)} AS along`, params)) as Array<{ along: unknown }>)[0]?.along;
+      const [channels, payloads] = noticeParams(notices);
+      // FROM notified runs the notifications (one row out), and with it the expression, once.
+      const sql = `WITH notified AS (SELECT ${notifySql(bind(channels), bind(payloads))}) SELECT ${along(bind)} AS along FROM notified`;
+      return ((await manager.query(sql, params)) as Array<{ along: unknown }>)[0]?.along;
     }
     const schema = schemaOf(manager.connection);
-    const params: unknown[] = [fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers))];
+    params.push(fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers)));
     const ctes: string[] = [];
-    const marks = markPublished();
-    if (marks.length) ctes.push(`marked AS (${markSql(schema, `$${params.push(marks)}`)})`);
+    const marks = this.markPublished();
+    if (marks.length) ctes.push(`marked AS (${markSql(schema, bind(marks))})`);
     // A CTE that only reads is run only where it is referenced: the WHERE below runs it, once,
     // before the first row is inserted.
     if (notices.length) {
       const [channels, payloads] = noticeParams(notices);
-      ctes.push(`notified AS (SELECT ${notifySql(`$${params.push(channels)}`, `$${params.push(payloads)}`)})`);
+      ctes.push(`notified AS (SELECT ${notifySql(bind(channels), bind(payloads))})`);
     }
-    const rows: Array<{ id: string }> = await manager.query(
+    // Referenced from RETURNING, which at least one inserted row evaluates: run once, as an InitPlan.
+    if (along) ctes.push(`along AS MATERIALIZED (SELECT ${along(bind)} AS value)`);
+    const rows: Array<{ id: string; along?: unknown }> = await manager.query(
       `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO "${schema}"."outbox" (topic, record_key, value, headers)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])${notices.length ? ' WHERE (SELECT sent FROM notified) IS NOT NULL' : ''} RETURNING id`,
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])${notices.length ? ' WHERE (SELECT sent FROM notified) IS NOT NULL' : ''} RETURNING id${along ? ', (SELECT value FROM along) AS along' : ''}`,
       params,
     );
     // Ids come from one sequence in insertion (= array) order.
     const ids = rows.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     fresh.forEach((envelope, i) => this.written.push({ id: String(ids[i]), envelope }));
-    return this.written;
+    return rows[0]?.along;
   }
 }
 

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
+import type { EntityManager } from 'typeorm';
 import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics } from '@omni/contracts';
 import { consumerGroupId, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type KafkaSettings } from '@omni/messaging';
 import { createLogger } from '@omni/observability';
-import { readTopicRecords, waitFor } from '@omni/testing';
+import { readTopicRecords, statementsDuring, waitFor } from '@omni/testing';
 import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork, type OutboxRelayOptions, type OutboxWriter } from './index';
 
 const root = join(__dirname, '../../..');
@@ -234,6 +235,52 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
       await waitFor(() => heard.length === 6, { description: 'notice after the rollback' });
       expect(heard).toEqual(['a-1', 'a-2', 'b-1', 'b-2', 'alone', 'after']);
       expect(rig.seen).toEqual(['a', 'b']);
+    } finally {
+      await listener.end();
+      await rig.stop();
+    }
+  }, 60_000);
+
+  it('evaluates an expression in the outbox statement (flushAlong): once, with rows, notices, marks or nothing to write', async () => {
+    const rig = await startOutboxRig('along', { markDelayMs: 600_000 });
+    const channel = `${rig.schema}_along`;
+    const listener = new Client({ connectionString: databaseUrl });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    await listener.query(`LISTEN "${channel}"`);
+    // Counts its calls: evaluated more than once, or not at all, would show.
+    await rig.dataSource.query(`CREATE TABLE "${rig.schema}".calls (n int)`);
+    await rig.dataSource.query(
+      `CREATE FUNCTION "${rig.schema}".counted(v text) RETURNS text VOLATILE LANGUAGE sql AS $$ INSERT INTO "${rig.schema}".calls VALUES (1); SELECT v || '!' $$`,
+    );
+    const calls = async () => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${rig.schema}".calls`))[0]!.n);
+    const along = (manager: EntityManager, outbox: OutboxWriter, value: string) => outbox.flushAlong<string>(manager, (bind) => `"${rig.schema}".counted(${bind(value)})`);
+    try {
+      await rig.uow.run(rig.write('a'));
+      await waitFor(() => rig.seen.includes('a'), { description: 'a on Kafka', timeoutMs: 30_000 });
+      // Rows, a notice and a mark of a's row: one statement, from a before-commit hook as assignment does.
+      const withRows = await statementsDuring(() =>
+        rig.uow.run(async (manager, outbox, hooks) => {
+          await rig.write('b')(manager, outbox);
+          await rig.write('c')(manager, outbox);
+          outbox.notify({ channel, payload: 'with rows' });
+          hooks.beforeCommit('along', async () => expect(await along(manager, outbox, 'x')).toBe('x!'));
+        }),
+      );
+      expect(withRows.filter((sql) => /outbox|counted|pg_notify/.test(sql))).toHaveLength(1);
+      expect(await calls()).toBe(1);
+      expect(await rig.published()).toEqual(['a']);
+      // A notice alone, then nothing at all: one statement each, evaluated once each.
+      await rig.uow.run(async (manager, outbox) => {
+        outbox.notify({ channel, payload: 'alone' });
+        expect(await along(manager, outbox, 'y')).toBe('y!');
+      });
+      await rig.uow.run(async (manager, outbox) => expect(await along(manager, outbox, 'z')).toBe('z!'));
+      expect(await calls()).toBe(3);
+      await waitFor(() => rig.seen.length === 3 && heard.length === 2, { description: 'rows on Kafka and notices heard' });
+      expect(rig.seen).toEqual(['a', 'b', 'c']);
+      expect(heard).toEqual(['with rows', 'alone']);
     } finally {
       await listener.end();
       await rig.stop();

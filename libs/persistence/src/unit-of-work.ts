@@ -237,12 +237,17 @@ export class UnitOfWork {
    * commit; then the after-commit hooks, and the outbox rows handed to the relay.
    */
   private async transactOnce<T>(work: Effect<T>, quiet = false): Promise<T> {
-    const outbox = new OutboxWriter(this.source);
+    // Ids of rows the relay published, marked by this transaction's outbox inserts in passing
+    // (a before-commit hook may write some of its rows early), and given back if it fails.
+    const marks: string[] = [];
+    const takeMarks = (): string[] => {
+      const taken = this.relay?.takeMarks() ?? [];
+      for (const id of taken) marks.push(id);
+      return taken;
+    };
+    const outbox = new OutboxWriter(this.source, takeMarks);
     const hooks = new TransactionHooks();
     let written: PendingRecord[] = [];
-    // Ids of rows the relay published, marked by this transaction's outbox insert in passing.
-    let marks: string[] = [];
-    const takeMarks = (): string[] => (marks = this.relay?.takeMarks() ?? []);
     let result: T;
     try {
       result = await this.dataSource.transaction((manager) =>
@@ -250,7 +255,7 @@ export class UnitOfWork {
           useLeanQueries(this.dataSource, manager.queryRunner!);
           const value = await work(manager, outbox, hooks);
           await hooks.runBeforeCommit();
-          written = await outbox.flush(manager, takeMarks);
+          written = await outbox.flush(manager);
           return value;
         }),
       );

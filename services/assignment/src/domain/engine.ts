@@ -68,19 +68,21 @@ export class QueueChangedWhileResolving extends Error {
  * room it freed. Resolves then wait only for passes, not for each other: they were most of the
  * lock's requests (docs/assignment.md, "Locking").
  */
-async function nobodyWaitsUnderSharedLock(manager: EntityManager): Promise<boolean> {
+async function nobodyWaitsUnderSharedLock(manager: EntityManager, outbox: OutboxWriter): Promise<boolean> {
   const lock = heldLock();
   if (!lock || lock.mode !== 'none') return false;
   const started = performance.now();
   // One round trip: look at the queue, take the lock shared only if it is empty, and look again
-  // under the lock with a fresh snapshot (the function of migration 1732300000450).
-  const [result] = (await manager.query(`SELECT "${schemaOf(manager)}".share_lock_if_nobody_waits($1) AS taken`, [lockKey(manager)])) as Array<{ taken: boolean | null }>;
-  if (result!.taken === false) return false;
+  // under the lock with a fresh snapshot (the function of migration 1732300000450). It rides in
+  // the statement that writes the transaction's outbox rows and notifications: they need no lock,
+  // and the commit that follows is then the only round trip made while holding it.
+  const taken = await outbox.flushAlong<boolean | null>(manager, (bind) => `"${schemaOf(manager)}".share_lock_if_nobody_waits(${bind(lockKey(manager))})`);
+  if (taken === false) return false;
   observations().lockWaited((performance.now() - started) / 1000);
   lock.mode = 'shared';
   // Queued by a transaction that committed while this one waited for the lock, and found no room
   // then: only a pass can hand it this room, and the lock cannot go from shared to exclusive.
-  if (result!.taken === null) throw new QueueChangedWhileResolving();
+  if (taken === null) throw new QueueChangedWhileResolving();
   return true;
 }
 
@@ -135,8 +137,8 @@ export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, h
       // transaction (a resolve, then a routing) would otherwise run without them. And before the
       // lock: they need no lock, so they are not written while others wait for it.
       await writePendingIntakes(manager);
-      // Shared, the outbox rows are written at the commit as usual: only passes wait for them.
-      if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager))) return;
+      // Shared, the lock is taken in the statement that writes the outbox rows so far.
+      if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager, outbox))) return;
       await lockForCommit(manager, outbox);
       for (const m of await match(manager, outbox, { settings, now: now() })) created.matched.set(m.conversationId, m.kind);
     });

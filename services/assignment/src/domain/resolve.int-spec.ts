@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
-import { testEnv } from '@omni/testing';
+import { statementsDuring, testEnv } from '@omni/testing';
 import { AssignmentConfig } from '../config';
 import { ASSIGNMENT_MIGRATIONS } from '../migrations';
 import { settingsFrom } from '../settings';
@@ -80,6 +80,19 @@ describe('resolving and the assignment lock (real PostgreSQL)', () => {
     expect(await stateOf(first)).toEqual({ state: 'resolved', agent_id: 'ana' });
     expect(await stateOf(second)).toEqual({ state: 'resolved', agent_id: 'bo' });
     expect(await lockModes()).toEqual([]);
+  });
+
+  it('takes the shared lock in the statement that writes its outbox rows: three statements in all', async () => {
+    await agent('ana');
+    const held = await conversation('assigned', 'ana');
+    const sql = await statementsDuring(() => resolve(held));
+    // The row (FOR UPDATE), the resolve, then events, notification and lock together; the commit is the only round trip under the lock.
+    expect(sql).toHaveLength(3);
+    expect(sql[2]).toMatch(/share_lock_if_nobody_waits/);
+    expect(sql[2]).toMatch(/INSERT INTO "[^"]+"\."outbox"/);
+    expect(sql[2]).toMatch(/pg_notify/);
+    expect(lockRequests).toBe(1);
+    expect(await stateOf(held)).toEqual({ state: 'resolved', agent_id: 'ana' });
   });
 
   it('runs the pass exclusive when someone waits, and hands them the freed room', async () => {
