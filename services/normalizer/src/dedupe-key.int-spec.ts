@@ -82,7 +82,7 @@ describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () =
     const t = Date.now() - 5_000;
     await rig.send(raw.whatsappText(waId, stored!, 'first', t));
     await rig.tap.waitFor(Topics.messageNormalized, (m) => m.providerMessageId === stored);
-    const batchesBefore = await rawBatches();
+    const batchesBefore = await rig.rawBatches();
     // One produce request, one record key: the normalizer takes the five in one batch.
     await rig.sendAll([
       raw.whatsappText(waId, stored!, 'first', t), // WhatsApp's retry of a stored message
@@ -100,17 +100,10 @@ describe('normalizer: dedupe on the adapter key (real Kafka + PostgreSQL)', () =
     for (const id of [stored, fresh, other]) expect(rig.tap.all(Topics.messageNormalized).filter((m) => m.value.providerMessageId === id)).toHaveLength(1);
     // The five came as one batch (records > batches), and that batch applied in its shared
     // transaction: the batch-wide dedupe did the work, not the record-by-record replay.
-    const after = await rawBatches();
+    const after = await rig.rawBatches();
     expect(after.records - batchesBefore.records).toBeGreaterThan(after.batches - batchesBefore.batches);
     expect(after.replays).toBe(batchesBefore.replays);
   });
-
-  /** The normalizer's raw records, fetched batches and replayed batches so far (consumer metrics). */
-  async function rawBatches(): Promise<{ records: number; batches: number; replays: number }> {
-    const text = await (await fetch(`${rig.url}/metrics`)).text();
-    const value = (series: string) => Number(text.match(new RegExp(`^omni_kafka_${series}\\{[^}]*topic="omni\\.inbound\\.raw\\.v1"[^}]*\\} (\\S+)$`, 'm'))?.[1] ?? 0);
-    return { records: value('batch_records_sum'), batches: value('batch_records_count'), replays: value('batch_replays_total') };
-  }
 
   it('looks a whole batch up through the two unique indexes in the plan PostgreSQL caches for it', async () => {
     const plan = await genericPlan(

@@ -13,6 +13,7 @@ import { Clock } from './domain/clock';
 import { ingestEvent } from './domain/ingest';
 import type { MessageKey } from './domain/locks';
 import { pendingConversationsOf, writePendingResolutions, type PendingConversations } from './domain/conversations';
+import { pendingContactsOf, type PendingContacts } from './domain/new-contacts';
 import { insertMessages, type NewMessageRow } from './domain/rows';
 import { channelEventsOf } from './domain/raw-events';
 import type { NormalizerConfig } from './config';
@@ -51,6 +52,7 @@ export class RawInboundHandler {
       await writePendingResolutions(manager, hooks);
       const dedupe = batch ? await batch.dedupe(manager) : undefined;
       const identities = batch ? await batch.identities(manager) : undefined;
+      const contacts = batch?.contacts(manager, hooks);
       const conversations = batch?.conversations(manager, hooks);
       const messages = batch?.messages(manager, hooks);
       const ref = create(RawRefSchema, { rawId: raw.id, topic: Topics.inboundRaw.name, partition: event.partition, offset: BigInt(event.offset) });
@@ -65,6 +67,7 @@ export class RawInboundHandler {
         messages,
         conversations,
         identities,
+        contacts,
       };
       for (const channelEvent of parsed) results.push(await ingestEvent(context, channelEvent));
     });
@@ -110,6 +113,8 @@ interface BatchWork {
   messages: (manager: EntityManager, hooks: TransactionHooks) => WriteBuffer<NewMessageRow>;
   /** The batch's new conversations, likewise (and always before the messages that refer to them). */
   conversations: (manager: EntityManager, hooks: TransactionHooks) => PendingConversations;
+  /** The contacts of its first-time customers, likewise (and always before their conversations). */
+  contacts: (manager: EntityManager, hooks: TransactionHooks) => PendingContacts;
 }
 
 function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOptions): BatchWork {
@@ -149,5 +154,6 @@ function prepareBatch(records: ReadonlyArray<BatchRecord>, identity: IdentityOpt
         await insertMessages(manager, rows);
       }),
     conversations: pendingConversationsOf,
+    contacts: pendingContactsOf,
   };
 }

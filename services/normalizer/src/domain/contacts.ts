@@ -5,6 +5,7 @@ import type { BatchIdentities } from './batch-identities';
 import { ContactEntity, IdentityEntity, type ConversationEntity, type IdentityOrigin } from './entities';
 import { phoneOfChannelUser } from './phone';
 import type { PendingConversations } from './conversations';
+import type { PendingContacts } from './new-contacts';
 import { FACT_IDENTITY_LIMIT, insertContact, insertIdentities, selectContactForUpdate, selectContactWithLatestForUpdate, selectIdentitiesByKeys, type NewIdentity } from './rows';
 
 /** Identity namespaces besides the channel slugs: E.164 numbers and CRM customer ids. */
@@ -138,8 +139,35 @@ export async function createContact(manager: EntityManager, profile: Partial<Cha
  * Missing keys are attached to the contact found. Profile data from the channel only fills what
  * is still unknown: a CRM or an agent may have set better values.
  */
-export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}, batch?: BatchIdentities): Promise<ContactEntity> {
+export async function resolveContact(manager: EntityManager, profile: ChannelProfile, options: IdentityOptions = {}, batch?: ContactBatch): Promise<ContactEntity> {
   return (await resolveContactIdentities(manager, profile, options, batch)).contact;
+}
+
+/**
+ * A consumed batch's contact work: its customers' identities, looked up for all its messages at
+ * once, and the contacts it creates, written together before anything reads them.
+ */
+export interface ContactBatch {
+  identities: BatchIdentities;
+  created?: PendingContacts;
+}
+
+/** A first-time customer's contact as the insert would make it: the batch writes it later. */
+function newContactOf(profile: ChannelProfile): ContactEntity {
+  const now = new Date();
+  return Object.assign(new ContactEntity(), {
+    id: randomUUID(),
+    displayName: profile.displayName || null,
+    locale: profile.locale || null,
+    timezone: profile.timezone || null,
+    attributes: {},
+    status: 'active' as const,
+    mergedInto: null,
+    mergedAt: null,
+    erasedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
 /**
@@ -150,17 +178,25 @@ export async function resolveContactIdentities(
   manager: EntityManager,
   profile: ChannelProfile,
   options: IdentityOptions = {},
-  /** A consumed batch's identity lookups (first attempt only: a retry looks in the database). */
-  batch?: BatchIdentities,
+  /** A consumed batch's identity lookups (first attempt only: a retry looks in the database) and new contacts. */
+  batch?: ContactBatch,
   /** For a message: read a known contact's latest conversation and identities with its lock (`known`). */
   forMessage?: { pending?: PendingConversations },
 ): Promise<{ contact: ContactEntity; identities?: IdentityKey[]; known?: KnownContact }> {
   const keys = identityKeys(profile.channel, profile.channelUserId, options);
+  const created = batch?.created;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const rows = (attempt === 0 ? batch?.find(keys) : undefined) ?? (await findIdentities(manager, keys));
+    let rows = attempt === 0 ? batch?.identities.find(keys) : undefined;
+    if (!rows) {
+      // The database is asked: it must hold the contacts the batch created so far.
+      await created?.flush();
+      rows = await findIdentities(manager, keys);
+    }
     const byChannel = rows.find((r) => r.channel === profile.channel);
     const owner = byChannel?.contactId ?? rows[0]?.contactId;
     if (owner) {
+      // A contact this batch created (the customer's second message in it) is locked like any other.
+      await created?.flushIfHolds(owner);
       const locked: { contact: ContactEntity; known?: KnownContact } | null = forMessage
         ? await lockLiveContactForMessage(manager, owner, forMessage.pending)
         : await lockLiveContact(manager, owner).then((contact) => contact && { contact });
@@ -169,18 +205,26 @@ export async function resolveContactIdentities(
       const missing = keys.filter((k) => !rows.some((r) => r.channel === k.channel && r.channelUserId === k.channelUserId));
       // A phone key already owned by another contact stays there: only a CRM merges contacts.
       const taken = await attachIdentities(manager, contact.id, missing, profile.displayName);
-      batch?.attached(contact.id, missing, taken);
+      batch?.identities.attached(contact.id, missing, taken);
       // Identities attached just now make the list read with the lock incomplete.
       if (known && taken.length < missing.length) delete known.identities;
       return { contact: await fillProfile(manager, contact, profile), known };
     }
+    if (batch && created) {
+      // Written with the batch's other new contacts; a key taken meanwhile fails the batch then
+      // (IdentityTakenMeanwhile), and its records are replayed one by one, through the branch below.
+      const contact = newContactOf(profile);
+      created.add({ contact, identities: newIdentities(keys, profile.displayName) });
+      batch.identities.attached(contact.id, keys, []);
+      return { contact, identities: keys };
+    }
     const { contact, taken } = await createContactWithIdentities(manager, profile, keys);
     if (!taken.length) {
-      batch?.attached(contact.id, keys, []);
+      batch?.identities.attached(contact.id, keys, []);
       return { contact, identities: keys };
     }
     // A concurrent first message from the same person won the race: use theirs.
-    batch?.forget(keys);
+    batch?.identities.forget(keys);
     await manager.delete(IdentityEntity, { contactId: contact.id });
     await manager.delete(ContactEntity, { id: contact.id });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { currentTransactionHooks, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import type { ConversationEntity } from './entities';
+import { pendingContactsOf } from './new-contacts';
 import { insertConversations, resolveConversations, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound, type Resolution, type ResolveOutcome } from './rows';
 
 export type { Resolution, ResolveOutcome };
@@ -27,7 +28,16 @@ export type PendingConversations = WriteBuffer<ConversationEntity>;
 
 /** The transaction's buffer of new conversations. */
 export function pendingConversationsOf(manager: EntityManager, hooks: TransactionHooks): PendingConversations {
-  return writeBufferOf(hooks, 'normalizer.conversations', (rows: ConversationEntity[]) => insertConversations(manager, rows), (conversation) => [conversation.contactId]);
+  return writeBufferOf(
+    hooks,
+    'normalizer.conversations',
+    async (rows: ConversationEntity[]) => {
+      // Their contacts first, should the batch have created them.
+      await pendingContactsOf(manager, hooks).flush();
+      await insertConversations(manager, rows);
+    },
+    (conversation) => [conversation.contactId],
+  );
 }
 
 async function latestOf(manager: EntityManager, contactId: string, pending?: PendingConversations): Promise<ConversationEntity | null> {

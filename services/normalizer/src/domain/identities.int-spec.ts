@@ -9,10 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openDataSource, TransactionHooks } from '@omni/persistence';
-import { testEnv } from '@omni/testing';
+import { statementsDuring, testEnv } from '@omni/testing';
 import { NORMALIZER_MIGRATIONS } from '../migrations';
 import { BatchIdentities } from './batch-identities';
-import { attachIdentities, createContact, resolveContactIdentities, type IdentityKey } from './contacts';
+import { attachIdentities, createContact, identityKeys, resolveContactIdentities, type IdentityKey } from './contacts';
+import { IdentityTakenMeanwhile, pendingContactsOf } from './new-contacts';
 import { pendingConversationsOf } from './conversations';
 import { customerFacts } from './customer';
 import type { ConversationEntity } from './entities';
@@ -220,5 +221,54 @@ describe('identities (real PostgreSQL)', () => {
         { contact_id: b.contactId, channels: ['messenger'] },
       ]);
     });
+  });
+
+  it("a batch's new contacts: written in one statement at the commit, or before the lookup or lock that needs one of them", async () => {
+    const number = `3361${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const psid = `9${Math.floor(Math.random() * 1e14)}`;
+    const customers = [
+      { channel: 'whatsapp', channelUserId: number, displayName: 'Ana' },
+      { channel: 'sms', channelUserId: `+${number}` }, // the same number: found through the phone key
+      { channel: 'messenger', channelUserId: psid, locale: 'fr_FR' },
+    ];
+    const keys = customers.flatMap((c) => identityKeys(c.channel, c.channelUserId));
+    const sql = await statementsDuring(() =>
+      dataSource.transaction(async (manager) => {
+        const hooks = new TransactionHooks();
+        const batch = { identities: await BatchIdentities.prepare(manager, keys), created: pendingContactsOf(manager, hooks) };
+        const first = await resolveContactIdentities(manager, customers[0]!, {}, batch);
+        expect(first.identities?.map((k) => k.channel)).toEqual(['phone', 'whatsapp']);
+        expect(batch.created.holds(first.contact.id)).toBe(true); // not written yet
+        // The same person by SMS: the contact the batch created is written, then locked and given the SMS key.
+        const second = await resolveContactIdentities(manager, customers[1]!, {}, batch);
+        expect(second.contact.id).toBe(first.contact.id);
+        expect(batch.created.holds(first.contact.id)).toBe(false);
+        const third = await resolveContactIdentities(manager, customers[2]!, {}, batch);
+        expect(third.contact).toMatchObject({ locale: 'fr_FR', status: 'active', attributes: {} });
+        await hooks.runBeforeCommit();
+        return third.contact.id;
+      }),
+    );
+    expect(sql.filter((q) => /INSERT INTO "[^"]+"\.contacts/.test(q))).toHaveLength(2);
+    const contacts = await dataSource.query(`SELECT c.id, c.display_name, c.locale, array_agg(i.channel ORDER BY i.channel) AS channels FROM "${schema}".contacts c JOIN "${schema}".identities i ON i.contact_id = c.id WHERE i.channel_user_id = ANY($1::text[]) GROUP BY c.id ORDER BY c.display_name NULLS LAST`, [[number, `+${number}`, psid]]);
+    expect(contacts.map((c: { display_name: string | null; locale: string | null; channels: string[] }) => [c.display_name, c.locale, c.channels])).toEqual([
+      ['Ana', null, ['phone', 'sms', 'whatsapp']],
+      [null, 'fr_FR', ['messenger']],
+    ]);
+  });
+
+  it("a batch's new contact whose identity someone took meanwhile fails the batch, which then writes nothing", async () => {
+    const psid = `9${Math.floor(Math.random() * 1e14)}`;
+    const profile = { channel: 'messenger', channelUserId: psid };
+    const attempt = dataSource.transaction(async (manager) => {
+      const hooks = new TransactionHooks();
+      const batch = { identities: await BatchIdentities.prepare(manager, identityKeys('messenger', psid)), created: pendingContactsOf(manager, hooks) };
+      await resolveContactIdentities(manager, profile, {}, batch);
+      // Another instance's first message from the same person commits first.
+      await dataSource.transaction((other) => resolveContactIdentities(other, profile));
+      await hooks.runBeforeCommit();
+    });
+    await expect(attempt).rejects.toThrow(IdentityTakenMeanwhile);
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".identities WHERE channel_user_id = $1`, [psid])).toEqual([{ n: 1 }]);
   });
 });

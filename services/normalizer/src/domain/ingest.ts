@@ -22,7 +22,8 @@ import {
 import { uuidFrom } from '@omni/messaging';
 import type { OutboxWriter, WriteBuffer } from '@omni/persistence';
 import type { BatchIdentities } from './batch-identities';
-import { contactOfIdentity, resolveContact, resolveContactIdentities, type IdentityOptions } from './contacts';
+import { contactOfIdentity, resolveContact, resolveContactIdentities, type ContactBatch, type IdentityOptions } from './contacts';
+import type { PendingContacts } from './new-contacts';
 import { customerFacts, customerRef, factsOfIdentities, factsOfNewIdentities } from './customer';
 import { conversationForInbound, conversationForOutbound, openConversation, type ConversationPolicy, type PendingConversations } from './conversations';
 import { rankOf, rankSql, stateName } from './delivery';
@@ -52,6 +53,12 @@ export interface IngestContext {
   conversations?: PendingConversations;
   /** The batch's customers' identities, looked up for all its messages at once (consumed batches only). */
   identities?: BatchIdentities;
+  /** Where a consumed batch collects the contacts it creates, to store them in one statement. */
+  contacts?: PendingContacts;
+}
+
+function contactBatchOf(ctx: IngestContext): ContactBatch | undefined {
+  return ctx.identities ? { identities: ctx.identities, created: ctx.contacts } : undefined;
 }
 
 /** Applies one parsed channel event: stores it (deduplicated) and queues what to publish. */
@@ -106,7 +113,7 @@ async function ingestMessage(ctx: IngestContext, message: Message, dedupeKey: st
     manager,
     { channel, channelUserId: customer.channelUserId, displayName: customer.displayName, locale: customer.locale, timezone: customer.timezone },
     ctx.identity,
-    ctx.identities,
+    contactBatchOf(ctx),
     { pending: ctx.conversations },
   );
   // The provider's time orders history, but never lies in our future (a skewed provider clock).
@@ -189,7 +196,8 @@ async function likelyConversation(ctx: IngestContext, channel: string, channelUs
 
 async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'status' }>): Promise<IngestOutcome> {
   const { manager } = ctx;
-  // A receipt may concern a message (or, unplaced, a conversation) stored earlier in this batch.
+  // A receipt may concern a message (or, unplaced, a contact or conversation) stored earlier in this batch.
+  await ctx.contacts?.flush();
   await ctx.conversations?.flush();
   await ctx.messages?.flush();
   const schema = schemaOf(manager);
@@ -236,7 +244,7 @@ async function ingestStatus(ctx: IngestContext, event: Extract<ChannelEvent, { t
 
 async function ingestConsent(ctx: IngestContext, event: Extract<ChannelEvent, { type: 'consent' }>): Promise<IngestOutcome> {
   const consent = create(ConsentChangedSchema, event.consent);
-  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity, ctx.identities);
+  const contact = await resolveContact(ctx.manager, { channel: channelSlug(consent.channel), channelUserId: consent.channelUserId }, ctx.identity, contactBatchOf(ctx));
   // Derived from the provider event, not random: a redelivered STOP (a new raw record) publishes
   // the same ce_id again, which every consumer's inbox drops, so it is never acted on twice.
   consent.id = uuidFrom(`consent:${channelSlug(consent.channel)}:${consent.accountId}:${event.dedupeKey}`);

@@ -240,6 +240,46 @@ export async function insertIdentities(
   return { contact: contactOf(row!), inserted: row!.inserted.map(([channel, channelUserId]) => ({ channel, channelUserId })) };
 }
 
+/**
+ * New contacts with their identities, in one statement whatever their number (a consumed batch's
+ * first-time customers); returns the identity keys inserted, with their contact. Identities go in
+ * the given order, each contact's in its own order; a key someone already has is left alone. The
+ * contacts' insert is a CTE nothing reads: PostgreSQL runs a data-modifying CTE regardless, and
+ * checks the identities' foreign key at the end of the statement, once both are in.
+ */
+export async function insertContactsWithIdentities(
+  manager: EntityManager,
+  contacts: ReadonlyArray<{ contact: Pick<ContactEntity, 'id' | 'displayName' | 'locale' | 'timezone'>; identities: readonly NewIdentity[] }>,
+): Promise<Array<{ contactId: string; channel: string; channelUserId: string }>> {
+  if (!contacts.length) return [];
+  const s = schemaOf(manager);
+  const owned = contacts.flatMap(({ contact, identities }) => identities.map((k) => ({ contactId: contact.id, ...k })));
+  const rows = (await manager.query(
+    `WITH contacts AS (
+       INSERT INTO "${s}".contacts (id, display_name, locale, timezone, attributes, status)
+       SELECT c.id, c.display_name, c.locale, c.timezone, '{}', 'active' FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS c(id, display_name, locale, timezone)
+     )
+     INSERT INTO "${s}".identities (id, contact_id, channel, channel_user_id, display_name, origin)
+     SELECT k.id, k.contact_id, k.channel, k.channel_user_id, k.display_name, k.origin
+       FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS k(id, contact_id, channel, channel_user_id, display_name, origin, i)
+      ORDER BY k.i
+     ON CONFLICT (channel, channel_user_id) DO NOTHING RETURNING contact_id, channel, channel_user_id`,
+    [
+      contacts.map((c) => c.contact.id),
+      contacts.map((c) => c.contact.displayName),
+      contacts.map((c) => c.contact.locale),
+      contacts.map((c) => c.contact.timezone),
+      owned.map(() => randomUUID()),
+      owned.map((k) => k.contactId),
+      owned.map((k) => k.channel),
+      owned.map((k) => k.channelUserId),
+      owned.map((k) => k.displayName),
+      owned.map((k) => k.origin),
+    ],
+  )) as Array<{ contact_id: string; channel: string; channel_user_id: string }>;
+  return rows.map((r) => ({ contactId: r.contact_id, channel: r.channel, channelUserId: r.channel_user_id }));
+}
+
 /** The contact's latest conversation (by last message, then opening), locked FOR UPDATE. */
 export async function selectLatestConversationForUpdate(manager: EntityManager, contactId: string): Promise<ConversationEntity | null> {
   const [row] = (await manager.query(

@@ -142,6 +142,8 @@ export interface Rig {
   /** Publishes several events under one key in one produce request: one partition, so they reach the normalizer as one batch. */
   publishAll<S extends DescMessage>(topic: TopicDefinition<S>, key: string, events: ReadonlyArray<{ id: string; value: MessageShape<S> }>, service: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The normalizer's raw records consumed, fetched batches and batches replayed record by record so far (its consumer metrics). */
+  rawBatches(): Promise<{ records: number; batches: number; replays: number }>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted on, shape by shape
   http(method: string, path: string, body?: unknown): Promise<{ status: number; type: string | null; location: string | null; json: any }>;
   /** Another normalizer instance in the same consumer group (a rebalance), on the same clock. */
@@ -210,6 +212,11 @@ export async function startRig(options: { env?: Record<string, string>; prefix?:
       publisherFor(service).publishEnvelopes(events.map(({ id, value }) => buildEnvelope(topic, key, value, { id, source: `omni/${service}` }))),
     async query<T>(sql: string, params: unknown[] = []) {
       return (await pg.query(sql, params)).rows as T[];
+    },
+    async rawBatches() {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const value = (series: string) => Number(text.match(new RegExp(`^omni_kafka_${series}\\{[^}]*topic="omni\\.inbound\\.raw\\.v1"[^}]*\\} (\\S+)$`, 'm'))?.[1] ?? 0);
+      return { records: value('batch_records_sum'), batches: value('batch_records_count'), replays: value('batch_replays_total') };
     },
     async http(method, path, body) {
       const response = await fetch(`${service.url}${path}`, {
