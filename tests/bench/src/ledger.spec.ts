@@ -1,4 +1,4 @@
-import { Channel, create, ConversationAssignedSchema, ConversationQueuedSchema, MessageSchema } from '@omni/contracts';
+import { Channel, create, ConversationAssignedSchema, ConversationQueuedSchema, ConversationRoutedSchema, MessageSchema } from '@omni/contracts';
 import { integrityOf, latenciesOf, Ledger, type SentWebhook } from './lib/ledger';
 import type { TapRecord } from './lib/tap';
 import { customerOf } from './lib/webhooks';
@@ -24,6 +24,8 @@ describe('ledger: webhook → normalized → decision', () => {
     ledger.queued(rec(create(ConversationQueuedSchema, { conversationId: 'conv-b' }), 'q1', 1_090));
     ledger.normalized(rec(normalized('SM1', 'conv-a'), 'n1', 1_030));
     ledger.normalized(rec(normalized('SM2', 'conv-b'), 'n2', 1_040));
+    ledger.routed(rec(create(ConversationRoutedSchema, { conversationId: 'conv-a' }), 'r1', 1_060));
+    ledger.routed(rec(create(ConversationRoutedSchema, { conversationId: 'conv-a' }), 'r2', 1_080)); // a later routing: the first counts
     ledger.assigned(rec(create(ConversationAssignedSchema, { conversationId: 'conv-a', agentId: 'ana' }), 'a1', 1_100));
     expect(ledger.counters(0)).toEqual({ dispatched: 2, newDispatched: 2, decided: 2 });
     expect(ledger.backlog(0)).toBe(0);
@@ -32,6 +34,7 @@ describe('ledger: webhook → normalized → decision', () => {
     expect(l.webhookTo2xx.summary()).toMatchObject({ n: 2, max: 5 });
     expect(l.webhookToNormalized.summary()).toMatchObject({ n: 2 });
     expect(l.webhookToNormalized.summary().p50).toBeCloseTo(30, 1);
+    expect(l.webhookToRouted.summary()).toMatchObject({ n: 1, max: 60 }); // B's routing was not seen
     expect(l.webhookToAssigned.summary()).toMatchObject({ n: 1, max: 100 }); // B was only queued
     expect(ledger.conversationOf(a)?.agentId).toBe('ana');
   });

@@ -79,6 +79,7 @@ async function runStep(bench: Bench, stepNo: number, { rate, seconds }: LadderSt
     queued: fresh.filter((w) => (ledger.conversationOf(w)?.queuedIds.size ?? 0) > 0).length,
     webhookTo2xx: lat.webhookTo2xx.summary(),
     webhookToNormalized: lat.webhookToNormalized.summary(),
+    webhookToRouted: lat.webhookToRouted.summary(),
     webhookToAssigned: lat.webhookToAssigned.summary(),
     verdict,
     cpuMsPerMessage,
@@ -86,7 +87,7 @@ async function runStep(bench: Bench, stepNo: number, { rate, seconds }: LadderSt
     generatorMaxLagMs: loop.maxDispatchLagMs,
   };
   log(
-    `  ${accepted}/${webhooks.length} accepted; 2xx p99 ${step.webhookTo2xx.p99} ms, normalized p99 ${step.webhookToNormalized.p99} ms, ` +
+    `  ${accepted}/${webhooks.length} accepted; 2xx p99 ${step.webhookTo2xx.p99} ms, normalized p99 ${step.webhookToNormalized.p99} ms, routed p99 ${step.webhookToRouted?.p99} ms, ` +
       `assigned p99 ${step.webhookToAssigned.p99} ms; ${verdict.throughputPerSec.toFixed(1)} conversations/s decided` +
       (verdict.saturated ? ` — SATURATED: ${verdict.reasons.join('; ')}` : ' — kept up'),
   );

@@ -32,6 +32,7 @@ const step = (rate: number, seconds: number, over: Partial<StepReport> = {}): St
   queued: 0,
   webhookTo2xx: lat(12),
   webhookToNormalized: lat(40),
+  webhookToRouted: lat(80),
   webhookToAssigned: lat(120),
   verdict: { saturated: false, throughputPerSec: rate * 0.7, keptUpRatio: 1, backlogSlope: 0, reasons: [] },
   cpuMsPerMessage: { normalizer: 1.234, bench: 0.2 },
@@ -100,6 +101,7 @@ describe('pipeline report', () => {
     expect(md).toMatch(/\| Idle CPU per service \| ≤ 1 % of a core \| worst 0\.40 % \(normalizer\) \| pass \|/);
     expect(md).toMatch(/\| Saturation \(new conversations\/s kept up with\) \| ≥ 250\/s \| 70\/s \| \*\*miss\*\* \|/);
     expect(md).toMatch(/\| 100 \| webhook → 2xx \| 3\.0 \| 6\.0 \| 12\.0 \| 24\.0 \| 36\.0 \| 1000 \|/);
+    expect(md).toMatch(/\| 100 \| webhook → normalized \|[^\n]*\n\| 100 \| webhook → routed \(new conv\.\) \| 20\.0 \|[^\n]*\n\| 100 \| webhook → assigned/);
     expect(md).toMatch(/\| normalizer \| 1\.234 \| 1\.234 \| 1\.234 \|/);
     expect(md).toContain('saturated: only 80.0 % completed in time (< 90 %)');
     expect(md).toContain('saturated at 400/s offered, measuring 255.0 decided conversations/s');

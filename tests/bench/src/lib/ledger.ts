@@ -4,7 +4,7 @@
  * id). Also the customers whose conversations are still open (reply targets) and the bookkeeping
  * for the no-loss / no-double check.
  */
-import { Channel, type ConversationAssigned, type ConversationQueued, type Message } from '@omni/contracts';
+import { Channel, type ConversationAssigned, type ConversationQueued, type ConversationRouted, type Message } from '@omni/contracts';
 import { LatencyHistogram } from './histogram';
 import type { TapRecord } from './tap';
 import type { Customer } from './webhooks';
@@ -42,6 +42,8 @@ export interface ConversationState {
   queuedRecords: number;
   assignedAt?: number;
   queuedAt?: number;
+  /** When the tap first saw the router's decision (omni.conversation.routed.v1): the hop between normalized and assigned. */
+  routedAt?: number;
   decidedAt?: number;
   agentId?: string;
   resolving?: boolean;
@@ -182,6 +184,11 @@ export class Ledger {
     this.join(c);
   }
 
+  routed(record: TapRecord<ConversationRouted>): void {
+    const c = this.conversation(record.value.conversationId);
+    c.routedAt ??= record.receivedAt;
+  }
+
   assigned(record: TapRecord<ConversationAssigned>): void {
     const c = this.conversation(record.value.conversationId);
     c.assignedRecords++;
@@ -270,17 +277,20 @@ export class Ledger {
 export interface StepLatencies {
   webhookTo2xx: LatencyHistogram;
   webhookToNormalized: LatencyHistogram;
+  /** New conversations: to the router's decision. */
+  webhookToRouted: LatencyHistogram;
   webhookToAssigned: LatencyHistogram;
 }
 
 export function latenciesOf(ledger: Ledger, webhooks: readonly SentWebhook[]): StepLatencies {
-  const out: StepLatencies = { webhookTo2xx: new LatencyHistogram(), webhookToNormalized: new LatencyHistogram(), webhookToAssigned: new LatencyHistogram() };
+  const out: StepLatencies = { webhookTo2xx: new LatencyHistogram(), webhookToNormalized: new LatencyHistogram(), webhookToRouted: new LatencyHistogram(), webhookToAssigned: new LatencyHistogram() };
   for (const w of webhooks) {
     if (!accepted(w)) continue;
     out.webhookTo2xx.record(w.answeredAt! - w.scheduledAt);
     if (w.normalizedAt !== undefined) out.webhookToNormalized.record(w.normalizedAt - w.scheduledAt);
     if (w.kind !== 'new') continue;
     const c = ledger.conversationOf(w);
+    if (c?.routedAt !== undefined) out.webhookToRouted.record(c.routedAt - w.scheduledAt);
     if (c?.assignedAt !== undefined) out.webhookToAssigned.record(c.assignedAt - w.scheduledAt);
   }
   return out;

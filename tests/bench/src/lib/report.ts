@@ -40,6 +40,8 @@ export interface StepReport {
   queued: number;
   webhookTo2xx: LatencySummary;
   webhookToNormalized: LatencySummary;
+  /** New conversations, to the router's decision (absent in reports older than this field). */
+  webhookToRouted?: LatencySummary;
   webhookToAssigned: LatencySummary;
   verdict: SaturationVerdict;
   /** Per service (and 'bench', 'kafka' when known): CPU ms per accepted webhook. */
@@ -295,6 +297,7 @@ export function renderPipelineMarkdown(r: PipelineReport): string {
       r.ladder.flatMap((s) => [
         [s.rate, 'webhook → 2xx', ...pcts(s.webhookTo2xx)],
         [s.rate, 'webhook → normalized', ...pcts(s.webhookToNormalized)],
+        ...(s.webhookToRouted ? [[s.rate, 'webhook → routed (new conv.)', ...pcts(s.webhookToRouted)]] : []),
         [s.rate, 'webhook → assigned (new conv.)', ...pcts(s.webhookToAssigned)],
       ]),
     ),

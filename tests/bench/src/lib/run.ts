@@ -231,6 +231,10 @@ export async function startBench(settings: PipelineSettings, options: { extraTop
       ledger.normalized(r);
       options.onRecord?.(r.topic, r);
     })
+    .on(Topics.conversationRouted, (r) => {
+      ledger.routed(r);
+      options.onRecord?.(r.topic, r);
+    })
     .on(Topics.conversationAssigned, (r) => {
       ledger.assigned(r);
       options.onRecord?.(r.topic, r);
@@ -241,7 +245,7 @@ export async function startBench(settings: PipelineSettings, options: { extraTop
     });
   for (const topic of options.extraTopics ?? []) tap.on(topic, (r) => options.onRecord?.(r.topic, r));
   // Services provision their topics while they start (maybe after /health/ready): wait for them.
-  await waitForTopics(env, [Topics.messageNormalized, Topics.conversationAssigned, Topics.conversationQueued, ...(options.extraTopics ?? [])]);
+  await waitForTopics(env, [Topics.messageNormalized, Topics.conversationRouted, Topics.conversationAssigned, Topics.conversationQueued, ...(options.extraTopics ?? [])]);
   await tap.start();
   // The bench's agent desk acts as a supervisor: it registers agents (admin) and resolves for them.
   const http = new HttpClient({ connections: settings.connections, timeoutMs: settings.requestTimeoutMs, authorization: (await authHeader(['admin'], { sub: 'bench-desk' })).authorization });
