@@ -61,6 +61,9 @@ export async function ensureSchema(url: string, schema: string): Promise<void> {
  * missing and the checked-in migrations (the shared inbox/outbox one first) run at start-up;
  * `synchronize` stays off.
  */
+/** Connections per service instance (TypeORM's pool) unless its settings say otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
 export async function openDataSource(settings: DatabaseSettings): Promise<DataSource> {
   await ensureDatabase(settings.url);
   await ensureSchema(settings.url, settings.schema);
@@ -75,7 +78,7 @@ export async function openDataSource(settings: DatabaseSettings): Promise<DataSo
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    poolSize: settings.poolSize ?? 10,
+    poolSize: settings.poolSize ?? DEFAULT_POOL_SIZE,
     extra: { application_name: `omni-${settings.schema}`, ...(settings.preparedStatements === false ? {} : { Client: PreparingClient }) },
   });
   await dataSource.initialize();

@@ -4,6 +4,7 @@ export * from './entities';
 export * from './outbox';
 export * from './unit-of-work';
 export * from './write-buffer';
+export * from './command-slots';
 export * from './nest';
 export * from './inbox-pruner';
 export { CreateInboxOutbox1732300000000 } from './migrations/1732300000000-create-inbox-outbox';

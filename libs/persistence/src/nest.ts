@@ -11,7 +11,8 @@ import {
 import { DataSource } from 'typeorm';
 import { BATCH_SCOPE, EventConsumer, EventPublisher, LOGGER } from '@omni/messaging';
 import { HealthRegistry, Metrics, type Logger } from '@omni/observability';
-import { openDataSource, type DatabaseSettings } from './database';
+import { DEFAULT_POOL_SIZE, openDataSource, type DatabaseSettings } from './database';
+import { CommandSlots, commandSlotsFor } from './command-slots';
 import { DEFAULT_INBOX_RETENTION_HOURS, InboxPruner } from './inbox-pruner';
 import { OutboxRelay } from './outbox';
 import { BatchUnitOfWorkScope, UnitOfWork } from './unit-of-work';
@@ -68,7 +69,8 @@ export class PersistenceModule {
         {
           provide: UnitOfWork,
           inject: [DataSource, OutboxRelay],
-          useFactory: (ds: DataSource, relay: OutboxRelay) => new UnitOfWork(ds, relay, `omni/${settings.service}`, settings.service),
+          useFactory: (ds: DataSource, relay: OutboxRelay) =>
+            new UnitOfWork(ds, relay, `omni/${settings.service}`, settings.service, new CommandSlots(commandSlotsFor(settings.poolSize ?? DEFAULT_POOL_SIZE))),
         },
         { provide: BATCH_SCOPE, inject: [UnitOfWork], useFactory: (uow: UnitOfWork) => new BatchUnitOfWorkScope(uow) },
         {

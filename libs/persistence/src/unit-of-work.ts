@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { BatchScope, ConsumedEvent } from '@omni/messaging';
 import { useLeanQueries } from './lean-queries';
 import { OutboxWriter, type OutboxRelay, type PendingRecord } from './outbox';
-import { schemaOf } from './database';
+import { DEFAULT_POOL_SIZE, schemaOf } from './database';
+import { CommandSlots, commandSlotsFor } from './command-slots';
 
 export type WorkResult = 'applied' | 'duplicate';
 
@@ -134,6 +135,8 @@ export class UnitOfWork {
     private readonly relay: OutboxRelay | undefined,
     private readonly source: string,
     private readonly consumerName: string,
+    /** Commands (`run` outside a batch) at once: the rest of the pool stays free for consumed records. */
+    private readonly commands: CommandSlots = new CommandSlots(commandSlotsFor(DEFAULT_POOL_SIZE)),
   ) {}
 
   async handle(event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>, effect: Effect<void>): Promise<WorkResult> {
@@ -174,7 +177,7 @@ export class UnitOfWork {
   async run<T>(effect: Effect<T>, options: RunOptions = {}): Promise<T> {
     const batch = this.batches.getStore();
     if (batch) return effect(batch.manager, batch.outbox, batch.hooks);
-    return this.transact(effect, options.quiet === true);
+    return this.commands.run(() => this.transact(effect, options.quiet === true));
   }
 
   /**
