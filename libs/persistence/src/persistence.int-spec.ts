@@ -199,11 +199,8 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
   it('sends notifications in the outbox statement, in the order made, and only when the transaction commits', async () => {
     const rig = await startOutboxRig('notices', { markDelayMs: 600_000 });
     const channel = `${rig.schema}_notices`;
-    const listener = new Client({ connectionString: databaseUrl });
-    await listener.connect();
-    const heard: string[] = [];
-    listener.on('notification', (n) => heard.push(n.payload ?? ''));
-    await listener.query(`LISTEN "${channel}"`);
+    const listener = await listenTo(channel);
+    const { heard } = listener;
     const notify = (payload: string) => (_manager: unknown, outbox: OutboxWriter) => {
       outbox.notify({ channel, payload });
       return Promise.resolve();
@@ -244,11 +241,8 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
   it('evaluates an expression in the outbox statement (flushAlong): once, with rows, notices, marks or nothing to write', async () => {
     const rig = await startOutboxRig('along', { markDelayMs: 600_000 });
     const channel = `${rig.schema}_along`;
-    const listener = new Client({ connectionString: databaseUrl });
-    await listener.connect();
-    const heard: string[] = [];
-    listener.on('notification', (n) => heard.push(n.payload ?? ''));
-    await listener.query(`LISTEN "${channel}"`);
+    const listener = await listenTo(channel);
+    const { heard } = listener;
     // Counts its calls: evaluated more than once, or not at all, would show.
     await rig.dataSource.query(`CREATE TABLE "${rig.schema}".calls (n int)`);
     await rig.dataSource.query(
@@ -320,6 +314,16 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
     }
   }, 60_000);
 });
+
+/** A connection listening on `channel`: the payloads it heard, in order. */
+async function listenTo(channel: string): Promise<{ heard: string[]; end(): Promise<void> }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const heard: string[] = [];
+  client.on('notification', (n) => heard.push(n.payload ?? ''));
+  await client.query(`LISTEN "${channel}"`);
+  return { heard, end: () => client.end() };
+}
 
 /**
  * A unit of work with a running outbox relay on its own schema and topics, and a consumer noting
