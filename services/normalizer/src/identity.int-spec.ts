@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@omni/contracts';
-import { authHeader, genericPlan, scansOf, waitFor } from '@omni/testing';
+import { authHeader, genericPlan, scansOf, statementsDuring, waitFor } from '@omni/testing';
 import { identityKeys } from './domain/contacts';
 import { factsOfNewIdentities } from './domain/customer';
 import { identitiesByKeysSql } from './domain/rows';
@@ -153,6 +153,38 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
       { contact_id: first.contactId, channels: ['whatsapp'], status: 'open' },
     ]);
     expect(await rig.query('SELECT count(*)::int AS n FROM normalizer.messages WHERE conversation_id = $1', [first.conversationId])).toEqual([{ n: 1 }]);
+  });
+
+  it("in one batch, creates its first-time customers' contacts in one statement, and files each message with its own customer", async () => {
+    const customers = Array.from({ length: 6 }, () => `9${uniqueDigits(15)}`);
+    const mids = customers.map(() => `m.${randomUUID()}`);
+    const again = `m.${randomUUID()}`;
+    const t = Date.now() - 5_000;
+    const before = await rig.rawBatches();
+    const sql = await statementsDuring(async () => {
+      // One produce request: the normalizer takes them as one batch per partition.
+      await rig.sendAll([...customers.map((psid, i) => raw.messengerText(psid, mids[i]!, `hello ${i}`, t + i)), raw.messengerText(customers[0]!, again, 'me again', t + 10)]);
+      const expected = [...mids, again];
+      await waitFor(() => expected.every((mid) => rig.tap.all(Topics.messageNormalized).some((m) => m.value.providerMessageId === mid)), { description: 'all seven normalized', timeoutMs: 30_000 });
+    });
+    const after = await rig.rawBatches();
+    // Applied in their batches' transactions, not replayed one by one.
+    expect(after.replays).toBe(before.replays);
+    const batches = after.batches - before.batches;
+    const contactInserts = sql.filter((q) => /INSERT INTO "[^"]+"\.contacts/.test(q)).length;
+    // One per batch at the commit, plus one where the first customer's second message needed theirs written.
+    expect(contactInserts).toBeLessThanOrEqual(batches + 1);
+    expect(contactInserts).toBeLessThan(customers.length);
+
+    const filed = await rig.query<{ channel_user_id: string; contacts: number; conversations: number; messages: number }>(
+      `SELECT i.channel_user_id, count(DISTINCT i.contact_id)::int AS contacts, count(DISTINCT m.conversation_id)::int AS conversations, count(m.id)::int AS messages
+         FROM normalizer.identities i JOIN normalizer.messages m ON m.contact_id = i.contact_id
+        WHERE i.channel = 'messenger' AND i.channel_user_id = ANY($1::text[]) GROUP BY 1`,
+      [customers],
+    );
+    expect(Object.fromEntries(filed.map((r) => [r.channel_user_id, [r.contacts, r.conversations, r.messages]]))).toEqual(
+      Object.fromEntries(customers.map((psid, i) => [psid, [1, 1, i === 0 ? 2 : 1]])),
+    );
   });
 
   it('keeps one conversation when the customer switches channel: Messenger chat followed up by SMS', async () => {
