@@ -12,6 +12,12 @@ export interface Notice {
 }
 
 /**
+ * A data-modifying statement (INSERT, UPDATE or DELETE, without RETURNING) that rides in a flush's
+ * statement (`OutboxWriter.flushWith`). `bind` binds a value and returns its placeholder.
+ */
+export type CompanionWrite = (bind: (value: unknown) => string) => string;
+
+/**
  * Collects what a unit of work publishes at its commit: records for the outbox, and PostgreSQL
  * notifications, which ride in the outbox's statement instead of costing a round trip of their own.
  */
@@ -69,26 +75,40 @@ export class OutboxWriter {
     return (await this.write(manager, expression)) as T;
   }
 
+  /**
+   * flush, with data-modifying statements of the caller's run in the same statement (as CTEs): a
+   * caller that ends by writing rows of its own and the outbox pays one round trip, not one each
+   * (assignment's matching pass, under a lock everyone else waits for). They all run, once, against
+   * the statement's one snapshot: they must not touch the same rows as each other, and their
+   * effects are seen by the statements that follow, not by each other.
+   */
+  async flushWith(manager: EntityManager, writes: readonly CompanionWrite[]): Promise<PendingRecord[]> {
+    await this.write(manager, undefined, writes);
+    return this.written;
+  }
+
   /** Writes what is pending in one statement; returns the value of `along` when given. */
-  private async write(manager: EntityManager, along?: (bind: (value: unknown) => string) => string): Promise<unknown> {
+  private async write(manager: EntityManager, along?: (bind: (value: unknown) => string) => string, writes: readonly CompanionWrite[] = []): Promise<unknown> {
     const fresh = this.envelopes.slice(this.written.length);
     const notices = this.notices.splice(0);
     const params: unknown[] = [];
     const bind = (value: unknown): string => `$${params.push(value)}`;
+    // A data-modifying CTE runs whether or not anything refers to it.
+    const companions = (): string[] => writes.map((write, i) => `written_${i} AS (${write(bind)})`);
     if (!fresh.length) {
-      if (!along) {
-        if (notices.length) await manager.query(`SELECT ${notifySql('$1', '$2')}`, noticeParams(notices));
-        return undefined;
+      if (!along && !notices.length && !writes.length) return undefined;
+      const ctes = companions();
+      if (notices.length) {
+        const [channels, payloads] = noticeParams(notices);
+        ctes.push(`notified AS (SELECT ${notifySql(bind(channels), bind(payloads))})`);
       }
-      if (!notices.length) return ((await manager.query(`SELECT ${along(bind)} AS along`, params)) as Array<{ along: unknown }>)[0]?.along;
-      const [channels, payloads] = noticeParams(notices);
       // FROM notified runs the notifications (one row out), and with it the expression, once.
-      const sql = `WITH notified AS (SELECT ${notifySql(bind(channels), bind(payloads))}) SELECT ${along(bind)} AS along FROM notified`;
+      const sql = `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${along ? along(bind) : 'NULL'} AS along${notices.length ? ' FROM notified' : ''}`;
       return ((await manager.query(sql, params)) as Array<{ along: unknown }>)[0]?.along;
     }
     const schema = schemaOf(manager.connection);
     params.push(fresh.map((e) => e.topic), fresh.map((e) => e.key), fresh.map((e) => e.value), fresh.map((e) => JSON.stringify(e.headers)));
-    const ctes: string[] = [];
+    const ctes = companions();
     const marks = this.markPublished();
     if (marks.length) ctes.push(`marked AS (${markSql(schema, bind(marks))})`);
     // A CTE that only reads is run only where it is referenced: the WHERE below runs it, once,

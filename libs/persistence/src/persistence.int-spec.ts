@@ -281,6 +281,55 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('runs companion writes in the outbox statement (flushWith): with rows, with notices alone, and alone', async () => {
+    const rig = await startOutboxRig('with', { markDelayMs: 600_000 });
+    const channel = `${rig.schema}_with`;
+    const listener = await listenTo(channel);
+    const { heard } = listener;
+    await rig.dataSource.query(`CREATE TABLE "${rig.schema}".items (id int PRIMARY KEY, v text)`);
+    await rig.dataSource.query(`INSERT INTO "${rig.schema}".items VALUES (1, 'one'), (2, 'two')`);
+    const items = async () => query<{ id: number; v: string }>(`SELECT id, v FROM "${rig.schema}".items ORDER BY id`);
+    const set = (id: number, v: string) => (bind: (value: unknown) => string) => `UPDATE "${rig.schema}".items SET v = ${bind(v)} WHERE id = ${bind(id)}`;
+    const add = (id: number, v: string) => (bind: (value: unknown) => string) => `INSERT INTO "${rig.schema}".items VALUES (${bind(id)}, ${bind(v)})`;
+    try {
+      // Rows, a notice and two writes: one statement, every write done, and seen by what follows.
+      const withRows = await statementsDuring(() =>
+        rig.uow.run(async (manager, outbox) => {
+          await rig.write('a')(manager, outbox);
+          outbox.notify({ channel, payload: 'with rows' });
+          await outbox.flushWith(manager, [set(1, 'uno'), add(3, 'tres')]);
+          expect(await manager.query(`SELECT count(*)::int AS n FROM "${rig.schema}".items`)).toEqual([{ n: 3 }]);
+        }),
+      );
+      expect(withRows.filter((sql) => /outbox|items|pg_notify/.test(sql))).toHaveLength(2); // the flush, then the test's count
+      expect(await items()).toEqual([{ id: 1, v: 'uno' }, { id: 2, v: 'two' }, { id: 3, v: 'tres' }]);
+      // A notice and a write without rows, then a write alone: one statement each.
+      const withoutRows = await statementsDuring(async () => {
+        await rig.uow.run(async (manager, outbox) => {
+          outbox.notify({ channel, payload: 'alone' });
+          await outbox.flushWith(manager, [set(2, 'dos')]);
+        });
+        await rig.uow.run((manager, outbox) => outbox.flushWith(manager, [set(3, 'three')]));
+      });
+      expect(withoutRows.filter((sql) => /outbox|items|pg_notify/.test(sql))).toHaveLength(2);
+      expect(await items()).toEqual([{ id: 1, v: 'uno' }, { id: 2, v: 'dos' }, { id: 3, v: 'three' }]);
+      // Rolled back with the transaction.
+      await expect(
+        rig.uow.run(async (manager, outbox) => {
+          await outbox.flushWith(manager, [set(1, 'lost')]);
+          throw new Error('fails after the flush');
+        }),
+      ).rejects.toThrow('fails after the flush');
+      expect((await items())[0]).toEqual({ id: 1, v: 'uno' });
+      await waitFor(() => rig.seen.length === 1 && heard.length === 2, { description: 'row on Kafka and notices heard' });
+      expect(rig.seen).toEqual(['a']);
+      expect(heard).toEqual(['with rows', 'alone']);
+    } finally {
+      await listener.end();
+      await rig.stop();
+    }
+  }, 60_000);
+
   it('marks relayed rows published in passing, with the next outbox insert, and gives the marks back when that transaction fails', async () => {
     // The relay's own marking is pushed out of the test's reach: only transactions mark.
     const rig = await startOutboxRig('marks', { markDelayMs: 600_000 });

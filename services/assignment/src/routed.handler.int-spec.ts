@@ -149,6 +149,11 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
     // Written before the pass reads the queue, and before the lock is taken for it.
     expect(batch.findIndex(isIntake)).toBeLessThan(batch.findIndex(isLock));
     expect(batch.findIndex(isLock)).toBeLessThan(batch.findIndex(isQueueRead));
+    // Under the lock the pass only reads, then writes once: the matched rows, the agents, the
+    // waiting ones' positions and the outbox rows with their notices, in one statement.
+    const writesUnderLock = batch.slice(batch.findIndex(isLock)).filter((sql) => /\b(UPDATE|INSERT)\b/.test(sql));
+    expect(writesUnderLock).toHaveLength(1);
+    expect(writesUnderLock[0]).toMatch(/SET state = 'assigned'[\s\S]*agents SET last_assigned_at[\s\S]*SET published_position = v\.p[\s\S]*pg_notify[\s\S]*INSERT INTO "[^"]+"\."outbox"/);
 
     const expected = await oneByOne.contents();
     expect(await batched.contents()).toEqual(expected);

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Reasons } from '@omni/contracts';
-import { currentTransactionHooks, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
+import { currentTransactionHooks, type CompanionWrite, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { writePendingIntakes } from './intakes';
@@ -177,8 +177,6 @@ async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineCo
   const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   const matched: Array<{ conversationId: string; kind: Matched }> = [];
-  // Written together after the loop: two statements for the whole pass instead of two per match,
-  // which shortens the time the pass holds the assignment lock.
   const assignments: Assignment[] = [];
   const offers: Offer[] = [];
   for (const planned of result.assignments) {
@@ -195,22 +193,38 @@ async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineCo
     else assignments.push({ row, agent: { id: agent.id, displayName: agent.display_name }, reasons: why });
     matched.push({ conversationId: row.conversation_id, kind: offerTimeout > 0 ? 'offered' : 'assigned' });
   }
-  await assignAll(manager, outbox, assignments, now);
-  await offerAll(manager, outbox, offers, now);
-  for (const [queue, cursor] of result.cursors) {
-    if (cursors.get(queue) === cursor) continue;
-    await manager.query(
-      `INSERT INTO "${s}".queues (name, strategy, rr_cursor) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET rr_cursor = EXCLUDED.rr_cursor`,
-      [queue, policy(queue).strategy, cursor],
-    );
-  }
+  // The pass's writes go in the statement that writes its outbox rows and notices: one round trip
+  // for the whole pass instead of one per table, which shortens the time it holds the assignment
+  // lock. Each touches rows no other one does (matched, waiting, agents, queues).
+  const writes: CompanionWrite[] = [...assignAll(manager, outbox, assignments, now), ...offerAll(manager, outbox, offers, now)];
+  const touched = [...assignments, ...offers].map((m) => m.agent.id);
+  if (touched.length) writes.push(touchAgents(s, touched, now));
+  const moved = [...result.cursors].filter(([queue, cursor]) => cursors.get(queue) !== cursor);
+  if (moved.length) writes.push(moveCursors(s, moved, policy));
   const taken = new Set(result.assignments.map((a) => a.conversationId));
-  await republishPositions(manager, outbox, rows.filter((r) => !taken.has(r.conversation_id)), agents, queues, ctx);
+  const positioned = await republishPositions(manager, outbox, rows.filter((r) => !taken.has(r.conversation_id)), agents, queues, ctx);
+  if (positioned) writes.push(positioned);
+  await outbox.flushWith(manager, writes);
   return matched;
 }
 
-async function republishPositions(manager: EntityManager, outbox: OutboxWriter, waiting: QueuedRow[], agents: ReturnType<typeof agentState>[], queues: Map<string, QueueRow>, ctx: EngineContext): Promise<void> {
-  if (!waiting.length) return;
+/** Round-robin cursors that moved, in one upsert (each queue once). */
+function moveCursors(s: string, moved: ReadonlyArray<[string, string]>, policy: (queue: string) => { strategy: string }): CompanionWrite {
+  return (bind) =>
+    `INSERT INTO "${s}".queues (name, strategy, rr_cursor) SELECT * FROM unnest(${bind(moved.map(([q]) => q))}::text[], ${bind(moved.map(([q]) => policy(q).strategy))}::text[], ${bind(moved.map(([, c]) => c))}::text[])
+     ON CONFLICT (name) DO UPDATE SET rr_cursor = EXCLUDED.rr_cursor`;
+}
+
+/** Publishes the positions of waiting conversations that changed materially; returns their write, if any. */
+async function republishPositions(
+  manager: EntityManager,
+  outbox: OutboxWriter,
+  waiting: QueuedRow[],
+  agents: ReturnType<typeof agentState>[],
+  queues: Map<string, QueueRow>,
+  ctx: EngineContext,
+): Promise<CompanionWrite | undefined> {
+  if (!waiting.length) return undefined;
   const policy = policyOf(queues, ctx.settings.defaultStrategy);
   const pos = positions(waiting.map(queuedConversation));
   const changed = waiting.filter((row) => materialChange(row.published_position, pos.get(row.conversation_id)!));
@@ -232,12 +246,9 @@ async function republishPositions(manager: EntityManager, outbox: OutboxWriter, 
     ids.push(row.conversation_id);
     values.push(position);
   }
-  if (ids.length) {
-    await manager.query(
-      `UPDATE "${schemaOf(manager)}".conversation_assignments c SET published_position = v.p FROM unnest($1::uuid[], $2::int[]) AS v(id, p) WHERE c.conversation_id = v.id`,
-      [ids, values],
-    );
-  }
+  if (!ids.length) return undefined;
+  const s = schemaOf(manager);
+  return (bind) => `UPDATE "${s}".conversation_assignments c SET published_position = v.p FROM unnest(${bind(ids)}::uuid[], ${bind(values)}::int[]) AS v(id, p) WHERE c.conversation_id = v.id`;
 }
 
 /** A conversation handed to an agent: why, and who had it before (a transfer), if anyone. */
@@ -248,26 +259,32 @@ interface Assignment {
   previousAgentId?: string;
 }
 
+/** Hands one conversation to an agent (a transfer, an accepted offer): written now, with the outbox so far. */
 export async function assign(manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, agent: { id: string; displayName: string }, now: Date, reasons: Reason[], previousAgentId = ''): Promise<void> {
-  await assignAll(manager, outbox, [{ row, agent, reasons, previousAgentId }], now);
+  const writes = assignAll(manager, outbox, [{ row, agent, reasons, previousAgentId }], now);
+  await outbox.flushWith(manager, [...writes, touchAgents(schemaOf(manager), [agent.id], now)]);
 }
 
-/** Assigns conversations in two statements whatever their number, then publishes and notifies each. */
-async function assignAll(manager: EntityManager, outbox: OutboxWriter, assignments: readonly Assignment[], now: Date): Promise<void> {
-  if (!assignments.length) return;
+/**
+ * Publishes and notifies each assignment; returns the write of their rows (one statement whatever
+ * their number), for the caller to run with its others. The agents' last-assigned time is the
+ * caller's to write (touchAgents), once for all it matched.
+ */
+function assignAll(manager: EntityManager, outbox: OutboxWriter, assignments: readonly Assignment[], now: Date): CompanionWrite[] {
+  if (!assignments.length) return [];
   const s = schemaOf(manager);
-  await manager.query(
-    `UPDATE "${s}".conversation_assignments c SET state = 'assigned', agent_id = v.agent_id, assigned_at = $3, offered_at = NULL, offer_expires_at = NULL,
-       previous_agent_id = NULLIF(v.previous_agent_id, ''), queue_reason = '', published_position = NULL
-     FROM unnest($1::uuid[], $2::text[], $4::text[]) AS v(conversation_id, agent_id, previous_agent_id) WHERE c.conversation_id = v.conversation_id`,
-    [assignments.map((a) => a.row.conversation_id), assignments.map((a) => a.agent.id), now, assignments.map((a) => a.previousAgentId ?? '')],
-  );
-  await touchAgents(manager, assignments.map((a) => a.agent.id), now);
   for (const { row, agent, reasons, previousAgentId = '' } of assignments) {
     publishAssigned(outbox, row, agent, reasons, now, previousAgentId);
     observations().assigned(row.queue, Math.max(0, now.getTime() - row.since.getTime()) / 1000);
     notify(manager, outbox, { agentId: agent.id, kind: 'assigned', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, reasons } });
   }
+  return [
+    (bind) =>
+      `UPDATE "${s}".conversation_assignments c SET state = 'assigned', agent_id = v.agent_id, assigned_at = ${bind(now)}, offered_at = NULL, offer_expires_at = NULL,
+         previous_agent_id = NULLIF(v.previous_agent_id, ''), queue_reason = '', published_position = NULL
+       FROM unnest(${bind(assignments.map((a) => a.row.conversation_id))}::uuid[], ${bind(assignments.map((a) => a.agent.id))}::text[], ${bind(assignments.map((a) => a.previousAgentId ?? ''))}::text[])
+         AS v(conversation_id, agent_id, previous_agent_id) WHERE c.conversation_id = v.conversation_id`,
+  ];
 }
 
 /** A conversation offered to an agent, who has `timeoutMs` to accept it. */
@@ -278,27 +295,27 @@ interface Offer {
   reasons: Reason[];
 }
 
-/** Offers conversations in two statements whatever their number, then publishes and notifies each. */
-async function offerAll(manager: EntityManager, outbox: OutboxWriter, offers: readonly Offer[], now: Date): Promise<void> {
-  if (!offers.length) return;
+/** Publishes and notifies each offer; returns the write of their rows (as assignAll). */
+function offerAll(manager: EntityManager, outbox: OutboxWriter, offers: readonly Offer[], now: Date): CompanionWrite[] {
+  if (!offers.length) return [];
   const s = schemaOf(manager);
   const expiries = offers.map((o) => new Date(now.getTime() + o.timeoutMs));
-  await manager.query(
-    `UPDATE "${s}".conversation_assignments c SET state = 'offered', agent_id = v.agent_id, offered_at = $3, offer_expires_at = v.expires_at, published_position = NULL
-     FROM unnest($1::uuid[], $2::text[], $4::timestamptz[]) AS v(conversation_id, agent_id, expires_at) WHERE c.conversation_id = v.conversation_id`,
-    [offers.map((o) => o.row.conversation_id), offers.map((o) => o.agent.id), now, expiries],
-  );
-  await touchAgents(manager, offers.map((o) => o.agent.id), now);
   for (const [i, { row, agent, reasons }] of offers.entries()) {
     const expiresAt = expiries[i]!;
     publishOffer(outbox, row, agent.id, OfferStatus.OFFERED, reasons, now, expiresAt);
     notify(manager, outbox, { agentId: agent.id, kind: 'offer', conversationId: row.conversation_id, data: { queue: row.queue, channel: row.channel, expiresAt: expiresAt.toISOString(), reasons } });
   }
+  return [
+    (bind) =>
+      `UPDATE "${s}".conversation_assignments c SET state = 'offered', agent_id = v.agent_id, offered_at = ${bind(now)}, offer_expires_at = v.expires_at, published_position = NULL
+       FROM unnest(${bind(offers.map((o) => o.row.conversation_id))}::uuid[], ${bind(offers.map((o) => o.agent.id))}::text[], ${bind(expiries)}::timestamptz[])
+         AS v(conversation_id, agent_id, expires_at) WHERE c.conversation_id = v.conversation_id`,
+  ];
 }
 
 /** When each agent was last given work (round-robin and least-recently-assigned strategies read it). */
-async function touchAgents(manager: EntityManager, agentIds: readonly string[], now: Date): Promise<void> {
-  await manager.query(`UPDATE "${schemaOf(manager)}".agents SET last_assigned_at = $2 WHERE id = ANY($1::text[])`, [[...new Set(agentIds)], now]);
+function touchAgents(s: string, agentIds: readonly string[], now: Date): CompanionWrite {
+  return (bind) => `UPDATE "${s}".agents SET last_assigned_at = ${bind(now)} WHERE id = ANY(${bind([...new Set(agentIds)])}::text[])`;
 }
 
 /**
