@@ -5,7 +5,7 @@ import type { AssignmentSettings } from '../settings';
 import { notify, OfferStatus, publishAssigned, publishOffer, publishQueued, type Reason } from './events';
 import { writePendingIntakes } from './intakes';
 import { eligible, estimatedWaitMs, materialChange, plan, positions } from './matching';
-import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
+import { agentState, loadAgents, loadConversations, loadQueued, loadQueues, policyOf, QUEUE_ORDER_SQL, QUEUED_COLUMNS, queuedConversation, schemaOf, type ConversationRow, type QueuedRow, type QueueRow } from './store';
 import { observations } from './observations';
 
 /** What every engine step needs: the settings and the instant it acts at (injectable clock). */
@@ -26,6 +26,26 @@ export interface EngineContext {
  * its pass) would only be another round trip while holding it.
  */
 export async function lockAssignments(manager: EntityManager): Promise<void> {
+  await takeLock(manager, (key) => manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]));
+}
+
+/**
+ * lockAssignments, then the queue as loadQueued reads it, in one round trip: the round trip between
+ * being granted the lock and the pass's first read is one every other transaction waits for. A
+ * PL/pgSQL function takes the lock, then reads with a snapshot of its own taken after the wait
+ * (VOLATILE, READ COMMITTED: migration 1732300000460), so the read sees every pass that committed
+ * meanwhile; one plain statement would read with a snapshot older than the lock.
+ */
+export async function lockAndLoadQueued(manager: EntityManager, limit: number): Promise<QueuedRow[]> {
+  let rows: QueuedRow[] | undefined;
+  await takeLock(manager, async (key) => {
+    rows = await manager.query(`SELECT ${QUEUED_COLUMNS} FROM "${schemaOf(manager)}".lock_then_queued($1, $2) ORDER BY ${QUEUE_ORDER_SQL}`, [key, limit]);
+  });
+  return rows ?? loadQueued(manager, limit); // held already: the queue alone
+}
+
+/** Takes the lock exclusive with `request` unless the transaction holds it already. */
+async function takeLock(manager: EntityManager, request: (key: string) => Promise<unknown>): Promise<void> {
   const lock = heldLock();
   if (lock?.mode === 'exclusive') return;
   // Asking for exclusive while holding it shared waits for the other shared holders, who may be
@@ -35,7 +55,7 @@ export async function lockAssignments(manager: EntityManager): Promise<void> {
   // rows): written now, they are not written while every other transaction waits for the lock.
   await writePendingIntakes(manager);
   const started = performance.now();
-  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(manager)]);
+  await request(lockKey(manager));
   observations().lockWaited((performance.now() - started) / 1000);
   if (lock) lock.mode = 'exclusive';
 }
@@ -96,6 +116,12 @@ export async function lockForCommit(manager: EntityManager, outbox: OutboxWriter
   await lockAssignments(manager);
 }
 
+/** lockForCommit for a pass: the lock and the queue's read in one round trip (lockAndLoadQueued). */
+async function lockForPass(manager: EntityManager, outbox: OutboxWriter, limit: number): Promise<QueuedRow[]> {
+  await outbox.flush(manager);
+  return lockAndLoadQueued(manager, limit);
+}
+
 const reasonOf = (rule: string, detail: string): Reason => ({ rule, detail });
 
 /** What one pass did to a conversation it matched. */
@@ -139,8 +165,8 @@ export function passBeforeCommit(manager: EntityManager, outbox: OutboxWriter, h
       await writePendingIntakes(manager);
       // Shared, the lock is taken in the statement that writes the outbox rows so far.
       if (created.onlyFreesRoom && (await nobodyWaitsUnderSharedLock(manager, outbox))) return;
-      await lockForCommit(manager, outbox);
-      for (const m of await match(manager, outbox, { settings, now: now() })) created.matched.set(m.conversationId, m.kind);
+      const queued = await lockForPass(manager, outbox, settings.passLimit);
+      for (const m of await match(manager, outbox, { settings, now: now() }, queued)) created.matched.set(m.conversationId, m.kind);
     });
     return created;
   });
@@ -158,12 +184,18 @@ export async function pass(manager: EntityManager, outbox: OutboxWriter, ctx: En
   return (await match(manager, outbox, ctx)).length;
 }
 
-async function match(manager: EntityManager, outbox: OutboxWriter, ctx: EngineContext): Promise<Array<{ conversationId: string; kind: Matched }>> {
+async function match(
+  manager: EntityManager,
+  outbox: OutboxWriter,
+  ctx: EngineContext,
+  /** The queue, when the caller read it with the lock (lockAndLoadQueued). */
+  queued?: QueuedRow[],
+): Promise<Array<{ conversationId: string; kind: Matched }>> {
   const s = schemaOf(manager);
   const { now, settings } = ctx;
   // One connection per transaction: queries go one after the other. The queue first: most passes
   // (every resolve, presence change and sweep) find it empty, and then nothing else is needed.
-  const rows = await loadQueued(manager, settings.passLimit);
+  const rows = queued ?? (await loadQueued(manager, settings.passLimit));
   if (!rows.length) return [];
   const agentRows = await loadAgents(manager, { onlineOnly: true });
   const queues = await loadQueues(manager);

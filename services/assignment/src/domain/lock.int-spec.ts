@@ -1,7 +1,8 @@
 /**
  * The assignment lock on real PostgreSQL: taken once per transaction (every further request would
  * be a round trip made while others wait for it), and, when taken for the commit, only after the
- * transaction's outbox rows are written.
+ * transaction's outbox rows are written; a pass's read of the queue taken with it sees what the
+ * holder committed meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -9,7 +10,8 @@ import { create, RawInboundSchema, Topics } from '@omni/contracts';
 import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
 import { assignmentLockEntries } from '../testing/assignment-lock';
-import { lockAssignments, lockForCommit } from './engine';
+import { ASSIGNMENT_MIGRATIONS } from '../migrations';
+import { lockAndLoadQueued, lockAssignments, lockForCommit } from './engine';
 import { observeAssignmentsWith } from './observations';
 
 describe('the assignment lock (real PostgreSQL)', () => {
@@ -19,7 +21,7 @@ describe('the assignment lock (real PostgreSQL)', () => {
   let requests = 0;
 
   beforeAll(async () => {
-    dataSource = await openDataSource({ url: testEnv().databaseUrl, schema, entities: [], migrations: [] });
+    dataSource = await openDataSource({ url: testEnv().databaseUrl, schema, entities: [], migrations: ASSIGNMENT_MIGRATIONS });
     uow = new UnitOfWork(dataSource, undefined, 'omni/assignment-test', 'assignment-test');
     observeAssignmentsWith({ assigned: () => undefined, slaBreached: () => undefined, lockWaited: () => void requests++ });
   }, 60_000);
@@ -31,6 +33,11 @@ describe('the assignment lock (real PostgreSQL)', () => {
     await dataSource?.query(`DROP SCHEMA "${schema}" CASCADE`);
     await dataSource?.destroy();
   });
+
+  /** Until a session waits for this schema's assignment lock. */
+  const waitForWaiter = async (): Promise<void> => {
+    for (let i = 0; i < 200 && !(await assignmentLockEntries(dataSource, schema)).some((l) => !l.granted); i++) await new Promise((r) => setTimeout(r, 25));
+  };
 
   /** Sessions holding this schema's assignment lock, seen from another connection. */
   const lockHolders = async (): Promise<number> => (await assignmentLockEntries(dataSource, schema)).filter((l) => l.granted).length;
@@ -54,6 +61,34 @@ describe('the assignment lock (real PostgreSQL)', () => {
       await lockAssignments(manager);
     });
     expect(requests).toBe(2);
+  });
+
+  it('taken with the queue read (lockAndLoadQueued), reads what the holder committed while it waited', async () => {
+    const queued = async (id: string, rank: number) =>
+      dataSource.query(
+        `INSERT INTO "${schema}".conversation_assignments (conversation_id, state, queue, priority, rank, channel, contact_id, routed_at, since)
+         VALUES ($1, 'queued', 'support', 0, $2, 1, 'c', now(), now())`,
+        [id, rank],
+      );
+    const [taken, waiting, late] = [randomUUID(), randomUUID(), randomUUID()];
+    await queued(taken, 1);
+    await queued(waiting, 5);
+    let read: string[] = [];
+    let reader: Promise<void> | undefined;
+    await uow.run(async (holder) => {
+      await lockAssignments(holder);
+      // Asks for the lock while the holder has it: its read must come after the holder's commit.
+      reader = uow.run(async (manager) => {
+        read = (await lockAndLoadQueued(manager, 10)).map((r) => r.conversation_id);
+      });
+      await waitForWaiter();
+      await holder.query(`UPDATE "${schema}".conversation_assignments SET state = 'assigned' WHERE conversation_id = $1`, [taken]);
+      await queued(late, 9); // committed meanwhile, on another connection
+    });
+    await reader;
+    expect(read).toEqual([late, waiting]); // in queue order (rank first); the assigned one gone
+    expect(requests).toBe(2);
+    await dataSource.query(`DELETE FROM "${schema}".conversation_assignments`);
   });
 
   it('for the commit, is taken after the outbox rows collected so far are written', async () => {

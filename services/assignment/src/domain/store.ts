@@ -102,12 +102,11 @@ export type QueuedRow = Pick<
 /** The queue in its order, with every intake pending in the caller's transaction written first (any of them waits). */
 export async function loadQueued(manager: EntityManager, limit: number): Promise<QueuedRow[]> {
   await writePendingIntakes(manager);
-  return manager.query(
-    `SELECT conversation_id, queue, rank, reply_deadline, since, channel, weight, required_skills, language, excluded_agents, published_position, queue_reason, escalated
-       FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' ORDER BY ${QUEUE_ORDER_SQL} LIMIT $1`,
-    [limit],
-  );
+  return manager.query(`SELECT ${QUEUED_COLUMNS} FROM "${schemaOf(manager)}".conversation_assignments WHERE state = 'queued' ORDER BY ${QUEUE_ORDER_SQL} LIMIT $1`, [limit]);
 }
+
+/** The columns of a QueuedRow, in SQL. */
+export const QUEUED_COLUMNS = 'conversation_id, queue, rank, reply_deadline, since, channel, weight, required_skills, language, excluded_agents, published_position, queue_reason, escalated';
 
 /** Full rows of these conversations (to publish their events), pending intakes of them written first. */
 export async function loadConversations(manager: EntityManager, ids: readonly string[]): Promise<Map<string, ConversationRow>> {
