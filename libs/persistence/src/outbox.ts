@@ -27,6 +27,8 @@ export class OutboxWriter {
   private readonly written: PendingRecord[] = [];
   /** Notifications not yet sent, in the order they were made. */
   private readonly notices: Notice[] = [];
+  /** Writes to run in the next flush's statement (addWrite). */
+  private readonly companions: CompanionWrite[] = [];
 
   constructor(
     private readonly source: string,
@@ -76,6 +78,15 @@ export class OutboxWriter {
   }
 
   /**
+   * A write that needs nothing back to run in the next flush's statement, as flushWith's do: at the
+   * latest the unit of work's own flush before its commit. For rows nothing reads before the commit
+   * (assignment's handle times, which only its sweep reads).
+   */
+  addWrite(write: CompanionWrite): void {
+    this.companions.push(write);
+  }
+
+  /**
    * flush, with data-modifying statements of the caller's run in the same statement (as CTEs): a
    * caller that ends by writing rows of its own and the outbox pays one round trip, not one each
    * (assignment's matching pass, under a lock everyone else waits for). They all run, once, against
@@ -93,10 +104,11 @@ export class OutboxWriter {
     const notices = this.notices.splice(0);
     const params: unknown[] = [];
     const bind = (value: unknown): string => `$${params.push(value)}`;
+    const all = [...this.companions.splice(0), ...writes];
     // A data-modifying CTE runs whether or not anything refers to it.
-    const companions = (): string[] => writes.map((write, i) => `written_${i} AS (${write(bind)})`);
+    const companions = (): string[] => all.map((write, i) => `written_${i} AS (${write(bind)})`);
     if (!fresh.length) {
-      if (!along && !notices.length && !writes.length) return undefined;
+      if (!along && !notices.length && !all.length) return undefined;
       const ctes = companions();
       if (notices.length) {
         const [channels, payloads] = noticeParams(notices);

@@ -16,7 +16,6 @@ import { consumedEvent, statementsDuring, testEnv } from '@omni/testing';
 import { AssignmentConfig } from './config';
 import { routeIn } from './domain/intake';
 import { resolveConversation } from './domain/resolve';
-import { findConversation } from './domain/store';
 import { ASSIGNMENT_MIGRATIONS } from './migrations';
 import { RoutedConversationHandler } from './routed.handler';
 import { settingsFrom } from './settings';
@@ -206,8 +205,7 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
     await batched.oneByOne([routed(ids.first, 1), routed(ids.second, 2)]); // the agent's two places taken
     const statements = await statementsDuring(() =>
       batched.uow.run(async (manager, outbox, hooks) => {
-        const held = (await findConversation(manager, ids.first, { forUpdate: true }))!;
-        await resolveConversation(manager, outbox, hooks, held, 'solved', { settings, now: clock.now() }, () => clock.now());
+        await resolveConversation(manager, outbox, hooks, ids.first, 'solved', { settings, now: clock.now() }, () => clock.now());
         const result = await routeIn(manager, outbox, hooks, routed(ids.third, 3), settings, () => clock.now());
         expect(result.outcome).toBe('queued');
       }),

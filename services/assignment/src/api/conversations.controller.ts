@@ -19,6 +19,9 @@ import { isUuid } from '@omni/messaging';
 const LIST_LIMIT = 200;
 const HISTORY_TIMEOUT_MS = 3_000;
 
+/** Resolved or parked: nothing more to resolve. */
+const closed = (row: ConversationRow): boolean => row.state === 'resolved' || row.state === 'parked';
+
 function conversationId(id: string): string {
   if (!isUuid(id)) throw new ProblemException(400, 'Invalid request', 'conversation id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
   return id.toLowerCase();
@@ -207,49 +210,45 @@ export class ConversationsController {
   @ApiNotFoundResponse({ description: 'assignment never saw this conversation (problem+json)' })
   async resolve(@Param('id') id: string, @Body() body: ResolveConversationDto, @CurrentPrincipal() caller: Principal): Promise<ResolutionView> {
     const cid = conversationId(id);
+    const resolution = body?.resolution ?? null;
     // The row lock, not the assignment lock: resolving only frees room, and the lock is taken just
     // before the commit for the pass (resolveConversation).
-    return this.withConversation(cid, caller, { lock: false, forUpdate: true, authorize: false }, async (manager, outbox, row, hooks) => {
-      const closed = row.state === 'resolved' || row.state === 'parked';
-      // Resolving again is harmless for whoever resolved it; anything else needs the usual rights.
-      if (!(closed && caller.agentId && row.agent_id === caller.agentId)) this.authorize(caller, row);
-      if (closed) {
+    return this.uow.run(async (manager, outbox, hooks) => {
+      const ctx = this.ctx();
+      const done = await resolveConversation(manager, outbox, hooks, cid, resolution, ctx, () => this.clock.now(), (row) => {
+        // Resolving again is harmless for whoever resolved it; anything else needs the usual rights.
+        if (!(closed(row) && caller.agentId && row.agent_id === caller.agentId)) this.authorize(caller, row);
+      });
+      if (!done) throw new ProblemException(404, 'Not found', `no conversation "${cid}"`);
+      const { before: row, resolved } = done;
+      if (!resolved) {
         const resolvedAt = row.resolved_at ?? row.assigned_at ?? row.routed_at;
         const handleMs = row.agent_id && row.assigned_at ? Math.max(0, resolvedAt.getTime() - row.assigned_at.getTime()) : 0;
         return { conversationId: cid, state: 'resolved' as const, agentId: row.agent_id, resolution: row.resolution, resolvedAt: resolvedAt.toISOString(), handleMs, alreadyResolved: true, csat: 'none' as const };
       }
-      const ctx = this.ctx();
-      const resolution = body?.resolution ?? null;
-      const done = await resolveConversation(manager, outbox, hooks, row, resolution, ctx, () => this.clock.now());
-      const csat = await sendSurvey(manager, outbox, row, done.agentId, ctx, done.csatWanted);
-      return { conversationId: cid, state: 'resolved' as const, agentId: done.agentId, resolution, resolvedAt: done.resolvedAt.toISOString(), handleMs: done.handleMs, alreadyResolved: false, csat };
+      const csat = await sendSurvey(manager, outbox, row, resolved.agentId, ctx, resolved.csatWanted);
+      return { conversationId: cid, state: 'resolved' as const, agentId: resolved.agentId, resolution, resolvedAt: resolved.resolvedAt.toISOString(), handleMs: resolved.handleMs, alreadyResolved: false, csat };
     });
   }
 
   /**
    * One command on one conversation, in one transaction: under the assignment lock when it may
-   * take or move work (taken first, see docs/assignment.md), else optionally with the row locked
-   * (FOR UPDATE: two commands on one conversation go one after the other); the row found (404)
-   * and, unless the command decides itself, the caller authorised for it.
+   * take or move work (taken first, see docs/assignment.md); the row found (404) and the caller
+   * authorised for it. (A resolve locks and reads the row itself: resolveConversation.)
    */
   private withConversation<T>(
     cid: string,
     caller: Principal,
-    options: { lock: boolean; forUpdate?: boolean; authorize?: boolean },
+    options: { lock: boolean },
     command: (manager: EntityManager, outbox: OutboxWriter, row: ConversationRow, hooks: TransactionHooks) => Promise<T>,
   ): Promise<T> {
     return this.uow.run(async (manager, outbox, hooks) => {
       if (options.lock) await lockAssignments(manager);
-      const row = await this.find(manager, cid, options.forUpdate);
-      if (options.authorize !== false) this.authorize(caller, row);
+      const row = await findConversation(manager, cid);
+      if (!row) throw new ProblemException(404, 'Not found', `no conversation "${cid}"`);
+      this.authorize(caller, row);
       return command(manager, outbox, row, hooks);
     });
-  }
-
-  private async find(manager: EntityManager, cid: string, forUpdate = false): Promise<ConversationRow> {
-    const row = await findConversation(manager, cid, { forUpdate });
-    if (!row) throw new ProblemException(404, 'Not found', `no conversation "${cid}"`);
-    return row;
   }
 
   /** Supervisors act on any conversation; an agent only on one they hold or are offered. */

@@ -5,8 +5,8 @@
  * waits for the lock is not left waiting beside the room it freed.
  */
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { openDataSource, UnitOfWork } from '@omni/persistence';
+import type { DataSource, EntityManager } from 'typeorm';
+import { openDataSource, UnitOfWork, type OutboxWriter, type TransactionHooks } from '@omni/persistence';
 import { statementsDuring, testEnv } from '@omni/testing';
 import { AssignmentConfig } from '../config';
 import { ASSIGNMENT_MIGRATIONS } from '../migrations';
@@ -14,8 +14,7 @@ import { settingsFrom } from '../settings';
 import { assignmentLockEntries } from '../testing/assignment-lock';
 import { foldQueueHandleTimes } from './handle-times';
 import { observeAssignmentsWith } from './observations';
-import { resolveConversation } from './resolve';
-import { findConversation } from './store';
+import { resolveConversation, type ResolveResult } from './resolve';
 
 describe('resolving and the assignment lock (real PostgreSQL)', () => {
   const schema = `assignment_resolve_${randomUUID().slice(0, 8)}`;
@@ -44,8 +43,7 @@ describe('resolving and the assignment lock (real PostgreSQL)', () => {
   const resolve = (id: string, beforeCommit?: () => Promise<void>, attempts?: { n: number }) =>
     uow.run(async (manager, outbox, hooks) => {
       if (attempts) attempts.n++;
-      const row = (await findConversation(manager, id, { forUpdate: true }))!;
-      await resolveConversation(manager, outbox, hooks, row, 'done', { settings, now: new Date() }, () => new Date());
+      await resolveConversation(manager, outbox, hooks, id, 'done', { settings, now: new Date() }, () => new Date());
       if (beforeCommit) hooks.beforeCommit('test.before-commit', beforeCommit);
     });
 
@@ -82,17 +80,58 @@ describe('resolving and the assignment lock (real PostgreSQL)', () => {
     expect(await lockModes()).toEqual([]);
   });
 
-  it('takes the shared lock in the statement that writes its outbox rows: three statements in all', async () => {
+  it('takes the shared lock in the statement that writes its outbox rows: two statements in all', async () => {
     await agent('ana');
     const held = await conversation('assigned', 'ana');
     const sql = await statementsDuring(() => resolve(held));
-    // The row (FOR UPDATE), the resolve, then events, notification and lock together; the commit is the only round trip under the lock.
-    expect(sql).toHaveLength(3);
-    expect(sql[2]).toMatch(/share_lock_if_nobody_waits/);
-    expect(sql[2]).toMatch(/INSERT INTO "[^"]+"\."outbox"/);
-    expect(sql[2]).toMatch(/pg_notify/);
+    // The row locked and resolved; then the handle time, events, notification and lock together.
+    // The commit is the only round trip under the lock.
+    expect(sql).toHaveLength(2);
+    expect(sql[0]).toMatch(/FOR UPDATE[\s\S]*UPDATE "[^"]+"\.conversation_assignments/);
+    expect(sql[1]).toMatch(/INSERT INTO "[^"]+"\.handle_times/);
+    expect(sql[1]).toMatch(/share_lock_if_nobody_waits/);
+    expect(sql[1]).toMatch(/INSERT INTO "[^"]+"\."outbox"/);
+    expect(sql[1]).toMatch(/pg_notify/);
     expect(lockRequests).toBe(1);
     expect(await stateOf(held)).toEqual({ state: 'resolved', agent_id: 'ana' });
+  });
+
+  it('resolves once when two resolves of one conversation race: the second waits for the row, finds it resolved and changes nothing', async () => {
+    await agent('ana');
+    const held = await conversation('assigned', 'ana');
+    const run = (resolution: string) => (manager: EntityManager, outbox: OutboxWriter, hooks: TransactionHooks) =>
+      resolveConversation(manager, outbox, hooks, held, resolution, { settings, now: new Date() }, () => new Date());
+    let second: Promise<ResolveResult | undefined> | undefined;
+    const first = await uow.run(async (manager, outbox, hooks) => {
+      const done = await run('first')(manager, outbox, hooks);
+      second = uow.run(run('second'));
+      // Until the second waits for the row this transaction locked.
+      const waiting = () =>
+        dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%"${schema}".conversation_assignments%FOR UPDATE%`]) as Promise<Array<{ n: number }>>;
+      for (let i = 0; i < 200 && (await waiting())[0]!.n === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      return done;
+    });
+    const later = await second;
+    expect(first?.resolved).toMatchObject({ agentId: 'ana' });
+    expect(later?.resolved).toBeNull();
+    expect(later?.before).toMatchObject({ state: 'resolved', resolution: 'first', agent_id: 'ana' });
+    expect(await dataSource.query(`SELECT resolution FROM "${schema}".conversation_assignments WHERE conversation_id = $1`, [held])).toEqual([{ resolution: 'first' }]);
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".handle_times`)).toEqual([{ n: 1 }]);
+  });
+
+  it('leaves the conversation as it was when the check refuses (a rollback), and finds no conversation it never saw', async () => {
+    await agent('ana');
+    const held = await conversation('assigned', 'ana');
+    const refused = uow.run((manager, outbox, hooks) =>
+      resolveConversation(manager, outbox, hooks, held, 'nope', { settings, now: new Date() }, () => new Date(), () => {
+        throw new Error('not yours');
+      }),
+    );
+    await expect(refused).rejects.toThrow('not yours');
+    expect(await stateOf(held)).toEqual({ state: 'assigned', agent_id: 'ana' });
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".handle_times`)).toEqual([{ n: 0 }]);
+    const unknown = await uow.run((manager, outbox, hooks) => resolveConversation(manager, outbox, hooks, randomUUID(), null, { settings, now: new Date() }, () => new Date()));
+    expect(unknown).toBeUndefined();
   });
 
   it('runs the pass exclusive when someone waits, and hands them the freed room', async () => {

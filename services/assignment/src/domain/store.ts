@@ -85,11 +85,9 @@ export interface QueueRow {
 export const QUEUE_ORDER_SQL = 'rank DESC, reply_deadline ASC NULLS LAST, since ASC, conversation_id ASC';
 
 /** The conversation's row, with the caller's transaction's pending intake of it written first. */
-export async function findConversation(manager: EntityManager, conversationId: string, options: { forUpdate?: boolean } = {}): Promise<ConversationRow | undefined> {
+export async function findConversation(manager: EntityManager, conversationId: string): Promise<ConversationRow | undefined> {
   await writePendingIntakes(manager, [conversationId]);
-  const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [
-    conversationId,
-  ])) as ConversationRow[];
+  const [row] = (await manager.query(`SELECT * FROM "${schemaOf(manager)}".conversation_assignments WHERE conversation_id = $1`, [conversationId])) as ConversationRow[];
   return row;
 }
 
