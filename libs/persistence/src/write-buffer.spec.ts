@@ -1,5 +1,5 @@
 import { TransactionHooks } from './unit-of-work';
-import { writeBufferOf } from './write-buffer';
+import { roundsOf, writeBufferOf } from './write-buffer';
 
 describe('writeBufferOf', () => {
   it("writes a transaction's rows in one call before it commits, in order", async () => {
@@ -139,5 +139,25 @@ describe('writeBufferOf', () => {
       await buffer.flushIfHolds('1');
       expect(writes).toEqual([]);
     });
+  });
+});
+
+describe('roundsOf', () => {
+  const keys = (row: string): string[] => row.split('+');
+
+  it('keeps a batch without repeats in one round, in order', () => {
+    expect(roundsOf(['a', 'b', 'c'], keys)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('puts a row after the last round holding any of its keys, so no round holds a key twice', () => {
+    expect(roundsOf(['a', 'b', 'a', 'c', 'b+c', 'd'], keys)).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['a', 'b+c'],
+    ]);
+    expect(roundsOf(['a', 'a', 'a+b', 'b'], keys)).toEqual([['a'], ['a'], ['a+b'], ['b']]);
+  });
+
+  it('gives no round for no rows', () => {
+    expect(roundsOf([], keys)).toEqual([]);
   });
 });

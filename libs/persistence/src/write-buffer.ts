@@ -66,3 +66,21 @@ export function writeBufferOf<T>(
 ): WriteBuffer<T> {
   return hooks.local(key, () => new WriteBuffer<T>(hooks, key, write, keysOf));
 }
+
+/**
+ * Splits rows into rounds that one statement each can write: a row goes to the round after the last
+ * one holding any of its keys, so no round touches a row twice (one UPDATE changes a row once) and
+ * rows with a key in common are written in their order. Without repeats (the normal batch) there
+ * is one round.
+ */
+export function roundsOf<T>(rows: readonly T[], keysOf: (row: T) => readonly string[]): T[][] {
+  const lastRoundOf = new Map<string, number>();
+  const rounds: T[][] = [];
+  for (const row of rows) {
+    const keys = keysOf(row);
+    const round = Math.max(-1, ...keys.map((key) => lastRoundOf.get(key) ?? -1)) + 1;
+    for (const key of keys) lastRoundOf.set(key, round);
+    (rounds[round] ??= []).push(row);
+  }
+  return rounds;
+}

@@ -187,6 +187,38 @@ describe('normalizer: one customer, one history across channels (real Kafka + Po
     );
   });
 
+  it("in one batch, writes its returning customers' conversations in one statement, each with its latest message", async () => {
+    const customers = Array.from({ length: 5 }, () => `9${uniqueDigits(15)}`);
+    const t = Date.now() - 60_000;
+    const firsts = customers.map(() => `m.${randomUUID()}`);
+    await rig.sendAll(customers.map((psid, i) => raw.messengerText(psid, firsts[i]!, `hello ${i}`, t + i)));
+    const opened = await Promise.all(firsts.map((mid) => normalized(mid)));
+    const replies = customers.map(() => `m.${randomUUID()}`);
+    const again = `m.${randomUUID()}`;
+    const before = await rig.rawBatches();
+    const sql = await statementsDuring(async () => {
+      // One produce request: the normalizer takes them as one batch per partition.
+      await rig.sendAll([...customers.map((psid, i) => raw.messengerText(psid, replies[i]!, `back ${i}`, t + 10_000 + i)), raw.messengerText(customers[0]!, again, 'and again', t + 20_000)]);
+      await Promise.all([...replies, again].map((mid) => normalized(mid)));
+    });
+    const after = await rig.rawBatches();
+    expect(after.replays).toBe(before.replays);
+    const updates = sql.filter((q) => /UPDATE "[^"]+"\.conversations/.test(q)).length;
+    // One per batch at the commit, plus one where the first customer's second reply read theirs again.
+    expect(updates).toBeLessThanOrEqual(after.batches - before.batches + 1);
+    expect(updates).toBeLessThan(customers.length);
+    const rows = await rig.query<{ id: string; last_message_at: Date; last_inbound_at: Date; channels: string[]; status: string; messages: number }>(
+      `SELECT c.id, c.last_message_at, c.last_inbound_at, c.channels, c.status, (SELECT count(*)::int FROM normalizer.messages m WHERE m.conversation_id = c.id) AS messages
+         FROM normalizer.conversations c WHERE c.id = ANY($1::uuid[])`,
+      [opened.map((m) => m.conversationId)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    opened.forEach((first, i) => {
+      const last = i === 0 ? t + 20_000 : t + 10_000 + i;
+      expect(byId.get(first.conversationId)).toEqual({ id: first.conversationId, last_message_at: new Date(last), last_inbound_at: new Date(last), channels: ['messenger'], status: 'open', messages: i === 0 ? 3 : 2 });
+    });
+  });
+
   it('keeps one conversation when the customer switches channel: Messenger chat followed up by SMS', async () => {
     const phone = frenchMobile();
     const psid = uniqueDigits(16);

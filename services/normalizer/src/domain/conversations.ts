@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { currentTransactionHooks, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import type { ConversationEntity } from './entities';
 import { pendingContactsOf } from './new-contacts';
-import { insertConversations, resolveConversations, selectLatestConversationForUpdate, updateConversationForInbound, updateConversationForOutbound, type Resolution, type ResolveOutcome } from './rows';
+import { insertConversations, resolveConversations, selectLatestConversationForUpdate, updateConversationForOutbound, updateConversationsForInbound, type Resolution, type ResolveOutcome } from './rows';
 
 export type { Resolution, ResolveOutcome };
 
@@ -18,25 +18,33 @@ export interface ConversationChoice {
   reopened: boolean;
 }
 
-/**
- * New conversations a consumed batch writes together just before it commits (one statement for the
- * batch instead of one each), keyed by contact id. A read of a contact's conversations writes them
- * first when one of them is that contact's, and the batch's message buffer writes them all before
- * the messages that refer to them.
- */
-export type PendingConversations = WriteBuffer<ConversationEntity>;
+/** What a customer's message changes in the conversation it lands in (conversationForInbound). */
+export type InboundUpdate = Pick<ConversationEntity, 'id' | 'contactId' | 'status' | 'resolvedAt' | 'resolution' | 'resolvedBy' | 'channels' | 'lastMessageAt' | 'lastInboundAt' | 'reopenCount' | 'entryPoint'>;
 
-/** The transaction's buffer of new conversations. */
+/** A conversation write a consumed batch keeps for its one statement: a new conversation, or a customer message's update. */
+export type PendingConversation = { opened: ConversationEntity } | { inbound: InboundUpdate };
+
+/**
+ * Conversation writes a consumed batch makes together just before it commits (one statement for its
+ * new conversations and one for its customers' messages in existing ones, instead of one each),
+ * keyed by contact id. A read of a contact's conversations writes them first when one of them is
+ * that contact's, and the batch's message buffer writes them all before the messages that refer to
+ * them.
+ */
+export type PendingConversations = WriteBuffer<PendingConversation>;
+
+/** The transaction's buffer of conversation writes. */
 export function pendingConversationsOf(manager: EntityManager, hooks: TransactionHooks): PendingConversations {
   return writeBufferOf(
     hooks,
     'normalizer.conversations',
-    async (rows: ConversationEntity[]) => {
+    async (rows: PendingConversation[]) => {
       // Their contacts first, should the batch have created them.
       await pendingContactsOf(manager, hooks).flush();
-      await insertConversations(manager, rows);
+      await insertConversations(manager, rows.flatMap((row) => ('opened' in row ? [row.opened] : [])));
+      await updateConversationsForInbound(manager, rows.flatMap((row) => ('inbound' in row ? [row.inbound] : [])));
     },
-    (conversation) => [conversation.contactId],
+    (row) => ['opened' in row ? row.opened.contactId : row.inbound.contactId],
   );
 }
 
@@ -73,7 +81,7 @@ export async function openConversation(
     resolvedBy: null,
     reopenCount: 0,
   } as ConversationEntity;
-  if (pending) pending.add(conversation);
+  if (pending) pending.add({ opened: conversation });
   else await insertConversations(manager, [conversation]);
   return { conversation, opened: true, reopened: false };
 }
@@ -100,7 +108,9 @@ export async function conversationForInbound(
   const withinWindow = latest?.resolvedAt && at.getTime() - latest.resolvedAt.getTime() <= policy.reopenWindowMs;
   if (!latest || !(latest.status === 'open' || withinWindow)) return openConversation(manager, contactId, channel, at, entryPoint, true, pending);
   const reopened = latest.status === 'resolved';
-  const updates = {
+  const updates: InboundUpdate = {
+    id: latest.id,
+    contactId: latest.contactId,
     status: 'open' as const,
     resolvedAt: null,
     resolution: null,
@@ -111,7 +121,10 @@ export async function conversationForInbound(
     reopenCount: latest.reopenCount + (reopened ? 1 : 0),
     entryPoint: latest.entryPoint ?? entryPoint,
   };
-  await updateConversationForInbound(manager, latest.id, updates);
+  // With the batch's others when it has a buffer: the next read of this contact's conversations
+  // (its next message in the batch) writes it first.
+  if (pending) pending.add({ inbound: updates });
+  else await updateConversationsForInbound(manager, [updates]);
   return { conversation: { ...latest, ...updates }, opened: false, reopened };
 }
 

@@ -207,13 +207,13 @@ describe('identities (real PostgreSQL)', () => {
       const pending = pendingConversationsOf(manager, hooks);
       expect(pendingConversationsOf(manager, hooks)).toBe(pending); // one per transaction
       const [ofA, ofB] = [conversation(a.contactId), conversation(b.contactId)];
-      pending.add(ofA);
+      pending.add({ opened: ofA });
       const query = jest.spyOn(manager, 'query');
       await pending.flushIfHolds(b.contactId);
       expect(query).not.toHaveBeenCalled();
       await pending.flushIfHolds(a.contactId);
       expect(query).toHaveBeenCalledTimes(1);
-      pending.add(ofB);
+      pending.add({ opened: ofB });
       await hooks.runBeforeCommit(); // the rest at the commit
       query.mockRestore();
       expect(await manager.query(`SELECT contact_id, channels FROM "${schema}".conversations WHERE id = ANY($1::uuid[]) ORDER BY contact_id = $2 DESC`, [[ofA.id, ofB.id], a.contactId])).toEqual([

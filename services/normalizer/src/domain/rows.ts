@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { schemaOf } from '@omni/persistence';
+import { roundsOf, schemaOf } from '@omni/persistence';
+import type { InboundUpdate } from './conversations';
 import type { ContactEntity, ConversationEntity, IdentityEntity, MessageEntity } from './entities';
 
 /**
@@ -325,16 +326,35 @@ export async function insertConversations(manager: EntityManager, rows: readonly
 }
 
 /** Writes back what an inbound message changes on an existing conversation. */
-export async function updateConversationForInbound(
-  manager: EntityManager,
-  id: string,
-  u: Pick<ConversationEntity, 'status' | 'resolvedAt' | 'resolution' | 'resolvedBy' | 'channels' | 'lastMessageAt' | 'lastInboundAt' | 'reopenCount' | 'entryPoint'>,
-): Promise<void> {
-  await manager.query(
-    `UPDATE "${schemaOf(manager)}".conversations SET status = $2, resolved_at = $3, resolution = $4, resolved_by = $5, channels = $6, last_message_at = $7,
-       last_inbound_at = $8, reopen_count = $9, entry_point = $10 WHERE id = $1`,
-    [id, u.status, u.resolvedAt, u.resolution, u.resolvedBy, u.channels, u.lastMessageAt, u.lastInboundAt, u.reopenCount, u.entryPoint === null ? null : JSON.stringify(u.entryPoint)],
-  );
+/**
+ * Customers' messages' updates of existing conversations, one statement whatever their number (a
+ * round per repeat: never from one batch, where a contact's second message reads the conversation
+ * again, which writes the first update).
+ */
+export async function updateConversationsForInbound(manager: EntityManager, rows: readonly InboundUpdate[]): Promise<void> {
+  for (const round of roundsOf(rows, (u) => [u.id])) {
+    const column = <T>(pick: (u: InboundUpdate) => T): T[] => round.map(pick);
+    await manager.query(
+      `UPDATE "${schemaOf(manager)}".conversations c SET status = u.status, resolved_at = u.resolved_at, resolution = u.resolution, resolved_by = u.resolved_by,
+         channels = ARRAY(SELECT jsonb_array_elements_text(u.channels)), last_message_at = u.last_message_at, last_inbound_at = u.last_inbound_at,
+         reopen_count = u.reopen_count, entry_point = u.entry_point
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[], $9::int[], $10::jsonb[])
+         AS u(id, status, resolved_at, resolution, resolved_by, channels, last_message_at, last_inbound_at, reopen_count, entry_point)
+       WHERE c.id = u.id`,
+      [
+        column((u) => u.id),
+        column((u) => u.status),
+        column((u) => u.resolvedAt),
+        column((u) => u.resolution),
+        column((u) => u.resolvedBy),
+        column((u) => JSON.stringify(u.channels)),
+        column((u) => u.lastMessageAt),
+        column((u) => u.lastInboundAt),
+        column((u) => u.reopenCount),
+        column((u) => (u.entryPoint === null ? null : JSON.stringify(u.entryPoint))),
+      ],
+    );
+  }
 }
 
 /** A resolution to apply to a conversation (omni.conversation.resolved.v1). */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { currentTransactionHooks, schemaOf, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
+import { currentTransactionHooks, roundsOf, schemaOf, writeBufferOf, type TransactionHooks, type WriteBuffer } from '@omni/persistence';
 import { Channel, channelSlug } from '@omni/contracts';
 import type { RecipientState } from '../domain/decide';
 import { writePendingTimers } from '../timers/timer-store';
@@ -129,28 +129,17 @@ async function upsertInboundRound(manager: EntityManager, schema: string, round:
   );
 }
 
-/**
- * Splits messages into rounds that one statement each can apply: a message goes to the round
- * after the last one holding its window or its contact, so no round touches a row twice and each
- * row sees its messages in order. Without such repeats (the normal batch) there is one round.
- */
-function roundsOf(messages: readonly Inbound[]): Inbound[][] {
-  const lastRoundOf = new Map<string, number>();
-  const rounds: Inbound[][] = [];
-  for (const message of messages) {
-    const keys = [`window:${recipientKey(message.window.channel, message.window.channelUserId)}`];
-    if (message.contact) keys.push(`contact:${message.contact.contactId}`);
-    const round = Math.max(-1, ...keys.map((key) => lastRoundOf.get(key) ?? -1)) + 1;
-    for (const key of keys) lastRoundOf.set(key, round);
-    (rounds[round] ??= []).push(message);
-  }
-  return rounds;
+/** What repeats split a batch's messages into rounds (roundsOf): their window, and their contact. */
+function roundKeysOf(message: Inbound): string[] {
+  const keys = [`window:${recipientKey(message.window.channel, message.window.channelUserId)}`];
+  if (message.contact) keys.push(`contact:${message.contact.contactId}`);
+  return keys;
 }
 
 /** Writes customer messages, a statement per round, then hands each its window as written. */
 async function writeInbound(manager: EntityManager, schema: string, messages: readonly Inbound[]): Promise<void> {
   const written = new Map<Inbound, RecipientState>();
-  for (const round of roundsOf(messages)) {
+  for (const round of roundsOf(messages, roundKeysOf)) {
     const rows = new Map((await upsertInboundRound(manager, schema, round)).map((row) => [recipientKey(row.channel, row.channel_user_id), row]));
     for (const message of round) written.set(message, toState(rows.get(recipientKey(message.window.channel, message.window.channelUserId))!));
   }
