@@ -67,6 +67,13 @@ describe('messaging on a real Kafka broker', () => {
     // The consumed counter moves once the chunk is committed, just after the handler returns.
     const consumedLine = /omni_kafka_consumed_total\{[^}]*topic="omni.inbound.raw.v1"[^}]*\} 1/;
     await waitFor(async () => consumedLine.test((await metrics.render()).body), { description: 'consumed counter', timeoutMs: 10_000 });
+    // The partition's first batch since the member joined may hold records its previous owner
+    // applied; once one of its batches is committed, the next records are new.
+    expect(event!.redeliveryLikely).toBe(true);
+    await publisher.publish(Topics.inboundRaw, 'messenger:page:user', raw('r-2', 'again'));
+    await waitFor(() => received.length === 2, { description: 'second record consumed', timeoutMs: 30_000 });
+    expect(received[1]!.partition).toBe(event!.partition);
+    expect(received[1]!.redeliveryLikely).toBe(false);
   }, 60_000);
 
   it('shows the records waiting while a batch is applied as consumer lag, and 0 once it is done', async () => {

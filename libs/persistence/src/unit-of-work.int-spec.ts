@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { statementsDuring } from '@omni/testing';
 import { currentTransactionHooks, openDataSource, UnitOfWork } from './index';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/omni_dev_tests';
@@ -42,6 +43,72 @@ describe('UnitOfWork transaction hooks and deadlock retry (real PostgreSQL)', ()
     });
     await uow.handle({ eventId: 'alone', topic: 'records' }, async () => void seen.push(uow.batchRecords()?.map((r) => r.eventId)));
     expect(seen).toEqual([['b1', 'b2'], ['b1', 'b2'], undefined]);
+  });
+
+  it("registers a batch's records in the inbox in its outbox statement, not a round trip of their own", async () => {
+    const events = ['i1', 'i2'].map((eventId) => ({ eventId, topic: 'inboxed', redeliveryLikely: false }));
+    const statements = await statementsDuring(() =>
+      uow.inBatch(events, async () => {
+        for (const event of events) await uow.handle(event, (manager) => mark(manager, event.eventId));
+      }),
+    );
+    const inbox = statements.filter((sql) => sql.includes('"inbox"'));
+    expect(inbox).toEqual([expect.stringMatching(/^WITH written_0 AS \(INSERT INTO "[^"]+"\."inbox"/)]);
+    expect(statements.indexOf(inbox[0]!)).toBe(statements.length - 1); // with the batch's last statement, after its work
+    expect(await committedRows(schema)).toEqual(['i1', 'i2']);
+    expect(await dataSource.query(`SELECT event_id FROM "${schema}".inbox WHERE consumer = 'uow-test:inboxed' ORDER BY event_id`)).toEqual([{ event_id: 'i1' }, { event_id: 'i2' }]);
+
+    // A batch that may hold redeliveries (a partition's first after a join), or records that do not
+    // say, read the inbox first; so does a record alone that may be redelivered.
+    for (const redeliveryLikely of [true, undefined]) {
+      const checked = [`c-${String(redeliveryLikely)}`].map((eventId) => ({ eventId, topic: 'inboxed', redeliveryLikely }));
+      const first = await statementsDuring(() => uow.inBatch(checked, () => uow.handle(checked[0]!, (manager) => mark(manager, checked[0]!.eventId)).then(() => undefined)));
+      expect(first[0]).toMatch(/^INSERT INTO "[^"]+"\."inbox"/);
+    }
+    const alone = await statementsDuring(() => uow.handle({ eventId: 'a-1', topic: 'inboxed', redeliveryLikely: true }, (manager) => mark(manager, 'a-1')));
+    expect(alone[0]).toMatch(/^INSERT INTO "[^"]+"\."inbox"/);
+    const optimistic = await statementsDuring(() => uow.handle({ eventId: 'a-2', topic: 'inboxed', redeliveryLikely: false }, (manager) => mark(manager, 'a-2')));
+    expect(optimistic).toHaveLength(2); // the work, then the inbox row in the outbox statement
+    expect(optimistic[1]).toMatch(/^WITH written_0 AS \(INSERT INTO "[^"]+"\."inbox"/);
+  });
+
+  it('applies a batch holding a record applied before once more with the inbox read first: the old record skipped, the rest once', async () => {
+    const applied: string[] = [];
+    const run = (ids: string[]) => {
+      const events = ids.map((eventId) => ({ eventId, topic: 'redelivered', redeliveryLikely: false }));
+      return uow.inBatch(events, async () => {
+        for (const event of events) {
+          const outcome = await uow.handle(event, async (manager) => {
+            applied.push(event.eventId);
+            await mark(manager, event.eventId);
+          });
+          if (outcome === 'duplicate') applied.push(`${event.eventId} (duplicate)`);
+        }
+      });
+    };
+    await run(['r1', 'r2']);
+    await run(['r2', 'r3', 'r3']);
+    // The optimistic attempt applied r2 and r3, then its inbox insert met r2 and rolled it all back.
+    expect(applied).toEqual(['r1', 'r2', 'r2', 'r3', 'r3 (duplicate)', 'r2 (duplicate)', 'r3', 'r3 (duplicate)']);
+    expect(await committedRows(schema)).toEqual(['r1', 'r2', 'r3']);
+    // A record alone: the same, and told it was a duplicate.
+    applied.length = 0;
+    const again = await uow.handle({ eventId: 'r1', topic: 'redelivered', redeliveryLikely: false }, async (manager) => {
+      applied.push('r1');
+      await mark(manager, 'r1');
+    });
+    expect(again).toBe('duplicate');
+    expect(applied).toEqual(['r1']); // applied once optimistically, rolled back
+    expect(await committedRows(schema)).toEqual(['r1', 'r2', 'r3']);
+    // Another failure is the batch's, as before: rolled back and thrown.
+    await expect(
+      uow.inBatch([{ eventId: 'r4', topic: 'redelivered', redeliveryLikely: false }], async () => {
+        await uow.handle({ eventId: 'r4', topic: 'redelivered', redeliveryLikely: false }, async (manager) => {
+          await manager.query(`INSERT INTO "${schema}".pair (id) VALUES (1)`);
+        });
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".inbox WHERE event_id = 'r4'`)).toEqual([{ n: 0 }]);
   });
 
   it('runs a before-commit hook once per batch, after every handler, in the same transaction; after-commit hooks see it committed', async () => {

@@ -104,7 +104,7 @@ interface BatchTransaction {
 }
 
 /** A record of a consumed batch as the unit of work sees it (the consumer passes whole ConsumedEvents). */
-export type BatchRecord = Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'> & Partial<Pick<ConsumedEvent<unknown>, 'value' | 'time'>>;
+export type BatchRecord = Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'> & Partial<Pick<ConsumedEvent<unknown>, 'value' | 'time' | 'redeliveryLikely'>>;
 
 const inboxKey = (consumer: string, eventId: string): string => `${consumer}\u0000${eventId}`;
 
@@ -139,11 +139,29 @@ export class UnitOfWork {
     private readonly commands: CommandSlots = new CommandSlots(commandSlotsFor(DEFAULT_POOL_SIZE)),
   ) {}
 
-  async handle(event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic'>, effect: Effect<void>): Promise<WorkResult> {
-    return this.once(this.consumerFor(event.topic), event.eventId, effect);
+  /**
+   * `once` for a consumed record. Alone (not in a batch) and not likely redelivered (see
+   * ConsumedEvent.redeliveryLikely), it is applied optimistically, as inBatch does: the inbox row
+   * rides in the transaction's outbox statement, and a record applied before (its key there already)
+   * rolls back and runs again with the inbox read first, which skips it.
+   */
+  async handle(event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic' | 'redeliveryLikely'>, effect: Effect<void>): Promise<WorkResult> {
+    const consumer = this.consumerFor(event.topic);
+    if (event.redeliveryLikely === false && !this.batches.getStore()) {
+      try {
+        return await this.transact(async (manager, outbox, hooks) => {
+          outbox.addWrite((bind) => `INSERT INTO "${schemaOf(this.dataSource)}"."inbox" (consumer, event_id) VALUES (${bind(consumer)}, ${bind(event.eventId)})`);
+          await effect(manager, outbox, hooks);
+          return 'applied' as const;
+        });
+      } catch (error) {
+        if (!this.isInboxConflict(error)) throw error;
+      }
+    }
+    return this.once(consumer, event.eventId, effect);
   }
 
-  /** Same guarantee for any idempotency key (an HTTP request id, a provider id…). */
+  /** Same guarantee for any idempotency key (an HTTP request id, a provider id…): the inbox is read first. */
   async once(consumer: string, eventId: string, effect: Effect<void>): Promise<WorkResult> {
     const batch = this.batches.getStore();
     if (batch) {
@@ -196,27 +214,52 @@ export class UnitOfWork {
    * rows in one statement, lets every handler's `handle`/`run` join the transaction, writes all
    * outbox rows at once and commits. Throws (and rolls everything back) if anything fails; it is
    * not rerun here (the consumer replays the records one by one, each in a retried transaction).
+   *
+   * Optimistic unless a record may be redelivered (ConsumedEvent.redeliveryLikely: a partition's
+   * first batch after a join): a record is almost never seen twice then, so the batch is applied as
+   * if all its records were new, and their inbox rows ride in the
+   * transaction's first outbox statement (`OutboxWriter.addWrite`) instead of a round trip of
+   * their own before the work. A record applied before makes that insert fail on the inbox's key:
+   * everything is rolled back, and the batch runs again with the inbox read first, which skips it.
    */
   async inBatch(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>): Promise<void> {
+    // A partition's first batch after a join may hold records applied before: checked at once.
+    if (events.some((e) => e.redeliveryLikely !== false)) return this.batchOnce(events, apply, 'checked');
+    try {
+      await this.batchOnce(events, apply, 'optimistic');
+    } catch (error) {
+      if (!this.isInboxConflict(error)) throw error;
+      await this.batchOnce(events, apply, 'checked');
+    }
+  }
+
+  private async batchOnce(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>, mode: 'optimistic' | 'checked'): Promise<void> {
     const schema = schemaOf(this.dataSource);
     await this.transactOnce(async (manager, outbox, hooks) => {
       const consumers = events.map((e) => this.consumerFor(e.topic));
       const ids = events.map((e) => e.eventId);
-      const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
-        `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT * FROM unnest($1::text[], $2::text[])
-          ON CONFLICT DO NOTHING RETURNING consumer, event_id`,
-        [consumers, ids],
-      );
-      const batch: BatchTransaction = {
-        manager,
-        outbox,
-        hooks,
-        fresh: new Set(inserted.map((r) => inboxKey(r.consumer, r.event_id))),
-        registered: new Set(consumers.map((c, i) => inboxKey(c, ids[i]!))),
-        records: events,
-      };
-      await this.batches.run(batch, apply);
+      const registered = new Set(consumers.map((c, i) => inboxKey(c, ids[i]!)));
+      let fresh: Set<string>;
+      if (mode === 'optimistic') {
+        // No ON CONFLICT: a key already there fails the statement, and with it the transaction.
+        outbox.addWrite((bind) => `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT DISTINCT * FROM unnest(${bind(consumers)}::text[], ${bind(ids)}::text[])`);
+        fresh = new Set(registered);
+      } else {
+        const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
+          `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT * FROM unnest($1::text[], $2::text[])
+            ON CONFLICT DO NOTHING RETURNING consumer, event_id`,
+          [consumers, ids],
+        );
+        fresh = new Set(inserted.map((r) => inboxKey(r.consumer, r.event_id)));
+      }
+      await this.batches.run({ manager, outbox, hooks, fresh, registered, records: events }, apply);
     });
+  }
+
+  /** The optimistic batch's inbox insert met a key already there (unique_violation on this schema's inbox). */
+  private isInboxConflict(error: unknown): boolean {
+    const e = error as { code?: unknown; table?: unknown; schema?: unknown } | null;
+    return e?.code === '23505' && e.table === 'inbox' && e.schema === schemaOf(this.dataSource);
   }
 
   /**
