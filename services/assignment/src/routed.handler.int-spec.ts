@@ -149,7 +149,10 @@ describe('routing decisions in a consumed batch (real PostgreSQL)', () => {
     expect(batch.filter(isLock)).toEqual([expect.stringContaining('lock_then_queued')]);
     // Under the lock the pass only reads, then writes once: the matched rows, the agents, the
     // waiting ones' positions and the outbox rows with their notices, in one statement.
-    const writesUnderLock = batch.slice(batch.findIndex(isLock)).filter((sql) => /\b(UPDATE|INSERT)\b/.test(sql));
+    const underLock = batch.slice(batch.findIndex(isLock));
+    // The full rows of the matched and of the waiting whose position moved: one read.
+    expect(underLock.filter((sql) => sql.includes('WHERE conversation_id = ANY'))).toHaveLength(1);
+    const writesUnderLock = underLock.filter((sql) => /\b(UPDATE|INSERT)\b/.test(sql));
     expect(writesUnderLock).toHaveLength(1);
     expect(writesUnderLock[0]).toMatch(/SET state = 'assigned'[\s\S]*agents SET last_assigned_at[\s\S]*SET published_position = v\.p[\s\S]*pg_notify[\s\S]*INSERT INTO "[^"]+"\."outbox"/);
 

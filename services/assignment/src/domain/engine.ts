@@ -206,7 +206,13 @@ async function match(
   // Agents without room cannot be eligible: leaving them out keeps a pass over a long queue cheap.
   const withRoom = agents.filter((a) => a.load < a.capacity);
   const result = withRoom.length ? plan(withRoom, rows.map(queuedConversation), policy, cursors, now.getTime()) : { assignments: [], cursors };
-  const full = await loadConversations(manager, result.assignments.map((a) => a.conversationId));
+  // The waiting whose position moved materially are republished: their full rows (for the event)
+  // come with the matched ones', in one read.
+  const taken = new Set(result.assignments.map((a) => a.conversationId));
+  const waiting = rows.filter((r) => !taken.has(r.conversation_id));
+  const pos = positions(waiting.map(queuedConversation));
+  const moved = waiting.filter((row) => materialChange(row.published_position, pos.get(row.conversation_id)!));
+  const full = await loadConversations(manager, [...taken, ...moved.map((r) => r.conversation_id)]);
   const agentById = new Map(agentRows.map((a) => [a.id, a]));
   const matched: Array<{ conversationId: string; kind: Matched }> = [];
   const assignments: Assignment[] = [];
@@ -231,10 +237,9 @@ async function match(
   const writes: CompanionWrite[] = [...assignAll(manager, outbox, assignments, now), ...offerAll(manager, outbox, offers, now)];
   const touched = [...assignments, ...offers].map((m) => m.agent.id);
   if (touched.length) writes.push(touchAgents(s, touched, now));
-  const moved = [...result.cursors].filter(([queue, cursor]) => cursors.get(queue) !== cursor);
-  if (moved.length) writes.push(moveCursors(s, moved, policy));
-  const taken = new Set(result.assignments.map((a) => a.conversationId));
-  const positioned = await republishPositions(manager, outbox, rows.filter((r) => !taken.has(r.conversation_id)), agents, queues, ctx);
+  const turned = [...result.cursors].filter(([queue, cursor]) => cursors.get(queue) !== cursor);
+  if (turned.length) writes.push(moveCursors(s, turned, policy));
+  const positioned = republishPositions(manager, outbox, moved.map((r) => full.get(r.conversation_id)!), pos, agents, queues, ctx);
   if (positioned) writes.push(positioned);
   await outbox.flushWith(manager, writes);
   return matched;
@@ -247,25 +252,22 @@ function moveCursors(s: string, moved: ReadonlyArray<[string, string]>, policy: 
      ON CONFLICT (name) DO UPDATE SET rr_cursor = EXCLUDED.rr_cursor`;
 }
 
-/** Publishes the positions of waiting conversations that changed materially; returns their write, if any. */
-async function republishPositions(
+/** Publishes the new positions of waiting conversations whose position moved materially; returns their write, if any. */
+function republishPositions(
   manager: EntityManager,
   outbox: OutboxWriter,
-  waiting: QueuedRow[],
+  moved: ConversationRow[],
+  pos: ReadonlyMap<string, number>,
   agents: ReturnType<typeof agentState>[],
   queues: Map<string, QueueRow>,
   ctx: EngineContext,
-): Promise<CompanionWrite | undefined> {
-  if (!waiting.length) return undefined;
+): CompanionWrite | undefined {
+  if (!moved.length) return undefined;
   const policy = policyOf(queues, ctx.settings.defaultStrategy);
-  const pos = positions(waiting.map(queuedConversation));
-  const changed = waiting.filter((row) => materialChange(row.published_position, pos.get(row.conversation_id)!));
-  const full = await loadConversations(manager, changed.map((r) => r.conversation_id));
   const slots = new Map<string, number>();
   const ids: string[] = [];
   const values: number[] = [];
-  for (const narrow of changed) {
-    const row = full.get(narrow.conversation_id)!;
+  for (const row of moved) {
     const position = pos.get(row.conversation_id)!;
     if (!slots.has(row.queue)) {
       // Slots of the online agents who could serve the queue at all (capacity ignoring current load).
