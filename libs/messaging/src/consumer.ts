@@ -467,9 +467,8 @@ export class EventConsumer {
    * Commits the offset after `offset`. Goes through the batch's own commit function: kafkajs's
    * `consumer.commitOffsets` silently does nothing once the consumer is stopping, which would
    * leave a drained batch uncommitted. A failed commit (a rebalance under way) only means the
-   * records come again, which the inbox absorbs: warn and go on.
+   * records come again, which the inbox absorbs: warn, answer false and go on.
    */
-  /** Commits the partition's offset past `offset`; false when that failed (the records will come again). */
   private async commit(commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string): Promise<boolean> {
     const next = (BigInt(offset) + 1n).toString();
     try {

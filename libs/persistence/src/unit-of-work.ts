@@ -216,11 +216,11 @@ export class UnitOfWork {
    * not rerun here (the consumer replays the records one by one, each in a retried transaction).
    *
    * Optimistic unless a record may be redelivered (ConsumedEvent.redeliveryLikely: a partition's
-   * first batch after a join): a record is almost never seen twice then, so the batch is applied as
-   * if all its records were new, and their inbox rows ride in the
-   * transaction's first outbox statement (`OutboxWriter.addWrite`) instead of a round trip of
-   * their own before the work. A record applied before makes that insert fail on the inbox's key:
-   * everything is rolled back, and the batch runs again with the inbox read first, which skips it.
+   * first batch after a join): a record is almost never seen twice otherwise, so the batch is
+   * applied as if all its records were new, and their inbox rows ride in the transaction's first
+   * outbox statement (`OutboxWriter.addWrite`) instead of a round trip of their own before the
+   * work. A record applied before makes that insert fail on the inbox's key: everything is rolled
+   * back, and the batch runs again with the inbox read first, which skips it.
    */
   async inBatch(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>): Promise<void> {
     // A partition's first batch after a join may hold records applied before: checked at once.

@@ -325,11 +325,10 @@ export async function insertConversations(manager: EntityManager, rows: readonly
   );
 }
 
-/** Writes back what an inbound message changes on an existing conversation. */
 /**
- * Customers' messages' updates of existing conversations, one statement whatever their number (a
- * round per repeat: never from one batch, where a contact's second message reads the conversation
- * again, which writes the first update).
+ * Writes back what customers' messages change on existing conversations, in one statement whatever
+ * their number (a round per repeated conversation: never from one batch, where a contact's second
+ * message reads the conversation again, which writes the first update).
  */
 export async function updateConversationsForInbound(manager: EntityManager, rows: readonly InboundUpdate[]): Promise<void> {
   for (const round of roundsOf(rows, (u) => [u.id])) {
