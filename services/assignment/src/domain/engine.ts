@@ -107,17 +107,12 @@ async function nobodyWaitsUnderSharedLock(manager: EntityManager, outbox: Outbox
 }
 
 /**
- * Takes the assignment lock at the end of a transaction (in a before-commit hook), after writing
- * the outbox rows collected so far and the conversations queued so far (lockAssignments): they
- * need no lock, and every round trip made while holding it is one every other transaction waits for.
+ * Takes the assignment lock at the end of a transaction (in a before-commit hook) for its pass,
+ * reading the queue with it (lockAndLoadQueued), after writing the outbox rows collected so far and
+ * the conversations queued so far: they need no lock, and every round trip made while holding it is
+ * one every other transaction waits for.
  */
-export async function lockForCommit(manager: EntityManager, outbox: OutboxWriter): Promise<void> {
-  await outbox.flush(manager);
-  await lockAssignments(manager);
-}
-
-/** lockForCommit for a pass: the lock and the queue's read in one round trip (lockAndLoadQueued). */
-async function lockForPass(manager: EntityManager, outbox: OutboxWriter, limit: number): Promise<QueuedRow[]> {
+export async function lockForPass(manager: EntityManager, outbox: OutboxWriter, limit: number): Promise<QueuedRow[]> {
   await outbox.flush(manager);
   return lockAndLoadQueued(manager, limit);
 }

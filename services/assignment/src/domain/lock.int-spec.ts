@@ -11,7 +11,7 @@ import { openDataSource, UnitOfWork } from '@omni/persistence';
 import { testEnv } from '@omni/testing';
 import { assignmentLockEntries } from '../testing/assignment-lock';
 import { ASSIGNMENT_MIGRATIONS } from '../migrations';
-import { lockAndLoadQueued, lockAssignments, lockForCommit } from './engine';
+import { lockAndLoadQueued, lockAssignments, lockForPass } from './engine';
 import { observeAssignmentsWith } from './observations';
 
 describe('the assignment lock (real PostgreSQL)', () => {
@@ -45,7 +45,7 @@ describe('the assignment lock (real PostgreSQL)', () => {
   it('is requested once per unit of work, and held until its commit', async () => {
     await uow.run(async (manager, outbox) => {
       await lockAssignments(manager);
-      await lockForCommit(manager, outbox);
+      await lockForPass(manager, outbox, 10);
       await lockAssignments(manager);
       expect(await lockHolders()).toBe(1); // seen from another connection
     });
@@ -97,7 +97,7 @@ describe('the assignment lock (real PostgreSQL)', () => {
       outbox.add(Topics.inboundRaw, 'k', create(RawInboundSchema, { id: 'early' }));
       const seen = (await manager.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{ n: number }>;
       expect(seen).toEqual([{ n: 0 }]);
-      await lockForCommit(manager, outbox);
+      await lockForPass(manager, outbox, 10);
       rowsBeforeLock = ((await manager.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{ n: number }>)[0]!.n;
     });
     expect(rowsBeforeLock).toBe(1);
