@@ -56,14 +56,14 @@ export async function ensureSchema(url: string, schema: string): Promise<void> {
   }
 }
 
+/** Connections per service instance (TypeORM's pool) unless its settings say otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
 /**
  * A TypeORM data source bound to one service schema. The database and schema are created when
  * missing and the checked-in migrations (the shared inbox/outbox one first) run at start-up;
  * `synchronize` stays off.
  */
-/** Connections per service instance (TypeORM's pool) unless its settings say otherwise. */
-export const DEFAULT_POOL_SIZE = 10;
-
 export async function openDataSource(settings: DatabaseSettings): Promise<DataSource> {
   await ensureDatabase(settings.url);
   await ensureSchema(settings.url, settings.schema);

@@ -147,18 +147,17 @@ export class UnitOfWork {
    */
   async handle(event: Pick<ConsumedEvent<unknown>, 'eventId' | 'topic' | 'redeliveryLikely'>, effect: Effect<void>): Promise<WorkResult> {
     const consumer = this.consumerFor(event.topic);
-    if (event.redeliveryLikely === false && !this.batches.getStore()) {
-      try {
-        return await this.transact(async (manager, outbox, hooks) => {
-          outbox.addWrite((bind) => `INSERT INTO "${schemaOf(this.dataSource)}"."inbox" (consumer, event_id) VALUES (${bind(consumer)}, ${bind(event.eventId)})`);
+    const checked = () => this.once(consumer, event.eventId, effect);
+    if (event.redeliveryLikely !== false || this.batches.getStore()) return checked();
+    return this.optimistically(
+      () =>
+        this.transact(async (manager, outbox, hooks) => {
+          this.registerWithOutbox(outbox, [consumer], [event.eventId]);
           await effect(manager, outbox, hooks);
           return 'applied' as const;
-        });
-      } catch (error) {
-        if (!this.isInboxConflict(error)) throw error;
-      }
-    }
-    return this.once(consumer, event.eventId, effect);
+        }),
+      checked,
+    );
   }
 
   /** Same guarantee for any idempotency key (an HTTP request id, a provider id…): the inbox is read first. */
@@ -224,13 +223,9 @@ export class UnitOfWork {
    */
   async inBatch(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>): Promise<void> {
     // A partition's first batch after a join may hold records applied before: checked at once.
-    if (events.some((e) => e.redeliveryLikely !== false)) return this.batchOnce(events, apply, 'checked');
-    try {
-      await this.batchOnce(events, apply, 'optimistic');
-    } catch (error) {
-      if (!this.isInboxConflict(error)) throw error;
-      await this.batchOnce(events, apply, 'checked');
-    }
+    const checked = () => this.batchOnce(events, apply, 'checked');
+    if (events.some((e) => e.redeliveryLikely !== false)) return checked();
+    return this.optimistically(() => this.batchOnce(events, apply, 'optimistic'), checked);
   }
 
   private async batchOnce(events: ReadonlyArray<BatchRecord>, apply: () => Promise<void>, mode: 'optimistic' | 'checked'): Promise<void> {
@@ -241,8 +236,7 @@ export class UnitOfWork {
       const registered = new Set(consumers.map((c, i) => inboxKey(c, ids[i]!)));
       let fresh: Set<string>;
       if (mode === 'optimistic') {
-        // No ON CONFLICT: a key already there fails the statement, and with it the transaction.
-        outbox.addWrite((bind) => `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT DISTINCT * FROM unnest(${bind(consumers)}::text[], ${bind(ids)}::text[])`);
+        this.registerWithOutbox(outbox, consumers, ids);
         fresh = new Set(registered);
       } else {
         const inserted: Array<{ consumer: string; event_id: string }> = await manager.query(
@@ -256,7 +250,26 @@ export class UnitOfWork {
     });
   }
 
-  /** The optimistic batch's inbox insert met a key already there (unique_violation on this schema's inbox). */
+  /**
+   * The optimistic inbox insert: with the transaction's first outbox statement, and without ON
+   * CONFLICT, so that a key already there fails the statement, and with it the transaction.
+   */
+  private registerWithOutbox(outbox: OutboxWriter, consumers: readonly string[], ids: readonly string[]): void {
+    const schema = schemaOf(this.dataSource);
+    outbox.addWrite((bind) => `INSERT INTO "${schema}"."inbox" (consumer, event_id) SELECT DISTINCT * FROM unnest(${bind(consumers)}::text[], ${bind(ids)}::text[])`);
+  }
+
+  /** Runs `optimistic`; when its inbox insert met a record applied before, runs `checked` instead (the rollback undid the rest). */
+  private async optimistically<T>(optimistic: () => Promise<T>, checked: () => Promise<T>): Promise<T> {
+    try {
+      return await optimistic();
+    } catch (error) {
+      if (!this.isInboxConflict(error)) throw error;
+      return checked();
+    }
+  }
+
+  /** The optimistic inbox insert met a key already there (unique_violation on this schema's inbox). */
   private isInboxConflict(error: unknown): boolean {
     const e = error as { code?: unknown; table?: unknown; schema?: unknown } | null;
     return e?.code === '23505' && e.table === 'inbox' && e.schema === schemaOf(this.dataSource);
