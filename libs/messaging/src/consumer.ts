@@ -9,6 +9,7 @@ import { CE_HEADERS, decodeValue, headersToStrings, UndecodableRecordError } fro
 import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
 import { isForService } from './replay-headers';
+import { SameTurnGatherer } from './same-turn';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -97,6 +98,14 @@ export const DEFAULT_FETCH_MAX_WAIT_MS = 2_000;
  * once a stream is flowing, never to the first record after a quiet spell.
  */
 export const DEFAULT_FETCH_LINGER_MS = 25;
+/**
+ * Partitions one instance handles at once. High on purpose: every non-empty batch of a fetch then
+ * reaches eachBatch in the same turn, and the batches of one topic are applied in one transaction
+ * (see SameTurnGatherer). Workers beyond the assigned partitions do nothing.
+ */
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 32;
+/** Records per batch transaction, by default (ConsumerOptions.maxBatchRecords). */
+export const DEFAULT_MAX_BATCH_RECORDS = 250;
 
 export const DLQ_HEADERS = {
   error: 'omni_error_message',
@@ -113,6 +122,24 @@ type Decoded =
   | { ok: true; event: ConsumedEvent<unknown>; parent: Context; message: KafkaMessage }
   | { ok: false; message: KafkaMessage; error: Error; headers: Record<string, string> };
 type Applicable = Extract<Decoded, { ok: true }>;
+
+/** One partition's chunk of records, waiting to be applied with the other partitions' of its topic. */
+interface Chunk {
+  subscription: Subscription;
+  events: Applicable[];
+  metrics: TopicMetrics;
+}
+type Outcome = { ok: true } | { ok: false; error: unknown };
+const APPLIED: Outcome = { ok: true };
+
+/** A partition's offset to commit with the others committed in the same turn. */
+interface PendingCommit {
+  topic: string;
+  partition: number;
+  /** The next offset to read (the last applied record's + 1). */
+  offset: string;
+  commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'];
+}
 
 /** Per-topic metric children, resolved once: label hashing per record is measurable CPU. */
 interface TopicMetrics {
@@ -156,6 +183,11 @@ export class EventConsumer {
   private joined = false;
   private lastError?: string;
   private abortStart?: AbortController;
+  /** A fetch's batches of one topic, gathered into one transaction. */
+  private readonly rounds: SameTurnGatherer<Chunk, Outcome>;
+  /** The offsets of a fetch's batches, gathered into one commit request. */
+  private readonly commits = new SameTurnGatherer<PendingCommit, boolean>({ run: (pending) => this.commitAll(pending) });
+  private readonly commitRequests?: { inc(): void };
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -166,6 +198,12 @@ export class EventConsumer {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
     this.service = settings.service;
+    this.commitRequests = metrics?.counter('omni_kafka_offset_commits_total', 'Offset commit requests (one per fetch: the offsets of its batches go together)', ['group']).labels({ group: this.groupId });
+    this.rounds = new SameTurnGatherer({
+      run: (chunks) => this.applyRound(chunks),
+      size: (chunk) => chunk.events.length,
+      max: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
+    });
   }
 
   get topics(): TopicDefinition[] {
@@ -268,7 +306,7 @@ export class EventConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.info({ group: this.groupId, topics: this.topics.map((t) => t.name) }, 'consumer started');
@@ -298,7 +336,7 @@ export class EventConsumer {
     const logical = logicalTopic(settings, batch.topic);
     const subscription = this.subscriptions.get(logical);
     const metrics = this.metricsFor(logical);
-    const max = this.options.maxBatchRecords ?? 250;
+    const max = this.options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
     const messages = batch.messages;
     metrics.batchRecords(messages.length);
     // While this batch is applied, everything from its first record to the high watermark of the
@@ -323,7 +361,9 @@ export class EventConsumer {
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       // Committed: what comes next from this partition was never applied (until the next join).
-      if (await this.commit(commitOffsetsIfNecessary, batch.topic, batch.partition, last)) this.settled.add(partitionKey);
+      const next = (BigInt(last) + 1n).toString();
+      const committed = await this.commits.submit('', { topic: batch.topic, partition: batch.partition, offset: next, commitOffsets: commitOffsetsIfNecessary });
+      if (committed) this.settled.add(partitionKey);
       else this.settled.delete(partitionKey);
       metrics.consumed(chunk.length);
       await heartbeat();
@@ -333,29 +373,62 @@ export class EventConsumer {
     metrics.lag(batch.partition, Number(batch.offsetLag()));
   }
 
+  /**
+   * Applies a partition's chunk. Batched subscriptions in a service with a BatchScope join the
+   * other partitions' chunks of the same topic from the same fetch (see applyRound); the rest run
+   * record by record.
+   */
   private async apply(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
-    const scope = this.options.batchScope;
-    if (subscription.batch && scope && events.length > 1) {
-      const started = process.hrtime.bigint();
-      try {
-        await scope.run(
-          events.map((e) => e.event),
-          async () => {
-            for (const { event, parent } of events) {
-              await this.processSpan(subscription, event, parent, () => subscription.handler(event));
-              await event.heartbeat(); // only talks to the broker when the interval is due
-            }
-          },
-        );
-        metrics.handlerSeconds(Number(process.hrtime.bigint() - started) / 1e9 / events.length);
-        return;
-      } catch (err) {
-        // Nothing of the batch remains (the scope rolled back): replay it record by record, so a
-        // poison record is retried and parked alone while the others still apply once.
-        metrics.batchReplayed();
-        this.logger.warn({ topic: subscription.topic.name, handler: subscription.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
-      }
+    if (!subscription.batch || !this.options.batchScope) return this.applyOneByOne(subscription, events, metrics);
+    const outcome = await this.rounds.submit(subscription.topic.name, { subscription, events, metrics });
+    if (!outcome.ok) throw outcome.error;
+  }
+
+  /**
+   * One topic's chunks from one fetch: applied in one BatchScope, each partition's records in
+   * order, the partitions one after another. Should that fail, nothing of it remains (the scope
+   * rolled back) and each chunk is replayed record by record, so a poison record is retried and
+   * parked alone while the others still apply once. Topics are never mixed: handlers may count on a
+   * batch holding one topic's records.
+   */
+  private async applyRound(chunks: Chunk[]): Promise<Outcome[]> {
+    const { subscription, metrics } = chunks[0]!;
+    const events = chunks.flatMap((chunk) => chunk.events);
+    if (events.length > 1 && (await this.applyTogether(subscription, events, metrics))) return chunks.map(() => APPLIED);
+    return Promise.all(
+      chunks.map((chunk) =>
+        this.applyOneByOne(subscription, chunk.events, metrics).then(
+          () => APPLIED,
+          (error: unknown): Outcome => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  /** The records in one BatchScope; false (everything rolled back, logged) when anything failed. */
+  private async applyTogether(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.options.batchScope!.run(
+        events.map((e) => e.event),
+        async () => {
+          for (const { event, parent } of events) {
+            await this.processSpan(subscription, event, parent, () => subscription.handler(event));
+            await event.heartbeat(); // only talks to the broker when the interval is due
+          }
+        },
+      );
+      metrics.handlerSeconds(Number(process.hrtime.bigint() - started) / 1e9 / events.length);
+      return true;
+    } catch (err) {
+      metrics.batchReplayed();
+      this.logger.warn({ topic: subscription.topic.name, handler: subscription.name, records: events.length, err: { type: (err as Error).name, message: (err as Error).message } }, 'batch failed, replaying record by record');
+      return false;
     }
+  }
+
+  /** Each record in its own attempt, retried with backoff, then parked in the DLQ. */
+  private async applyOneByOne(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
     for (const { event, parent, message } of events) {
       const started = process.hrtime.bigint();
       await this.processSpan(subscription, event, parent, async (span) => {
@@ -464,19 +537,27 @@ export class EventConsumer {
   }
 
   /**
-   * Commits the offset after `offset`. Goes through the batch's own commit function: kafkajs's
-   * `consumer.commitOffsets` silently does nothing once the consumer is stopping, which would
-   * leave a drained batch uncommitted. A failed commit (a rebalance under way) only means the
-   * records come again, which the inbox absorbs: warn, answer false and go on.
+   * Commits the offsets of the partitions whose chunks finished in the same turn, in one request.
+   * Goes through a batch's own commit function: kafkajs's `consumer.commitOffsets` silently does
+   * nothing once the consumer is stopping, which would leave a drained batch uncommitted. A failed
+   * commit (a rebalance under way) only means the records come again, which the inbox absorbs:
+   * warn, answer false for each and go on.
    */
-  private async commit(commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, offset: string): Promise<boolean> {
-    const next = (BigInt(offset) + 1n).toString();
+  private async commitAll(pending: PendingCommit[]): Promise<boolean[]> {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const { topic, partition, offset } of pending) {
+      let partitions = byTopic.get(topic);
+      if (!partitions) byTopic.set(topic, (partitions = []));
+      partitions.push({ partition, offset });
+    }
+    const topics = Array.from(byTopic, ([topic, partitions]) => ({ topic, partitions }));
     try {
-      await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
-      return true;
+      await pending[0]!.commitOffsets({ topics });
+      this.commitRequests?.inc();
+      return pending.map(() => true);
     } catch (err) {
-      this.logger.warn({ topic, partition, offset: next, err: { message: (err as Error).message } }, 'offset commit failed; the records will be redelivered');
-      return false;
+      this.logger.warn({ offsets: topics, err: { message: (err as Error).message } }, 'offset commit failed; the records will be redelivered');
+      return pending.map(() => false);
     }
   }
 

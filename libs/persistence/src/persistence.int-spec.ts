@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics } from '@omni/contracts';
 import { consumerGroupId, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type KafkaSettings } from '@omni/messaging';
-import { createLogger } from '@omni/observability';
+import { createLogger, Metrics } from '@omni/observability';
 import { readTopicRecords, statementsDuring, waitFor } from '@omni/testing';
 import { BatchUnitOfWorkScope, openDataSource, OutboxRelay, UnitOfWork, type OutboxRelayOptions, type OutboxWriter } from './index';
 
@@ -118,6 +118,52 @@ describe('exactly-once effects on real Kafka and PostgreSQL', () => {
       const dlq = await readTopicRecords(s.brokers, physicalTopic(s, dlqTopicName(Topics.inboundRaw.name)), 1);
       expect(fromBinary(RawInboundSchema, dlq[0]!.value!).id).toBe('poison');
       expect(headersToStrings(dlq[0]!.headers)).toMatchObject({ [DLQ_HEADERS.error]: 'cannot apply this one', [DLQ_HEADERS.attempts]: '3', [DLQ_HEADERS.originalOffset]: '2' });
+    } finally {
+      await consumer.stop();
+      await connection.close();
+      await dataSource.destroy();
+    }
+  }, 120_000);
+
+  it('applies the batches one fetch brings from several partitions of a topic in one transaction, and commits their offsets in one request', async () => {
+    const s = { ...settings('rounds'), partitions: 3 };
+    const schema = `rounds_${randomUUID().slice(0, 8)}`;
+    const dataSource = await openDataSource({ url: databaseUrl, schema, entities: [], migrations: [] });
+    await dataSource.query(`CREATE TABLE "${schema}"."effects" (raw_id text NOT NULL, part int NOT NULL)`);
+    const connection = new KafkaConnection(s, quiet);
+    await connection.ensureTopics([Topics.inboundRaw]);
+    const publisher = new EventPublisher(connection);
+    // Nine customers: their keys spread over the three partitions (the test checks it below).
+    const ids = Array.from({ length: 9 }, (_, i) => `customer-${i}`);
+    for (const id of ids) await publisher.publish(Topics.inboundRaw, id, create(RawInboundSchema, { id, channel: Channel.MESSENGER }));
+    const topic = physicalTopic(s, Topics.inboundRaw.name);
+    const admin = await connection.admin();
+    const filled = (await admin.fetchTopicOffsets(topic)).filter((p) => p.high !== '0');
+    expect(filled.length).toBeGreaterThan(1);
+
+    const uow = new UnitOfWork(dataSource, undefined, 'omni/rounds-test', 'rounds-test');
+    const scope = new BatchUnitOfWorkScope(uow);
+    const transactions: number[][] = [];
+    const metrics = new Metrics('rounds-test', { defaultMetrics: false });
+    const consumer = new EventConsumer(connection, quiet, metrics, {
+      batchScope: { run: (events, apply) => (transactions.push([...new Set(events.map((e) => e.partition))]), scope.run(events, apply)) },
+    });
+    consumer.subscribe(Topics.inboundRaw, async (event) => {
+      await uow.handle(event, async (manager) => void (await manager.query(`INSERT INTO "${schema}"."effects" (raw_id, part) VALUES ($1, $2)`, [event.value.id, event.partition])));
+    });
+    const committed = async () => (await admin.fetchOffsets({ groupId: consumerGroupId(s), topics: [topic] }))[0]!.partitions;
+    try {
+      await consumer.start();
+      await waitFor(async () => (await committed()).every((p) => p.offset === (filled.find((f) => f.partition === p.partition)?.high ?? '-1')), {
+        description: 'every partition committed',
+        timeoutMs: 60_000,
+      });
+      // One fetch brought every partition's records: one transaction held them all...
+      expect(transactions).toHaveLength(1);
+      expect(transactions[0]!.sort()).toEqual(filled.map((p) => p.partition).sort());
+      expect(await query(`SELECT count(*)::int AS n, count(DISTINCT raw_id)::int AS ids FROM "${schema}".effects`)).toEqual([{ n: 9, ids: 9 }]);
+      // ...and one request committed their offsets.
+      expect((await metrics.render()).body).toMatch(/omni_kafka_offset_commits_total\{[^}]*\} 1$/m);
     } finally {
       await consumer.stop();
       await connection.close();
