@@ -10,6 +10,7 @@ import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
 import { isForService } from './replay-headers';
 import { SameTurnGatherer } from './same-turn';
+import { Slots } from './slots';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -99,11 +100,18 @@ export const DEFAULT_FETCH_MAX_WAIT_MS = 2_000;
  */
 export const DEFAULT_FETCH_LINGER_MS = 25;
 /**
- * Partitions one instance handles at once. High on purpose: every non-empty batch of a fetch then
- * reaches eachBatch in the same turn, and the batches of one topic are applied in one transaction
- * (see SameTurnGatherer). Workers beyond the assigned partitions do nothing.
+ * Batches (their transactions) one instance applies at once, by default. More made things worse
+ * at 100 webhooks/s on the 2-core reference box: assignment then ran a transaction for each of its
+ * topics at once, all waiting for the same lock and the same cores (docs/benchmarks.md).
  */
-export const DEFAULT_PARTITIONS_CONCURRENTLY = 32;
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
+/**
+ * kafkajs workers: enough that every batch of a fetch reaches eachBatch in the same turn, so that
+ * the batches of one topic are gathered into one transaction (SameTurnGatherer) whatever the
+ * number of partitions. Workers beyond the assigned partitions do nothing; the transactions
+ * applied at once are bounded separately (DEFAULT_PARTITIONS_CONCURRENTLY).
+ */
+const FETCH_WORKERS = 32;
 /** Records per batch transaction, by default (ConsumerOptions.maxBatchRecords). */
 export const DEFAULT_MAX_BATCH_RECORDS = 250;
 
@@ -188,6 +196,8 @@ export class EventConsumer {
   /** The offsets of a fetch's batches, gathered into one commit request. */
   private readonly commits = new SameTurnGatherer<PendingCommit, boolean>({ run: (pending) => this.commitAll(pending) });
   private readonly commitRequests?: { inc(): void };
+  /** Bounds the batches applied at once (KafkaSettings.partitionsConsumedConcurrently). */
+  private readonly applying: Slots;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -198,9 +208,10 @@ export class EventConsumer {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
     this.service = settings.service;
+    this.applying = new Slots(settings.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY);
     this.commitRequests = metrics?.counter('omni_kafka_offset_commits_total', 'Offset commit requests (one per fetch: the offsets of its batches go together)', ['group']).labels({ group: this.groupId });
     this.rounds = new SameTurnGatherer({
-      run: (chunks) => this.applyRound(chunks),
+      run: (chunks) => this.applying.run(() => this.applyRound(chunks)),
       size: (chunk) => chunk.events.length,
       max: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
     });
@@ -306,7 +317,7 @@ export class EventConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
+      partitionsConsumedConcurrently: Math.max(FETCH_WORKERS, this.applying.size),
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.info({ group: this.groupId, topics: this.topics.map((t) => t.name) }, 'consumer started');
@@ -379,7 +390,7 @@ export class EventConsumer {
    * record by record.
    */
   private async apply(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
-    if (!subscription.batch || !this.options.batchScope) return this.applyOneByOne(subscription, events, metrics);
+    if (!subscription.batch || !this.options.batchScope) return this.applying.run(() => this.applyOneByOne(subscription, events, metrics));
     const outcome = await this.rounds.submit(subscription.topic.name, { subscription, events, metrics });
     if (!outcome.ok) throw outcome.error;
   }

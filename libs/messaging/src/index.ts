@@ -11,3 +11,4 @@ export * from './stable-id';
 export * from './limits';
 export * from './replay-headers';
 export * from './replay';
+export * from './slots';

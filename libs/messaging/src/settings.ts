@@ -11,7 +11,10 @@ export interface KafkaSettings {
   /** Partitions for topics Omni provisions at start-up. */
   partitions?: number;
   replicationFactor?: number;
-  /** How many partitions one instance processes in parallel. */
+  /**
+   * How many batches one instance applies at once (each is one transaction; default 3). The batches
+   * one fetch brings from several partitions of a topic count as one: they share a transaction.
+   */
   partitionsConsumedConcurrently?: number;
   /** Handler retries before the record goes to the DLQ, and the first backoff delay. */
   handlerRetries?: number;
