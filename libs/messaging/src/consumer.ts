@@ -10,7 +10,6 @@ import { consumerGroupId, logicalTopic, physicalTopic } from './settings';
 import { extractContext, withMessagingSpan } from './trace-headers';
 import { isForService } from './replay-headers';
 import { SameTurnGatherer } from './same-turn';
-import { Slots } from './slots';
 
 /** One consumed record, decoded, with what a handler needs for idempotency and tracing. */
 export interface ConsumedEvent<T> {
@@ -100,18 +99,13 @@ export const DEFAULT_FETCH_MAX_WAIT_MS = 2_000;
  */
 export const DEFAULT_FETCH_LINGER_MS = 25;
 /**
- * Batches (their transactions) one instance applies at once, by default. More made things worse
- * at 100 webhooks/s on the 2-core reference box: assignment then ran a transaction for each of its
- * topics at once, all waiting for the same lock and the same cores (docs/benchmarks.md).
+ * Batches one instance has in hand at once (kafkajs workers). The ones of one topic that a fetch
+ * hands over together are applied in one transaction (SameTurnGatherer). 32, so that a fetch's
+ * every batch is gathered, made → assigned p99 worse at 100 webhooks/s on the 2-core reference box
+ * (assignment then had a batch of each of its seven topics in hand at once), even with the
+ * transactions bounded to 3 (docs/benchmarks.md, eleventh pass).
  */
 export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
-/**
- * kafkajs workers: enough that every batch of a fetch reaches eachBatch in the same turn, so that
- * the batches of one topic are gathered into one transaction (SameTurnGatherer) whatever the
- * number of partitions. Workers beyond the assigned partitions do nothing; the transactions
- * applied at once are bounded separately (DEFAULT_PARTITIONS_CONCURRENTLY).
- */
-const FETCH_WORKERS = 32;
 /** Records per batch transaction, by default (ConsumerOptions.maxBatchRecords). */
 export const DEFAULT_MAX_BATCH_RECORDS = 250;
 
@@ -196,8 +190,6 @@ export class EventConsumer {
   /** The offsets of a fetch's batches, gathered into one commit request. */
   private readonly commits = new SameTurnGatherer<PendingCommit, boolean>({ run: (pending) => this.commitAll(pending) });
   private readonly commitRequests?: { inc(): void };
-  /** Bounds the batches applied at once (KafkaSettings.partitionsConsumedConcurrently). */
-  private readonly applying: Slots;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -208,10 +200,9 @@ export class EventConsumer {
     const settings = connection.settings;
     this.groupId = consumerGroupId({ ...settings, service: options.groupSuffix ?? settings.service });
     this.service = settings.service;
-    this.applying = new Slots(settings.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY);
     this.commitRequests = metrics?.counter('omni_kafka_offset_commits_total', 'Offset commit requests (one per fetch: the offsets of its batches go together)', ['group']).labels({ group: this.groupId });
     this.rounds = new SameTurnGatherer({
-      run: (chunks) => this.applying.run(() => this.applyRound(chunks)),
+      run: (chunks) => this.applyRound(chunks),
       size: (chunk) => chunk.events.length,
       max: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
     });
@@ -317,7 +308,7 @@ export class EventConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(FETCH_WORKERS, this.applying.size),
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.info({ group: this.groupId, topics: this.topics.map((t) => t.name) }, 'consumer started');
@@ -390,7 +381,7 @@ export class EventConsumer {
    * record by record.
    */
   private async apply(subscription: Subscription, events: Applicable[], metrics: TopicMetrics): Promise<void> {
-    if (!subscription.batch || !this.options.batchScope) return this.applying.run(() => this.applyOneByOne(subscription, events, metrics));
+    if (!subscription.batch || !this.options.batchScope) return this.applyOneByOne(subscription, events, metrics);
     const outcome = await this.rounds.submit(subscription.topic.name, { subscription, events, metrics });
     if (!outcome.ok) throw outcome.error;
   }

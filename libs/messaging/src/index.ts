@@ -11,4 +11,3 @@ export * from './stable-id';
 export * from './limits';
 export * from './replay-headers';
 export * from './replay';
-export * from './slots';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
-import { Channel, create, dlqTopicName, fromBinary, RawInboundSchema, Topics, type RawInbound } from '@omni/contracts';
+import { Channel, ConversationResolvedSchema, create, dlqTopicName, fromBinary, RawInboundSchema, Topics, type RawInbound } from '@omni/contracts';
 import { createLogger, Metrics, startTelemetry, traceIdOf, tracer } from '@omni/observability';
 import { readTopicRecords, waitFor } from '@omni/testing';
 import { buildEnvelope, CE_HEADERS, DLQ_HEADERS, EventConsumer, EventPublisher, headersToStrings, KafkaConnection, physicalTopic, type ConsumedEvent, type KafkaSettings } from './index';
@@ -101,6 +101,33 @@ describe('messaging on a real Kafka broker', () => {
       release(); // a failed expectation must not leave the batch (and the consumer's stop) waiting
     }
     await waitFor(async () => lagLine(0).test((await metrics.render()).body), { description: 'lag back to 0', timeoutMs: 30_000 });
+  }, 60_000);
+
+  it('applies no more batches at once than partitionsConsumedConcurrently, though a fetch brings several topics', async () => {
+    const s = { ...settings('slots'), partitions: 1, partitionsConsumedConcurrently: 1 };
+    const connection = new KafkaConnection(s, quietLogger);
+    await connection.ensureTopics([Topics.inboundRaw, Topics.conversationResolved]);
+    const publisher = new EventPublisher(connection);
+    await publisher.publish(Topics.inboundRaw, 'k', raw('slots-raw', 'x'));
+    await publisher.publish(Topics.conversationResolved, 'k', create(ConversationResolvedSchema, { conversationId: 'c-1' }));
+    // A scope that only runs the records: this broker-only suite has no database.
+    const consumer = new EventConsumer(connection, quietLogger, undefined, { batchScope: { run: (_events, apply) => apply() } });
+    closers.push(() => consumer.stop(), () => connection.close());
+    let inFlight = 0;
+    let most = 0;
+    const seen: string[] = [];
+    const slowly = async (name: string) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      inFlight--;
+      seen.push(name);
+    };
+    consumer.subscribe(Topics.inboundRaw, () => slowly('raw'));
+    consumer.subscribe(Topics.conversationResolved, () => slowly('resolved'));
+    await consumer.start();
+    await waitFor(() => seen.length === 2, { description: 'both topics consumed', timeoutMs: 30_000 });
+    expect(seen.sort()).toEqual(['raw', 'resolved']);
+    expect(most).toBe(1);
   }, 60_000);
 
   it('parks a record whose handler always fails in the DLQ with the error, and keeps consuming', async () => {

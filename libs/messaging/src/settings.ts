@@ -12,8 +12,8 @@ export interface KafkaSettings {
   partitions?: number;
   replicationFactor?: number;
   /**
-   * How many batches one instance applies at once (each is one transaction; default 3). The batches
-   * one fetch brings from several partitions of a topic count as one: they share a transaction.
+   * How many partitions' batches one instance has in hand at once (default 3). Those of one topic
+   * that one fetch brought are applied in one transaction.
    */
   partitionsConsumedConcurrently?: number;
   /** Handler retries before the record goes to the DLQ, and the first backoff delay. */
